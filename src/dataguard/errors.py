@@ -1,0 +1,95 @@
+"""One exception family for dataguard.
+
+Each error knows its exit code, so the CLI never guesses: bad usage or bad
+input is 2, rejected data is 1. Messages say what failed, where, and what to
+run next; the original exception is kept as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+
+class DataguardError(Exception):
+    """Base of every error dataguard raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+
+class BadInput(DataguardError):
+    """The user gave something dataguard cannot use; nothing was changed."""
+
+    exit_code = 2
+
+
+class ProjectNotFound(BadInput):
+    """No folder with a ``schemas/`` folder was found."""
+
+
+class UnknownDataset(BadInput):
+    """The dataset has no contract or no versions."""
+
+
+class ContractError(BadInput):
+    """A contract module is missing, fails to import, or is malformed."""
+
+
+class SourceError(BadInput):
+    """A source file cannot be read as records (empty, ragged, encoding...)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        line: int | None = None,
+        column: str | int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = path
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {message}", hint=hint)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+class StructuralFailure(BadInput):
+    """The version does not have the shape the contract requires.
+
+    Carries the verdict that was reached so callers can still report it.
+    """
+
+    def __init__(self, message: str, *, reasons: list[str], hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reasons = reasons
+
+
+class CatalogBusy(DataguardError):
+    """The catalog file stayed locked by another process; retryable."""
+
+    retryable = True
+
+
+class InvariantViolation(DataguardError):
+    """A pipeline invariant broke (rows lost or duplicated): a bug, never data."""
+
+
+class GateClosed(DataguardError):
+    """Training may not start: no version of the dataset has an open gate."""
+
+    def __init__(self, dataset: str, reasons: list[str]) -> None:
+        super().__init__(f"gate closed for {dataset!r}: " + "; ".join(reasons))
+        self.dataset = dataset
+        self.reasons = reasons

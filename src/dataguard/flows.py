@@ -1,0 +1,155 @@
+"""The pipeline as a Prefect flow: one task per stage, each one call into the library.
+
+Without ``PREFECT_API_URL`` the flow runs on Prefect's embedded API; with it,
+runs report to that server.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dataguard._prefect_env import apply_defaults
+
+apply_defaults()
+
+from prefect import flow, runtime, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from dataguard import catalog  # noqa: E402
+from dataguard.contract import LoadedContract, load_contract  # noqa: E402
+from dataguard.errors import BadInput, StructuralFailure, UnknownDataset  # noqa: E402
+from dataguard.ingest import Ingested, SourceOptions, ingest  # noqa: E402
+from dataguard.project import Project, find_project  # noqa: E402
+from dataguard.publish import publish  # noqa: E402
+from dataguard.report import render_markdown  # noqa: E402
+from dataguard.rowchecks import RowCheckOutcome, check_rows  # noqa: E402
+from dataguard.split import SplitResult, split_rows  # noqa: E402
+from dataguard.verdict import CheckOutcome, Results, Verdict, decide  # noqa: E402
+
+stage = task(cache_policy=NO_CACHE, persist_result=False)
+
+
+@stage(name="load contract")
+def load_contract_task(project: Project, dataset: str) -> LoadedContract:
+    return load_contract(project, dataset)
+
+
+@stage(name="ingest")
+def ingest_task(project: Project, dataset: str, source: str, options: SourceOptions) -> Ingested:
+    return ingest(project, dataset, Path(source), options)
+
+
+@stage(name="row checks")
+def check_rows_task(data_path: str, loaded: LoadedContract, failures_path: Path) -> RowCheckOutcome:
+    return check_rows(Path(data_path), loaded, failures_path)
+
+
+@stage(name="split")
+def split_task(data_path: str, failures_path: Path, run_dir: Path) -> SplitResult:
+    return split_rows(Path(data_path), failures_path, run_dir)
+
+
+@stage(name="verdict")
+def verdict_task(results: Results, loaded: LoadedContract) -> Verdict:
+    return decide(results, loaded.contract.gate)
+
+
+@stage(name="publish")
+def publish_task(
+    project: Project, version: catalog.VersionRecord, run_id: str, run_dir: Path,
+    split: SplitResult, outcome: RowCheckOutcome, verdict: Verdict,
+) -> dict[str, Any]:
+    return publish(project.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict)
+
+
+@flow(name="dataguard-validate", flow_run_name="{dataset}")
+def validate_flow(
+    dataset: str, source: str | None = None, version: int | None = None, project_dir: str | None = None
+) -> dict[str, Any]:
+    """Ingest ``source`` (or take ingested ``version``) and run the whole pipeline on it."""
+    project = find_project(project_dir)
+    loaded = load_contract_task(project, dataset)
+    ingested = _version_to_check(project, loaded, source, version)
+    run_id = new_run_id()
+    run_dir = Path(ingested.version.data_path).parent / "runs" / run_id
+    catalog.start_run(project.catalog_path, run_id, dataset, ingested.version.version, _flow_run_id())
+    try:
+        report = _run_stages(project, loaded, ingested, run_id, run_dir)
+    except BadInput:
+        _undo(project, ingested, run_id, run_dir)
+        raise
+    except Exception as exc:
+        catalog.fail_run(project.catalog_path, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    create_markdown_artifact(
+        markdown=render_markdown(report), key=artifact_key(dataset), description=f"{dataset} v{report['version']}"
+    )
+    return report
+
+
+def _version_to_check(project: Project, loaded: LoadedContract, source: str | None, version: int | None) -> Ingested:
+    if source is not None:
+        options = SourceOptions(loaded.contract.encoding, loaded.contract.csv_delimiter)
+        result: Ingested = ingest_task(project, loaded.dataset, source, options)
+        return result
+    record = catalog.find_version(project.catalog_path, loaded.dataset, version=version)
+    if record is None:
+        known = [v.version for v in catalog.list_versions(project.catalog_path, loaded.dataset)]
+        if not known:
+            raise UnknownDataset(f"{loaded.dataset} has no ingested versions", hint=f"dataguard validate {loaded.dataset} FILE")
+        raise BadInput(f"{loaded.dataset} has no version {version}; versions: {', '.join(map(str, known))}")
+    return Ingested(record, new=False)
+
+
+def _run_stages(
+    project: Project, loaded: LoadedContract, ingested: Ingested, run_id: str, run_dir: Path
+) -> dict[str, Any]:
+    version = ingested.version
+    run_dir.mkdir(parents=True)
+    outcome = check_rows_task(version.data_path, loaded, run_dir / "failures.parquet")
+    if outcome.structural:
+        verdict = verdict_task(Results(version.rows, 0, structural=outcome.structural), loaded)
+        raise StructuralFailure(
+            f"{loaded.dataset} v{version.version} ({version.source_path}) does not fit the contract "
+            f"{loaded.path}: {verdict.verdict}: " + "; ".join(verdict.reasons),
+            reasons=list(verdict.reasons),
+            hint="fix the file or the contract, then run validate again; nothing was recorded",
+        )
+    split = split_task(version.data_path, outcome.failures_path, run_dir)
+    results = Results(
+        rows_input=split.rows_input,
+        rows_quarantined=split.rows_quarantined,
+        checks=tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in outcome.checks),
+    )
+    verdict = verdict_task(results, loaded)
+    report: dict[str, Any] = publish_task(project, version, run_id, run_dir, split, outcome, verdict)
+    return report
+
+
+def _undo(project: Project, ingested: Ingested, run_id: str, run_dir: Path) -> None:
+    """Bad input: leave the catalog as it was before this run."""
+    catalog.discard_run(project.catalog_path, run_id)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    if ingested.new:
+        catalog.forget_version(project.catalog_path, ingested.version.dataset, ingested.version.version)
+        shutil.rmtree(Path(ingested.version.data_path).parent, ignore_errors=True)
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def artifact_key(dataset: str) -> str:
+    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9-]+", "-", f"dataguard-{dataset}".lower()).strip("-")
+
+
+def _flow_run_id() -> str | None:
+    flow_run_id = runtime.flow_run.id
+    return str(flow_run_id) if flow_run_id else None

@@ -1,0 +1,49 @@
+"""Publish: reports first, then one catalog transaction that makes the run visible.
+
+A crash before the commit leaves files nobody points to and the catalog as it
+was; the gate only ever sees a run whose reports and data are complete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dataguard import catalog
+from dataguard.catalog import VersionRecord
+from dataguard.report import build_report, write_reports
+from dataguard.rowchecks import CheckResult
+from dataguard.split import SplitResult
+from dataguard.verdict import Verdict
+
+
+def publish(
+    catalog_path: Path,
+    version: VersionRecord,
+    run_id: str,
+    run_dir: Path,
+    split: SplitResult,
+    checks: tuple[CheckResult, ...],
+    verdict: Verdict,
+) -> dict[str, Any]:
+    report = build_report(version, run_id, verdict, split, checks, run_dir)
+    write_reports(report)
+    catalog.finish_run(
+        catalog_path,
+        catalog.FinishedRun(
+            run_id=run_id,
+            dataset=version.dataset,
+            version=version.version,
+            verdict=verdict.verdict,
+            gate_open=verdict.gate_open,
+            reasons=list(verdict.reasons),
+            rows_input=split.rows_input,
+            rows_clean=split.rows_clean,
+            rows_quarantined=split.rows_quarantined,
+            clean_path=str(split.clean_path),
+            quarantine_path=str(split.quarantine_path),
+            report_json=report["paths"]["report_json"],
+            checks=[(c.name, c.column, c.code, c.failed_rows, c.severity) for c in checks],
+        ),
+    )
+    return report

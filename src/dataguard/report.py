@@ -1,0 +1,101 @@
+"""Reports: report.json is the source of truth; report.md is rendered from it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from dataguard.catalog import VersionRecord
+from dataguard.rowchecks import CheckResult
+from dataguard.split import SplitResult
+from dataguard.verdict import Verdict
+
+TOP_REASONS = 10
+
+
+def build_report(
+    version: VersionRecord,
+    run_id: str,
+    verdict: Verdict,
+    split: SplitResult,
+    checks: tuple[CheckResult, ...],
+    run_dir: Path,
+) -> dict[str, Any]:
+    """The report of one run, as plain JSON-ready data."""
+    return {
+        "dataset": version.dataset,
+        "version": version.version,
+        "fingerprint": version.fingerprint,
+        "run_id": run_id,
+        "source": {"path": version.source_path, "format": version.source_format, "size_bytes": version.size_bytes},
+        "reference_version": None,
+        "verdict": verdict.verdict,
+        "gate_open": verdict.gate_open,
+        "reasons": list(verdict.reasons),
+        "rows": {"input": split.rows_input, "clean": split.rows_clean, "quarantined": split.rows_quarantined},
+        "checks": [
+            {"name": c.name, "column": c.column, "code": c.code, "failed_rows": c.failed_rows, "severity": c.severity}
+            for c in checks
+        ],
+        "quarantine_reasons": [{"code": r.code, "column": r.column, "rows": r.rows} for r in split.reasons],
+        "drift": [],
+        "slices": [],
+        "paths": {
+            "clean": str(split.clean_path),
+            "quarantine": str(split.quarantine_path),
+            "report_html": None,
+            "report_json": str(run_dir / "report.json"),
+            "report_md": str(run_dir / "report.md"),
+        },
+    }
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    rows = report["rows"]
+    lines = [
+        f"# {report['dataset']} v{report['version']}: {report['verdict']}",
+        "",
+        f"Gate: **{'open' if report['gate_open'] else 'closed'}** · fingerprint `{report['fingerprint']}`",
+        "",
+    ]
+    lines += [f"- {_md(reason)}" for reason in report["reasons"]] or ["- every check passed"]
+    lines += [
+        "",
+        "| input | clean | quarantined |",
+        "|---:|---:|---:|",
+        f"| {rows['input']:,} | {rows['clean']:,} | {rows['quarantined']:,} |",
+        "",
+    ]
+    reasons = report["quarantine_reasons"]
+    if reasons:
+        lines += ["## Top quarantine reasons", "", "| code | column | rows |", "|---|---|---:|"]
+        lines += [f"| {_md(r['code'])} | {_md(r['column'] or '(row)')} | {r['rows']:,} |" for r in reasons[:TOP_REASONS]]
+        if len(reasons) > TOP_REASONS:
+            lines.append(f"\n{len(reasons) - TOP_REASONS} more reasons in report.json")
+        lines.append("")
+    lines += ["## Files", ""] + [f"- {name}: `{path}`" for name, path in report["paths"].items() if path]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Data values as inert Markdown text: no tables broken, no markup injected."""
+    return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in str(text)).replace("\n", " ")
+
+
+def write_reports(report: dict[str, Any]) -> None:
+    """Write report.json and report.md, each replaced atomically."""
+    _write_atomic(Path(report["paths"]["report_json"]), json.dumps(report, indent=2) + "\n")
+    _write_atomic(Path(report["paths"]["report_md"]), render_markdown(report))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_report(path: str | Path) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return result

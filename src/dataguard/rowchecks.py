@@ -1,0 +1,274 @@
+"""Row checks: the pandera schema over record batches, set-wide checks in DuckDB.
+
+Per-row checks (types, ranges, sets, nulls, custom checks) run with pandera's
+pandas backend, ``lazy=True``, one record batch at a time, so memory is bounded
+by the batch size. Checks that compare rows with each other (``unique``, the
+contract's keys) would be wrong per batch, so they run over the whole version
+in DuckDB. Every failure becomes a row of ``failures.parquet``:
+``(_row_id, code, column, check, value)``. A failure that names no row is a
+structural failure of the whole version.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.parquet as pq
+from pandera.errors import SchemaErrors
+
+from dataguard.contract import LoadedContract
+from dataguard.ingest import ROW_ID
+from dataguard.sql import column_list, quote_ident
+
+FAILURE_SCHEMA = pa_arrow.schema(
+    [
+        (ROW_ID, pa_arrow.int64()),
+        ("code", pa_arrow.string()),
+        ("column", pa_arrow.string()),
+        ("check", pa_arrow.string()),
+        ("value", pa_arrow.string()),
+    ]
+)
+STRUCTURAL_CHECKS = ("column_in_dataframe", "column_in_schema", "dtype")
+
+
+@dataclass(frozen=True)
+class DeclaredCheck:
+    """A check the contract declares; ``check`` is pandera's name for it."""
+
+    check: str
+    column: str | None
+    code: str
+
+
+@dataclass(frozen=True)
+class SetCheck:
+    """A check over the whole version: rows sharing these columns' values fail."""
+
+    columns: tuple[str, ...]
+    code: str
+
+    @property
+    def check(self) -> str:
+        return f"{self.code}({', '.join(self.columns)})"
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    batch_schema: pa.DataFrameSchema
+    set_checks: tuple[SetCheck, ...]
+    declared: tuple[DeclaredCheck, ...]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    column: str | None
+    code: str
+    failed_rows: int
+    severity: str
+
+
+@dataclass(frozen=True)
+class RowCheckOutcome:
+    failures_path: Path
+    checks: tuple[CheckResult, ...]
+    structural: tuple[str, ...]
+
+
+def check_code(check: str) -> str:
+    """A stable snake_case code from pandera's check name: ``in_range(0, 1)`` -> ``in_range``."""
+    return check.split("(", 1)[0].strip()
+
+
+# -- planning -----------------------------------------------------------------------------
+
+
+def plan_checks(loaded: LoadedContract) -> CheckPlan:
+    """Split the schema into per-batch checks and whole-version set checks."""
+    schema = copy.deepcopy(loaded.schema)
+    set_checks: list[SetCheck] = []
+    for name, column in schema.columns.items():
+        if column.unique:
+            set_checks.append(SetCheck((name,), "field_uniqueness"))
+            schema = schema.update_column(name, unique=False)
+    if schema.unique:
+        set_checks.append(SetCheck(tuple(schema.unique), "multiple_fields_uniqueness"))
+        schema.unique = None
+    if loaded.contract.keys:
+        set_checks.append(SetCheck(tuple(loaded.contract.keys), "duplicate_key"))
+    return CheckPlan(schema, tuple(set_checks), tuple(_declared(schema, set_checks)))
+
+
+def _declared(schema: pa.DataFrameSchema, set_checks: list[SetCheck]) -> Iterator[DeclaredCheck]:
+    for name, column in schema.columns.items():
+        if schema.coerce or column.coerce:
+            yield DeclaredCheck(f"coerce_dtype('{column.dtype}')", name, "coerce_dtype")
+        if not column.nullable:
+            yield DeclaredCheck("not_nullable", name, "not_nullable")
+        for check in column.checks:
+            label = check.error or check.name
+            yield DeclaredCheck(label, name, check_code(label))
+    for check in schema.checks:
+        label = check.error or check.name
+        yield DeclaredCheck(label, None, check_code(label))
+    for set_check in set_checks:
+        yield DeclaredCheck(set_check.check, ", ".join(set_check.columns), set_check.code)
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def check_rows(data_path: Path, loaded: LoadedContract, failures_path: Path) -> RowCheckOutcome:
+    """Run every check of the contract over the version; failures go to ``failures_path``."""
+    plan = plan_checks(loaded)
+    structural: list[str] = []
+    with pq.ParquetWriter(failures_path, FAILURE_SCHEMA) as writer:
+        for batch in pandas_batches(data_path, loaded.contract.batch_rows):
+            cases = _validate_batch(plan.batch_schema, batch)
+            if cases is None:
+                continue
+            structural = _structural_reasons(cases, loaded)
+            if structural:
+                break  # the same in every batch: the version fails as a whole
+            writer.write_table(_row_failures(cases))
+        if not structural:
+            for set_check in plan.set_checks:
+                writer.write_table(_set_check_failures(data_path, set_check))
+    checks = () if structural else summarise(failures_path, plan, loaded.contract.gate.block_checks)
+    return RowCheckOutcome(failures_path, checks, tuple(structural))
+
+
+def pandas_batches(data_path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
+    """Record batches as pandas frames indexed by ``_row_id``, with file-wide dtypes.
+
+    pandas turns an integer column with nulls into float64; decided per batch,
+    a column's dtype would change from batch to batch. Integer columns that
+    hold a null anywhere in the file are read as float64 in every batch,
+    exactly as ``pd.read_parquet`` of the whole file would give them.
+    """
+    parquet = pq.ParquetFile(data_path)
+    as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
+    for batch in parquet.iter_batches(batch_size=batch_rows):
+        table = pa_arrow.Table.from_batches([batch])
+        for name in as_float:
+            position = table.schema.get_field_index(name)
+            table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64()))
+        frame = table.drop_columns([ROW_ID]).to_pandas()
+        frame.index = pd.Index(table.column(ROW_ID).to_numpy(), name=None)
+        yield frame
+
+
+def _integer_columns_with_nulls(data_path: Path, schema: pa_arrow.Schema) -> list[str]:
+    ints = [f.name for f in schema if pa_arrow.types.is_integer(f.type) and f.name != ROW_ID]
+    if not ints:
+        return []
+    selects = ", ".join(f"count(*) - count({quote_ident(n)})" for n in ints)
+    with duckdb.connect() as con:
+        row = con.execute(f"SELECT {selects} FROM read_parquet($path)", {"path": str(data_path)}).fetchone()
+    assert row is not None
+    return [name for name, nulls in zip(ints, row, strict=True) if nulls]
+
+
+def _validate_batch(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        return exc.failure_cases
+    return None
+
+
+def _structural_reasons(cases: pd.DataFrame, loaded: LoadedContract) -> list[str]:
+    structural = cases[cases["index"].isna() | cases["check"].map(check_code).isin(STRUCTURAL_CHECKS)]
+    reasons: list[str] = []
+    for check, column, value in structural[["check", "column", "failure_case"]].drop_duplicates(
+        subset=["check", "column"]
+    ).itertuples(index=False):  # a handful of schema-level rows, never one per data row
+        reasons.append(_structural_reason(str(check), column, value, loaded))
+    return reasons
+
+
+def _structural_reason(check: str, column: object, value: object, loaded: LoadedContract) -> str:
+    code = check_code(check)
+    if code == "column_in_dataframe":
+        return f"column {value!s} is missing (the contract {loaded.path.name} requires it)"
+    if code == "column_in_schema":
+        return f"column {value!s} is not in the contract {loaded.path.name} (the schema is strict)"
+    if code == "dtype":
+        return (
+            f"column {column!s} does not have the type the contract expects ({check}); "
+            "set coerce=True on the field to convert values and quarantine those that do not convert"
+        )
+    return f"check {check} on {column!s} could not be evaluated: {value!s}"
+
+
+def _row_failures(cases: pd.DataFrame) -> pa_arrow.Table:
+    frame_level = cases["schema_context"] == "DataFrameSchema"
+    columns = cases["column"].where(~frame_level, None)
+    values = cases["failure_case"].map(_as_text).where(~frame_level, None)
+    rows = pd.DataFrame(
+        {
+            ROW_ID: cases["index"].astype("int64"),
+            "code": cases["check"].map(check_code),
+            "column": columns,
+            "check": cases["check"],
+            "value": values,
+        }
+    ).drop_duplicates()
+    return pa_arrow.Table.from_pandas(rows, schema=FAILURE_SCHEMA, preserve_index=False)
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT or value is pd.NA:
+        return None
+    return str(value)
+
+
+def _set_check_failures(data_path: Path, set_check: SetCheck) -> pa_arrow.Table:
+    cols = column_list(set_check.columns)
+    value = " || ', ' || ".join(f"coalesce(CAST({quote_ident(c)} AS VARCHAR), 'null')" for c in set_check.columns)
+    query = f"""
+        WITH data AS (SELECT * FROM read_parquet($path)),
+             dup AS (SELECT {cols} FROM data GROUP BY ALL HAVING count(*) > 1)
+        SELECT {quote_ident(ROW_ID)}, $code AS code, $column AS "column", $check AS "check", {value} AS value
+        FROM data SEMI JOIN dup USING ({cols})
+        ORDER BY {quote_ident(ROW_ID)}"""
+    params = {
+        "path": str(data_path),
+        "code": set_check.code,
+        "column": ", ".join(set_check.columns),
+        "check": set_check.check,
+    }
+    with duckdb.connect() as con:
+        return con.execute(query, params).to_arrow_table().cast(FAILURE_SCHEMA)
+
+
+def summarise(failures_path: Path, plan: CheckPlan, block_checks: tuple[str, ...] | list[str]) -> tuple[CheckResult, ...]:
+    """Failed-row counts for every declared check, zero for those that passed."""
+    with duckdb.connect() as con:
+        counted = con.execute(
+            f"""SELECT "check", "column", code, count(DISTINCT {quote_ident(ROW_ID)})
+                FROM read_parquet($path) GROUP BY ALL""",
+            {"path": str(failures_path)},
+        ).fetchall()
+    failed = {(check, column): (code, int(n)) for check, column, code, n in counted}
+    results: list[CheckResult] = []
+    for declared in plan.declared:
+        _, n = failed.pop((declared.check, declared.column), (declared.code, 0))
+        results.append(_result(declared.check, declared.column, declared.code, n, block_checks))
+    for (check, column), (code, n) in sorted(failed.items(), key=lambda item: (str(item[0][1]), item[0][0])):
+        results.append(_result(check, column, code, n, block_checks))  # failures pandera named differently
+    return tuple(results)
+
+
+def _result(check: str, column: str | None, code: str, failed: int, block_checks: tuple[str, ...] | list[str]) -> CheckResult:
+    severity = "block" if code in block_checks else "quarantine"
+    return CheckResult(name=check, column=column, code=code, failed_rows=failed, severity=severity)
