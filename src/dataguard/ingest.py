@@ -13,19 +13,22 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataguard import catalog
-from dataguard.errors import SourceError
+from dataguard.errors import BadInput, SourceError
 from dataguard.project import Project
 
 ROW_ID = "_row_id"
@@ -33,6 +36,8 @@ RESERVED_COLUMNS = (ROW_ID, "_reasons")
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 CHUNK_BYTES = 8 << 20
 BATCH_ROWS = 100_000
+CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) would refuse long text fields
+DATASET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Ingested:
 def ingest(project: Project, dataset: str, source: Path, options: SourceOptions = SourceOptions()) -> Ingested:
     """Register ``source`` as a version of ``dataset``; identical bytes give the existing one."""
     source = Path(source)
+    check_dataset_name(dataset)
     fmt = source_format(source)
     if not source.is_file():
         raise SourceError("no such file", path=str(source))
@@ -68,11 +74,33 @@ def ingest(project: Project, dataset: str, source: Path, options: SourceOptions 
 
 def _register(project: Project, dataset: str, source: Path, fmt: str, digest: str, rows: int, staging: Path) -> Ingested:
     with catalog.transaction(project.catalog_path) as con:
-        number = catalog.next_version_number(con, dataset)
-        folder = project.warehouse / dataset / str(number)
-        if folder.exists():  # left behind by a run that crashed before its commit
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        if _fingerprint_known(con, dataset, digest):  # another run registered the same bytes meanwhile
+            record = None
+        else:
+            record = _move_and_insert(con, project, dataset, source, fmt, digest, rows, staging)
+    if record is None:
+        existing = catalog.find_version(project.catalog_path, dataset, fingerprint=digest)
+        assert existing is not None
+        return Ingested(existing, new=False)
+    return Ingested(record, new=True)
+
+
+def _fingerprint_known(con: duckdb.DuckDBPyConnection, dataset: str, digest: str) -> bool:
+    query = "SELECT count(*) FROM versions WHERE dataset = ? AND fingerprint = ?"
+    row = con.execute(query, [dataset, digest]).fetchone()
+    return row is not None and row[0] > 0
+
+
+def _move_and_insert(
+    con: duckdb.DuckDBPyConnection, project: Project, dataset: str, source: Path, fmt: str, digest: str, rows: int,
+    staging: Path,
+) -> catalog.VersionRecord:
+    number = catalog.next_version_number(con, dataset)
+    folder = project.warehouse / dataset / str(number)
+    if folder.exists():  # left behind by a run that crashed before its commit
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    try:
         data_path = folder / "source.parquet"
         os.replace(staging / "source.parquet", data_path)
         record = catalog.VersionRecord(
@@ -81,7 +109,19 @@ def _register(project: Project, dataset: str, source: Path, fmt: str, digest: st
             status="ingested", created=datetime.now(UTC),
         )
         catalog.insert_version(con, record)
-    return Ingested(record, new=True)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # the transaction rolls back; leave no orphan folder
+        raise
+    return record
+
+
+def check_dataset_name(dataset: str) -> None:
+    """A dataset name becomes a folder of the warehouse: no paths, no hidden names."""
+    if not DATASET_NAME.fullmatch(dataset) or dataset == "catalog.duckdb":
+        raise BadInput(
+            f"invalid dataset name {dataset!r}",
+            hint="use letters, digits, '_', '-' and '.', not starting with '.' or '-' (e.g. 'flights')",
+        )
 
 
 def source_format(path: Path) -> str:
@@ -111,8 +151,8 @@ def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, s
         return _write_batches(_parquet_batches(source), out, source, _parquet_records(source))
     text = _utf8_copy(source, options.encoding, scratch)
     if fmt == "csv":
-        expected = count_csv_records(text, source, options.csv_delimiter)
-        return _write_batches(_csv_batches(text, source, options.csv_delimiter), out, source, expected)
+        expected, width = _count_csv(text, source, options.csv_delimiter)
+        return _write_batches(_csv_batches(text, source, options.csv_delimiter, width), out, source, expected)
     expected = count_jsonl_records(text, source)
     return _write_batches(_jsonl_batches(text, source), out, source, expected)
 
@@ -144,9 +184,23 @@ def _write_batches(batches: Iterator[pa.RecordBatch], out: Path, source: Path, e
 
 
 def _check_reserved(names: list[str], source: Path) -> None:
+    seen: dict[str, str] = {}
     for name in names:
-        if name in RESERVED_COLUMNS:
-            raise SourceError(f"column name {name!r} is reserved by dataguard", path=str(source), column=name)
+        folded = name.lower()  # DuckDB resolves column names case-insensitively
+        if folded in RESERVED_COLUMNS:
+            raise SourceError(
+                f"column name {name!r} is reserved by dataguard",
+                path=str(source),
+                column=name,
+                hint="rename the column in the source; dataguard adds " + ", ".join(RESERVED_COLUMNS) + " itself",
+            )
+        if folded in seen:
+            raise SourceError(
+                f"column {name!r} appears twice (as {seen[folded]!r} too; names are case-insensitive)",
+                path=str(source),
+                column=name,
+            )
+        seen[folded] = name
 
 
 # -- text encodings ------------------------------------------------------------------
@@ -154,7 +208,15 @@ def _check_reserved(names: list[str], source: Path) -> None:
 
 def _utf8_copy(source: Path, encoding: str, scratch: Path) -> Path:
     """The source itself when it is valid UTF-8; else a UTF-8 copy of it (declared encoding)."""
-    if codecs.lookup(encoding).name == "utf-8":
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise SourceError(
+            f"unknown text encoding {encoding!r}",
+            path=str(source),
+            hint="set Contract(encoding=...) to a Python codec name such as 'utf-8', 'latin-1' or 'cp1252'",
+        ) from exc
+    if codec == "utf-8":
         check_utf8(source)
         return source
     target = scratch / ("decoded" + source.suffix)
@@ -170,31 +232,36 @@ def check_utf8(path: Path) -> None:
     """Raise with line and column of the first byte sequence that is not UTF-8."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines_before = 0
-    tail = b""  # bytes since the last newline, to place the column
+    tail = 0  # bytes since the last newline, to place the column
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
+            pending = decoder.getstate()[0]  # a character cut by the previous chunk's end
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                bad = exc.start
-                before = chunk[:bad]
-                line = lines_before + before.count(b"\n") + 1
-                last_nl = before.rfind(b"\n")
-                column = (bad - last_nl) if last_nl >= 0 else len(tail) + bad + 1
-                raise SourceError(
-                    f"byte 0x{chunk[bad]:02x} is not valid UTF-8 (byte column {column}); "
-                    "the file is not UTF-8 encoded",
-                    path=str(path),
-                    line=line,
-                    hint="declare the file's encoding in the contract, e.g. Contract(encoding='latin-1')",
-                ) from exc
+                _raise_not_utf8(path, chunk, pending, exc.start, lines_before, tail, exc)
             lines_before += chunk.count(b"\n")
             last_nl = chunk.rfind(b"\n")
-            tail = chunk[last_nl + 1 :] if last_nl >= 0 else tail + chunk
+            tail = len(chunk) - last_nl - 1 if last_nl >= 0 else tail + len(chunk)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         raise SourceError("the file ends inside a UTF-8 character (truncated)", path=str(path)) from exc
+
+
+def _raise_not_utf8(
+    path: Path, chunk: bytes, pending: bytes, start: int, lines_before: int, tail: int, exc: UnicodeDecodeError
+) -> NoReturn:
+    bad = start - len(pending)  # offset in the chunk; negative when the sequence began in the chunk before
+    before = chunk[: max(bad, 0)]
+    last_nl = before.rfind(b"\n")
+    column = bad - last_nl if last_nl >= 0 else tail + bad + 1
+    raise SourceError(
+        f"byte 0x{(pending + chunk)[start]:02x} is not valid UTF-8 (byte column {column}); the file is not UTF-8 encoded",
+        path=str(path),
+        line=lines_before + before.count(b"\n") + 1,
+        hint="declare the file's encoding in the contract, e.g. Contract(encoding='latin-1')",
+    ) from exc
 
 
 # -- CSV --------------------------------------------------------------------------------
@@ -202,28 +269,58 @@ def check_utf8(path: Path) -> None:
 
 def count_csv_records(text: Path, source: Path, delimiter: str) -> int:
     """Count records with a strict parser, refusing ragged rows and broken quotes."""
-    with text.open(encoding="utf-8", newline="") as handle:
+    return _count_csv(text, source, delimiter)[0]
+
+
+def _count_csv(text: Path, source: Path, delimiter: str) -> tuple[int, int]:
+    """(records, fields per record)."""
+    with text.open(encoding="utf-8", newline="") as handle, _csv_field_limit(CSV_FIELD_LIMIT):
         reader = csv.reader(handle, delimiter=delimiter, strict=True)
         try:
             header = next(reader, None)
             if not header or header == [""]:
                 raise SourceError("the file has no header row", path=str(source), line=1)
             _check_header(header, source)
-            records = 0
-            for record in reader:
-                if not record:
-                    continue  # blank line: no record (every reader agrees)
-                if len(record) != len(header):
-                    raise SourceError(
-                        f"expected {len(header)} fields (as in the header), found {len(record)}",
-                        path=str(source),
-                        line=reader.line_num,
-                        hint="every row must have as many fields as the header; quote fields that hold the delimiter",
-                    )
-                records += 1
+            return _count_records(reader, header, source), len(header)
         except csv.Error as exc:
             raise SourceError(f"malformed CSV: {exc}", path=str(source), line=reader.line_num) from exc
+
+
+def _count_records(reader: Iterable[list[str]], header: list[str], source: Path) -> int:
+    records = 0
+    for record in reader:
+        line = reader.line_num  # type: ignore[attr-defined]
+        if not record:
+            continue  # blank line: no record
+        if len(record) != len(header):
+            raise _ragged(source, line, header, record, first=records == 0)
+        if record == [""]:  # DuckDB reads a quoted "" like a blank line in a one-column file
+            raise SourceError(
+                "empty value in a one-column file; it cannot be told from a blank line",
+                path=str(source),
+                line=line,
+                hint="remove the line, or write a value in it",
+            )
+        records += 1
     return records
+
+
+def _ragged(source: Path, line: int, header: list[str], record: list[str], *, first: bool) -> SourceError:
+    hint = "every row must have as many fields as the header; quote fields that hold the delimiter"
+    if first:
+        hint = f"line 1 is read as the header ({len(header)} fields); remove any lines above the header. " + hint
+    return SourceError(
+        f"expected {len(header)} fields (as in the header), found {len(record)}", path=str(source), line=line, hint=hint
+    )
+
+
+@contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _check_header(header: list[str], source: Path) -> None:
@@ -242,11 +339,13 @@ def _check_header(header: list[str], source: Path) -> None:
         seen[folded] = name
 
 
-def _csv_batches(text: Path, source: Path, delimiter: str) -> Iterator[pa.RecordBatch]:
+def _csv_batches(text: Path, source: Path, delimiter: str, width: int) -> Iterator[pa.RecordBatch]:
     # A fixed dialect: the sniffer may skip "junk" lines or fall back to one column.
     query = """SELECT * FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
                  skip = 0, comment = '', strict_mode = true, null_padding = false, ignore_errors = false,
                  sample_size = -1)"""
+    if width == 1:  # DuckDB reads a blank line of a one-column file as a NULL row; it is no record
+        query += " WHERE COLUMNS(*) IS NOT NULL"
     yield from _duckdb_batches(query, {"path": str(text), "delim": delimiter}, source)
 
 
@@ -269,6 +368,7 @@ def _duckdb_batches(query: str, params: dict[str, str], source: Path) -> Iterato
 def count_jsonl_records(text: Path, source: Path) -> int:
     """Count records: every non-blank line must be one JSON object."""
     records = 0
+    keys: dict[str, str] = {}  # folded key -> first spelling seen
     with text.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -281,8 +381,21 @@ def count_jsonl_records(text: Path, source: Path) -> int:
                 raise SourceError(
                     f"each line must be a JSON object, found {type(value).__name__}", path=str(source), line=number
                 )
+            _check_keys(value, keys, source, number)
             records += 1
     return records
+
+
+def _check_keys(value: dict[str, object], keys: dict[str, str], source: Path, line: int) -> None:
+    """DuckDB would rename a key that differs from another only by case (``A`` -> ``A_1``); refuse it."""
+    for key in value:
+        spelling = keys.setdefault(key.lower(), key)
+        if spelling != key:
+            raise SourceError(
+                f"key {key!r} differs from key {spelling!r} only by case; column names are case-insensitive",
+                path=str(source),
+                line=line,
+            )
 
 
 def _jsonl_batches(text: Path, source: Path) -> Iterator[pa.RecordBatch]:

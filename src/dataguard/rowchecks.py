@@ -153,12 +153,14 @@ def pandas_batches(data_path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
     pandas turns an integer column with nulls into float64; decided per batch,
     a column's dtype would change from batch to batch. Integer columns that
     hold a null anywhere in the file are read as float64 in every batch,
-    exactly as ``pd.read_parquet`` of the whole file would give them.
+    exactly as ``pd.read_parquet`` of the whole file would give them (pyarrow's
+    default mapping, whatever pandas metadata the file carries).
     """
     parquet = pq.ParquetFile(data_path)
     as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
     for batch in parquet.iter_batches(batch_size=batch_rows):
-        table = pa_arrow.Table.from_batches([batch])
+        # pandas metadata a writer left in the file would change dtypes by origin: ignore it
+        table = pa_arrow.Table.from_batches([batch]).replace_schema_metadata(None)
         for name in as_float:
             position = table.schema.get_field_index(name)
             table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64()))
@@ -179,24 +181,46 @@ def _integer_columns_with_nulls(data_path: Path, schema: pa_arrow.Schema) -> lis
 
 
 def _validate_batch(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """pandera's failure cases for the batch, or None when every row passes.
+
+    A value that cannot be coerced leaves its whole column uncoerced, and every
+    other check on that column then fails for all rows. So rows with values
+    that do not coerce are set aside with their reasons, and the rest of the
+    batch is validated again without them.
+    """
+    cases = _failure_cases(schema, frame)
+    if cases is None:
+        return None
+    uncoercible = cases["index"].notna() & (cases["check"].map(check_code) == "coerce_dtype")
+    if not uncoercible.any():
+        return cases
+    bad_rows = pd.Index(cases.loc[uncoercible, "index"].astype("int64").unique())
+    kept = cases["index"].isin(bad_rows) & (cases["check"].map(check_code) != "dtype")
+    rest = _failure_cases(schema, frame.drop(index=bad_rows))
+    return pd.concat([cases[kept], rest], ignore_index=True) if rest is not None else cases[kept]
+
+
+def _failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame | None:
     try:
         schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
-        return exc.failure_cases
+        cases: pd.DataFrame = exc.failure_cases
+        return cases
     return None
 
 
 def _structural_reasons(cases: pd.DataFrame, loaded: LoadedContract) -> list[str]:
-    structural = cases[cases["index"].isna() | cases["check"].map(check_code).isin(STRUCTURAL_CHECKS)]
-    reasons: list[str] = []
-    for check, column, value in structural[["check", "column", "failure_case"]].drop_duplicates(
-        subset=["check", "column"]
-    ).itertuples(index=False):  # a handful of schema-level rows, never one per data row
-        reasons.append(_structural_reason(str(check), column, value, loaded))
-    return reasons
+    """Reasons the version fails as a whole; root causes first, their echoes dropped."""
+    codes = cases["check"].map(check_code)
+    structural = cases[cases["index"].isna() | codes.isin(STRUCTURAL_CHECKS)]
+    primary = structural[structural["check"].map(check_code).isin(STRUCTURAL_CHECKS)]
+    chosen = primary if len(primary) else structural
+    unique = chosen[["schema_context", "check", "column", "failure_case"]].drop_duplicates(subset=["check", "column"])
+    # a handful of schema-level rows, never one per data row
+    return [_structural_reason(*row, loaded) for row in unique.itertuples(index=False)]
 
 
-def _structural_reason(check: str, column: object, value: object, loaded: LoadedContract) -> str:
+def _structural_reason(context: str, check: str, column: object, value: object, loaded: LoadedContract) -> str:
     code = check_code(check)
     if code == "column_in_dataframe":
         return f"column {value!s} is missing (the contract {loaded.path.name} requires it)"
@@ -207,7 +231,8 @@ def _structural_reason(check: str, column: object, value: object, loaded: Loaded
             f"column {column!s} does not have the type the contract expects ({check}); "
             "set coerce=True on the field to convert values and quarantine those that do not convert"
         )
-    return f"check {check} on {column!s} could not be evaluated: {value!s}"
+    target = "dataframe check" if context == "DataFrameSchema" else f"check on column {column!s}:"
+    return f"{target} {check} could not be evaluated: {value!s}"
 
 
 def _row_failures(cases: pd.DataFrame) -> pa_arrow.Table:
@@ -248,7 +273,7 @@ def _set_check_failures(data_path: Path, set_check: SetCheck) -> pa_arrow.Table:
         "check": set_check.check,
     }
     with duckdb.connect() as con:
-        return con.execute(query, params).to_arrow_table().cast(FAILURE_SCHEMA)
+        return con.sql(query, params=params).to_arrow_table().cast(FAILURE_SCHEMA)
 
 
 def summarise(failures_path: Path, plan: CheckPlan, block_checks: tuple[str, ...] | list[str]) -> tuple[CheckResult, ...]:

@@ -1,0 +1,81 @@
+"""Split: each row in exactly one output, quarantined rows with every reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dataguard.errors import InvariantViolation
+from dataguard.rowchecks import FAILURE_SCHEMA
+from dataguard.split import ReasonCount, SplitResult, check_conservation, split_rows
+
+
+@pytest.fixture
+def version(tmp_path: Path) -> Path:
+    table = pa.table({"_row_id": pa.array(range(5), pa.int64()), "x": [10, -1, 30, 40, 99], "y": ["a", "b", "c", "d", "e"]})
+    path = tmp_path / "source.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+def write_failures(tmp_path: Path, rows: list[tuple[int, str, str | None, str, str | None]]) -> Path:
+    path = tmp_path / "failures.parquet"
+    table = pa.Table.from_pylist(
+        [dict(zip(FAILURE_SCHEMA.names, row, strict=True)) for row in rows], schema=FAILURE_SCHEMA
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def test_rows_go_to_exactly_one_file_with_every_reason(version: Path, tmp_path: Path) -> None:
+    failures = write_failures(
+        tmp_path,
+        [
+            (4, "le", "x", "less_than_or_equal_to(50)", "99"),
+            (1, "ge", "x", "greater_than_or_equal_to(0)", "-1"),
+            (4, "isin", "y", "isin(['a'])", "e"),
+            (1, "isin", "y", "isin(['a'])", "b"),
+        ],
+    )
+    result = split_rows(version, failures, tmp_path / "run")
+
+    assert pq.read_table(result.clean_path).to_pylist() == [
+        {"_row_id": 0, "x": 10, "y": "a"},
+        {"_row_id": 2, "x": 30, "y": "c"},
+        {"_row_id": 3, "x": 40, "y": "d"},
+    ]
+    assert pq.read_table(result.quarantine_path).to_pylist() == [
+        {
+            "_row_id": 1, "x": -1, "y": "b",
+            "_reasons": [
+                {"code": "ge", "column": "x", "check": "greater_than_or_equal_to(0)", "value": "-1"},
+                {"code": "isin", "column": "y", "check": "isin(['a'])", "value": "b"},
+            ],
+        },
+        {
+            "_row_id": 4, "x": 99, "y": "e",
+            "_reasons": [
+                {"code": "isin", "column": "y", "check": "isin(['a'])", "value": "e"},
+                {"code": "le", "column": "x", "check": "less_than_or_equal_to(50)", "value": "99"},
+            ],
+        },
+    ]
+    assert (result.rows_input, result.rows_clean, result.rows_quarantined) == (5, 3, 2)
+    assert result.reasons == (ReasonCount("isin", "y", 2), ReasonCount("ge", "x", 1), ReasonCount("le", "x", 1))
+
+
+def test_no_failures_gives_an_empty_quarantine_with_the_same_columns(version: Path, tmp_path: Path) -> None:
+    result = split_rows(version, write_failures(tmp_path, []), tmp_path / "run")
+    quarantine = pq.read_table(result.quarantine_path)
+    assert quarantine.num_rows == 0
+    assert quarantine.schema.names == ["_row_id", "x", "y", "_reasons"]
+    assert pq.read_table(result.clean_path).column("_row_id").to_pylist() == [0, 1, 2, 3, 4]
+
+
+def test_a_broken_sum_stops_the_run(tmp_path: Path) -> None:
+    broken = SplitResult(tmp_path / "clean.parquet", tmp_path / "quarantine.parquet", 10, 7, 2, ())
+    with pytest.raises(InvariantViolation, match=r"clean 7 \+ quarantined 2 != input 10"):
+        check_conservation(broken)
