@@ -45,22 +45,22 @@ class schema(pa.DataFrameModel):  # noqa: N801 - the contract's required name
     time_hour: Series[Annotated[pd.DatetimeTZDtype, "us", "UTC"]]
 
     @pa.check("dep_time", "sched_dep_time", "arr_time", "sched_arr_time", name="valid_clock_minutes")
-    def clock_minutes(cls, hhmm: pd.Series) -> pd.Series:
+    def clock_minutes(self, hhmm: pd.Series) -> pd.Series:
         return _valid_minutes(hhmm)
 
     @pa.dataframe_check(name="arr_delay_unless_cancelled")
-    def arr_delay_unless_cancelled(cls, df: pd.DataFrame) -> pd.Series:
+    def arr_delay_unless_cancelled(self, df: pd.DataFrame) -> pd.Series:
         """A flight that departed must have an arrival delay (diverted flights lack one)."""
         return df["dep_time"].isna() | df["arr_delay"].notna()
 
     @pa.dataframe_check(name="plausible_ground_speed")
-    def plausible_ground_speed(cls, df: pd.DataFrame) -> pd.Series:
+    def plausible_ground_speed(self, df: pd.DataFrame) -> pd.Series:
         """Distance over air time between 100 and 650 mph: outside it, one of them is wrong."""
         mph = df["distance"] / (df["air_time"] / 60)
         return df["air_time"].isna() | mph.between(100, 650)
 
     @pa.dataframe_check(name="hour_minute_match_schedule")
-    def hour_minute_match_schedule(cls, df: pd.DataFrame) -> pd.Series:
+    def hour_minute_match_schedule(self, df: pd.DataFrame) -> pd.Series:
         return df["hour"] * 100 + df["minute"] == df["sched_dep_time"]
 
     class Config:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import dataguard
 from dataguard.cli import app
 from dataguard.project import Project
-from tests.conftest import FEB, JAN, REPO, write_contract
+from tests.conftest import FEB, JAN
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
@@ -58,17 +58,34 @@ def validated(flights_project: Project) -> list[dict[str, Any]]:
 def test_validate_two_months_reports_exact_counts_and_reasons(validated: list[dict[str, Any]]) -> None:
     jan, feb = validated
     assert [r["version"] for r in validated] == [1, 2]
-    assert (jan["verdict"], jan["gate_open"], jan["rows"]) == ("WARN", True, {"input": 27004, "clean": 26917, "quarantined": 87})
-    assert (feb["verdict"], feb["gate_open"], feb["rows"]) == ("WARN", True, {"input": 24951, "clean": 24871, "quarantined": 80})
+    assert (jan["verdict"], jan["gate_open"], jan["rows"]) == (
+        "WARN",
+        True,
+        {"input": 27004, "clean": 26917, "quarantined": 87},
+    )
+    assert (feb["verdict"], feb["gate_open"], feb["rows"]) == (
+        "WARN",
+        True,
+        {"input": 24951, "clean": 24871, "quarantined": 80},
+    )
     assert jan["reasons"] == ["0.32% of rows quarantined (87 of 27,004)"]
     assert jan["quarantine_reasons"] == JAN_REASONS
     assert feb["quarantine_reasons"] == FEB_REASONS
     assert (jan["reference_version"], jan["drift"], jan["slices"]) == (None, [], [])
-    assert {"name": "duplicate_key(year, month, day, carrier, flight, origin, sched_dep_time)",
-            "column": "year, month, day, carrier, flight, origin, sched_dep_time", "code": "duplicate_key",
-            "failed_rows": 0, "severity": "block"} in jan["checks"]
-    assert {"name": "str_matches('^N[0-9A-Z]+$')", "column": "tailnum", "code": "str_matches", "failed_rows": 1,
-            "severity": "quarantine"} in feb["checks"]
+    assert {
+        "name": "duplicate_key(year, month, day, carrier, flight, origin, sched_dep_time)",
+        "column": "year, month, day, carrier, flight, origin, sched_dep_time",
+        "code": "duplicate_key",
+        "failed_rows": 0,
+        "severity": "block",
+    } in jan["checks"]
+    assert {
+        "name": "str_matches('^N[0-9A-Z]+$')",
+        "column": "tailnum",
+        "code": "str_matches",
+        "failed_rows": 1,
+        "severity": "quarantine",
+    } in feb["checks"]
 
 
 def test_outputs_hold_every_row_once(validated: list[dict[str, Any]]) -> None:
@@ -109,9 +126,12 @@ def test_catalog_records_versions_and_finished_runs(flights_project: Project, va
             "SELECT version, row_count, status, source_format, size_bytes FROM versions ORDER BY version"
         ).fetchall()
         runs = con.execute(
-            "SELECT version, state, verdict, gate_open, rows_input, rows_clean, rows_quarantined FROM runs ORDER BY version"
+            "SELECT version, state, verdict, gate_open, rows_input, rows_clean, rows_quarantined"
+            " FROM runs ORDER BY version"
         ).fetchall()
-        failed = con.execute("SELECT code, sum(failed_rows) FROM check_results GROUP BY code HAVING sum(failed_rows) > 0 ORDER BY code").fetchall()
+        failed = con.execute(
+            "SELECT code, sum(failed_rows) FROM check_results GROUP BY code HAVING sum(failed_rows) > 0 ORDER BY code"
+        ).fetchall()
     assert versions == [
         (1, 27004, "validated", "csv", JAN.stat().st_size),
         (2, 24951, "validated", "parquet", FEB.stat().st_size),
@@ -121,3 +141,137 @@ def test_catalog_records_versions_and_finished_runs(flights_project: Project, va
         (2, "finished", "WARN", True, 24951, 24871, 80),
     ]
     assert failed == [("arr_delay_unless_cancelled", 164), ("plausible_ground_speed", 2), ("str_matches", 1)]
+
+
+def test_gate_opens_on_a_validated_version(validated: list[dict[str, Any]]) -> None:
+    result = run("gate", "flights")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "gate open for flights v2 (WARN)"
+    code, doc = run_json("gate", "flights", "--version", "1")
+    assert (code, doc) == (
+        0,
+        {
+            "dataset": "flights",
+            "version": 1,
+            "open": True,
+            "verdict": "WARN",
+            "reasons": ["0.32% of rows quarantined (87 of 27,004)"],
+        },
+    )
+
+
+def test_open_validated_gives_the_newest_clean_data(flights_project: Project, validated: list[dict[str, Any]]) -> None:
+    opened = dataguard.open_validated("flights", project=flights_project.root)
+    assert (opened.version, opened.verdict, str(opened.clean_path)) == (2, "WARN", validated[1]["paths"]["clean"])
+    assert opened.fingerprint == validated[1]["fingerprint"]
+    assert dataguard.open_validated("flights", version=1, project=flights_project.root).version == 1
+
+
+def test_versions_lists_oldest_first(validated: list[dict[str, Any]]) -> None:
+    code, rows = run_json("versions", "flights")
+    assert code == 0
+    assert [(r["version"], r["rows"], r["verdict"], r["fingerprint"]) for r in rows] == [
+        (1, 27004, "WARN", validated[0]["fingerprint"]),
+        (2, 24951, "WARN", validated[1]["fingerprint"]),
+    ]
+    assert set(rows[0]) >= {"version", "fingerprint", "rows", "verdict", "created"}
+
+
+def test_report_gives_the_paths_of_the_latest_run(validated: list[dict[str, Any]]) -> None:
+    code, doc = run_json("report", "flights", "--version", "1")
+    assert code == 0
+    assert (doc["report_json"], doc["report_md"], doc["report_html"]) == (
+        validated[0]["paths"]["report_json"],
+        validated[0]["paths"]["report_md"],
+        None,
+    )
+
+
+def test_ingest_is_idempotent_by_content(flights_project: Project, tmp_path: Path) -> None:
+    assert run_json("ingest", "flights", JAN)[1] == {
+        "dataset": "flights",
+        "version": 1,
+        "fingerprint": dataguard.ingest.fingerprint(JAN),
+        "rows": 27004,
+        "new": True,
+    }
+    copy = tmp_path / "same-bytes.csv"
+    shutil.copy(JAN, copy)
+    code, again = run_json("ingest", "flights", copy)
+    assert (code, again["version"], again["new"]) == (0, 1, False)
+
+
+def test_an_ingested_but_unvalidated_version_keeps_the_gate_closed(flights_project: Project) -> None:
+    run("ingest", "flights", JAN)
+    code, doc = run_json("gate", "flights")
+    assert (code, doc["open"], doc["verdict"]) == (1, False, None)
+    assert doc["reasons"] == ["version 1 has no finished validation run (run: dataguard validate flights --version 1)"]
+    with pytest.raises(dataguard.GateClosed, match="no version has an open gate"):
+        dataguard.open_validated("flights", project=flights_project.root)
+    code, report = run_json("validate", "flights", "--version", "1")
+    assert (code, report["version"], report["verdict"]) == (0, 1, "WARN")
+
+
+def test_a_failing_version_closes_the_gate_and_exits_1(flights_project: Project) -> None:
+    contract = flights_project.contract_path("flights")
+    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.05", "max_quarantined_fraction=0.001"))
+    code, report = run_json("validate", "flights", JAN)
+    assert (code, report["verdict"], report["gate_open"]) == (1, "FAIL", False)
+    assert report["reasons"] == ["0.32% of rows quarantined (87 of 27,004), above the 0.10% allowed"]
+    gate = run("gate", "flights")
+    assert gate.exit_code == 1
+    assert gate.stdout.splitlines() == [
+        "gate closed for flights v1 (FAIL)",
+        "  0.32% of rows quarantined (87 of 27,004), above the 0.10% allowed",
+    ]
+    with pytest.raises(dataguard.GateClosed) as closed:
+        dataguard.open_validated("flights", project=flights_project.root)
+    assert closed.value.reasons == [
+        "no version has an open gate",
+        "0.32% of rows quarantined (87 of 27,004), above the 0.10% allowed",
+    ]
+
+
+def test_strict_makes_warn_exit_1(flights_project: Project) -> None:
+    assert run("validate", "flights", FEB, "--strict").exit_code == 1
+    assert run("gate", "flights").exit_code == 0  # the gate itself follows the contract, not the flag
+
+
+def test_warn_blocks_policy_closes_the_gate(flights_project: Project) -> None:
+    contract = flights_project.contract_path("flights")
+    contract.write_text(
+        contract.read_text().replace(
+            "max_quarantined_fraction=0.05,", "max_quarantined_fraction=0.05, warn_blocks=True,"
+        )
+    )
+    code, report = run_json("validate", "flights", FEB)
+    assert (code, report["verdict"], report["gate_open"]) == (1, "WARN", False)
+    code, doc = run_json("gate", "flights")
+    assert (code, doc["reasons"]) == (
+        1,
+        ["the contract's gate policy blocks on WARN", "0.32% of rows quarantined (80 of 24,951)"],
+    )
+
+
+def test_report_md_is_a_prefect_artifact(validated: list[dict[str, Any]]) -> None:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        artifact = client.read_latest_artifacts()  # one per key: the newest
+    markdown = {a.key: a.data for a in artifact}["dataguard-flights"]
+    assert markdown == Path(validated[1]["paths"]["report_md"]).read_text()
+
+
+def test_init_then_infer_writes_a_contract_that_validates_its_own_sample(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    assert run("init", root).exit_code == 0
+    assert sorted(p.name for p in root.iterdir()) == [".gitignore", "data", "flows", "schemas"]
+    assert run("infer", "flights", JAN, "--project", root).exit_code == 0
+    source = (root / "schemas" / "flights.py").read_text()
+    carriers = "['9E', 'AA', 'AS', 'B6', 'DL', 'EV', 'F9', 'FL', 'HA', 'MQ', 'OO', 'UA', 'US', 'VX', 'WN', 'YV']"
+    assert f"    carrier: str = pa.Field(isin={carriers}, nullable=False)" in source
+    assert "    dep_time: float = pa.Field(ge=1.0, le=2359.0, nullable=True)" in source
+    assert "    year: int = pa.Field(ge=2013, le=2013, nullable=False)" in source
+    code, report = run_json("validate", "flights", JAN, "--project", root)
+    assert (code, report["verdict"], report["rows"]) == (0, "PASS", {"input": 27004, "clean": 27004, "quarantined": 0})
+    assert run("infer", "flights", JAN, "--project", root).exit_code == 2  # never overwrites without --force

@@ -15,7 +15,9 @@ from dataguard.split import ReasonCount, SplitResult, check_conservation, split_
 
 @pytest.fixture
 def version(tmp_path: Path) -> Path:
-    table = pa.table({"_row_id": pa.array(range(5), pa.int64()), "x": [10, -1, 30, 40, 99], "y": ["a", "b", "c", "d", "e"]})
+    table = pa.table(
+        {"_row_id": pa.array(range(5), pa.int64()), "x": [10, -1, 30, 40, 99], "y": ["a", "b", "c", "d", "e"]}
+    )
     path = tmp_path / "source.parquet"
     pq.write_table(table, path)
     return path
@@ -49,14 +51,18 @@ def test_rows_go_to_exactly_one_file_with_every_reason(version: Path, tmp_path: 
     ]
     assert pq.read_table(result.quarantine_path).to_pylist() == [
         {
-            "_row_id": 1, "x": -1, "y": "b",
+            "_row_id": 1,
+            "x": -1,
+            "y": "b",
             "_reasons": [
                 {"code": "ge", "column": "x", "check": "greater_than_or_equal_to(0)", "value": "-1"},
                 {"code": "isin", "column": "y", "check": "isin(['a'])", "value": "b"},
             ],
         },
         {
-            "_row_id": 4, "x": 99, "y": "e",
+            "_row_id": 4,
+            "x": 99,
+            "y": "e",
             "_reasons": [
                 {"code": "isin", "column": "y", "check": "isin(['a'])", "value": "e"},
                 {"code": "le", "column": "x", "check": "less_than_or_equal_to(50)", "value": "99"},

@@ -15,11 +15,15 @@ DUP = CheckOutcome("duplicate_key(id)", "id", "duplicate_key", 2)
     [
         pytest.param(Results(100, 0), GatePolicy(), Verdict("PASS", (), True), id="clean"),
         pytest.param(
-            Results(1000, 3), GatePolicy(), Verdict("WARN", ("0.30% of rows quarantined (3 of 1,000)",), True),
+            Results(1000, 3),
+            GatePolicy(),
+            Verdict("WARN", ("0.30% of rows quarantined (3 of 1,000)",), True),
             id="some-quarantined",
         ),
         pytest.param(
-            Results(1000, 50), GatePolicy(), Verdict("WARN", ("5.00% of rows quarantined (50 of 1,000)",), True),
+            Results(1000, 50),
+            GatePolicy(),
+            Verdict("WARN", ("5.00% of rows quarantined (50 of 1,000)",), True),
             id="at-the-limit-is-not-above-it",
         ),
         pytest.param(
@@ -28,7 +32,9 @@ DUP = CheckOutcome("duplicate_key(id)", "id", "duplicate_key", 2)
             Verdict("FAIL", ("5.10% of rows quarantined (51 of 1,000), above the 5.00% allowed",), False),
             id="above-the-limit",
         ),
-        pytest.param(Results(0, 0), GatePolicy(), Verdict("FAIL", ("the version is empty (0 rows)",), False), id="empty"),
+        pytest.param(
+            Results(0, 0), GatePolicy(), Verdict("FAIL", ("the version is empty (0 rows)",), False), id="empty"
+        ),
         pytest.param(
             Results(10, 0, structural=("column x is missing",)),
             GatePolicy(),

@@ -157,7 +157,9 @@ def _version(row: tuple[Any, ...] | None) -> VersionRecord | None:
     return VersionRecord(*row) if row else None
 
 
-def find_version(path: Path, dataset: str, *, version: int | None = None, fingerprint: str | None = None) -> VersionRecord | None:
+def find_version(
+    path: Path, dataset: str, *, version: int | None = None, fingerprint: str | None = None
+) -> VersionRecord | None:
     """The version with this number or fingerprint, or the newest one."""
     if not exists(path):
         return None
@@ -188,8 +190,16 @@ def insert_version(con: duckdb.DuckDBPyConnection, record: VersionRecord) -> Non
     con.execute(
         f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            record.dataset, record.version, record.fingerprint, record.source_path, record.source_format,
-            record.size_bytes, record.rows, record.data_path, record.status, record.created,
+            record.dataset,
+            record.version,
+            record.fingerprint,
+            record.source_path,
+            record.source_format,
+            record.size_bytes,
+            record.rows,
+            record.data_path,
+            record.status,
+            record.created,
         ],
     )
 
@@ -238,9 +248,7 @@ def discard_run(path: Path, run_id: str) -> None:
 
 def fail_run(path: Path, run_id: str, error: str) -> None:
     with transaction(path) as con:
-        con.execute(
-            "UPDATE runs SET state = 'failed', finished = now(), error = ? WHERE run_id = ?", [error, run_id]
-        )
+        con.execute("UPDATE runs SET state = 'failed', finished = now(), error = ? WHERE run_id = ?", [error, run_id])
 
 
 @dataclass(frozen=True)
@@ -269,8 +277,16 @@ def finish_run(path: Path, run: FinishedRun) -> None:
                    report_json = ?
                WHERE run_id = ?""",
             [
-                run.verdict, run.gate_open, json.dumps(run.reasons), run.rows_input, run.rows_clean,
-                run.rows_quarantined, run.clean_path, run.quarantine_path, run.report_json, run.run_id,
+                run.verdict,
+                run.gate_open,
+                json.dumps(run.reasons),
+                run.rows_input,
+                run.rows_clean,
+                run.rows_quarantined,
+                run.clean_path,
+                run.quarantine_path,
+                run.report_json,
+                run.run_id,
             ],
         )
         if run.checks:

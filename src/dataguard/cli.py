@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -29,7 +29,8 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
 
 ProjectOpt = Annotated[
-    Path | None, typer.Option("--project", help="Project folder (default: found upwards from here, or $DATAGUARD_PROJECT).")
+    Path | None,
+    typer.Option("--project", help="Project folder (default: found upwards from here, or $DATAGUARD_PROJECT)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else there.")]
 VersionOpt = Annotated[int | None, typer.Option("--version", "-v", help="Version number (default: the newest).")]
@@ -60,13 +61,13 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to make a datagu
     """Create a project: schemas/ (with a commented example contract), flows/, data/."""
     project = _run(False, lambda: init_project(directory))
     out.print(f"created dataguard project in {escape(str(project.root))}")
-    out.print(f"  edit {escape(str(project.schemas_dir / 'example.py'))}, or write one with: dataguard infer DATASET FILE")
+    out.print(
+        f"  edit {escape(str(project.schemas_dir / 'example.py'))}, or write one with: dataguard infer DATASET FILE"
+    )
 
 
 @app.command("ingest")
-def ingest_cmd(
-    dataset: str, file: Path, project: ProjectOpt = None, json_out: JsonOpt = False
-) -> None:
+def ingest_cmd(dataset: str, file: Path, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
     """Register FILE as a new version of DATASET (the same bytes again give the same version)."""
 
     def call() -> dict[str, Any]:
@@ -75,7 +76,13 @@ def ingest_cmd(
         with err.status(f"ingesting {file} ..."):
             result = ingest(proj, dataset, file, SourceOptions(loaded.contract.encoding, loaded.contract.csv_delimiter))
         v = result.version
-        return {"dataset": dataset, "version": v.version, "fingerprint": v.fingerprint, "rows": v.rows, "new": result.new}
+        return {
+            "dataset": dataset,
+            "version": v.version,
+            "fingerprint": v.fingerprint,
+            "rows": v.rows,
+            "new": result.new,
+        }
 
     doc = _run(json_out, call)
     if json_out:
@@ -104,10 +111,7 @@ def validate(
     for source, number in targets:
         label = source or f"version {number}"
         with err.status(f"validating {dataset}: {label} (Prefect flow; the first run starts the embedded API) ..."):
-            report = _run(
-                json_out,
-                lambda: validate_flow(dataset, source=source, version=number, project_dir=str(proj.root)),
-            )
+            report = _run(json_out, functools.partial(validate_flow, dataset, source, number, str(proj.root)))
         reports.append(report)
         if not json_out:
             _print_report(report)
@@ -150,8 +154,11 @@ def gate_cmd(dataset: str, version: VersionOpt = None, project: ProjectOpt = Non
     if json_out:
         _emit(
             {
-                "dataset": dataset, "version": decision.version, "open": decision.open,
-                "verdict": decision.verdict, "reasons": list(decision.reasons),
+                "dataset": dataset,
+                "version": decision.version,
+                "open": decision.open,
+                "verdict": decision.verdict,
+                "reasons": list(decision.reasons),
             }
         )
     else:
@@ -172,10 +179,14 @@ def versions(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False
         runs = catalog.latest_runs(proj.catalog_path, dataset)
         return [
             {
-                "version": v.version, "fingerprint": v.fingerprint, "rows": v.rows,
+                "version": v.version,
+                "fingerprint": v.fingerprint,
+                "rows": v.rows,
                 "verdict": runs[v.version].verdict if v.version in runs else None,
                 "gate_open": bool(runs[v.version].gate_open) if v.version in runs else False,
-                "status": v.status, "source": v.source_path, "created": v.created.isoformat(),
+                "status": v.status,
+                "source": v.source_path,
+                "created": v.created.isoformat(),
             }
             for v in catalog.list_versions(proj.catalog_path, dataset)
         ]
@@ -215,8 +226,12 @@ def report(dataset: str, version: VersionOpt = None, project: ProjectOpt = None,
             )
         folder = Path(run.report_json).parent
         return {
-            "dataset": dataset, "version": record.version, "verdict": run.verdict, "report_html": None,
-            "report_json": str(folder / "report.json"), "report_md": str(folder / "report.md"),
+            "dataset": dataset,
+            "version": record.version,
+            "verdict": run.verdict,
+            "report_html": None,
+            "report_json": str(folder / "report.json"),
+            "report_md": str(folder / "report.md"),
         }
 
     doc = _run(json_out, call)
@@ -256,4 +271,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -7,6 +7,8 @@ dataguard.Contract(...)`` is optional; every field has a documented default.
 
 from __future__ import annotations
 
+import ast
+import codecs
 import difflib
 import importlib.util
 import sys
@@ -41,7 +43,7 @@ class GatePolicy:
             raise ContractError(
                 f"GatePolicy.max_quarantined_fraction must be within 0..1, got {self.max_quarantined_fraction!r}"
             )
-        object.__setattr__(self, "block_checks", tuple(self.block_checks))
+        object.__setattr__(self, "block_checks", _names(self.block_checks))
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,26 @@ class Contract:
     csv_delimiter: str = ","
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "keys", tuple(self.keys))
+        object.__setattr__(self, "keys", _names(self.keys))
         if self.batch_rows < 1:
             raise ContractError(f"Contract.batch_rows must be at least 1, got {self.batch_rows!r}")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError as exc:
+            raise ContractError(
+                f"Contract.encoding {self.encoding!r} is not a known text encoding",
+                hint="use a Python codec name such as 'utf-8', 'latin-1' or 'cp1252'",
+            ) from exc
+        if len(self.csv_delimiter) != 1 or self.csv_delimiter in '"\r\n':
+            raise ContractError(
+                "Contract.csv_delimiter must be one character other than a quote or newline, "
+                f"got {self.csv_delimiter!r}"
+            )
+
+
+def _names(names: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    """A lone string is one name, not a sequence of one-letter names."""
+    return (names,) if isinstance(names, str) else tuple(names)
 
 
 @dataclass(frozen=True)
@@ -92,44 +111,70 @@ def load_contract(project: Project, dataset: str) -> LoadedContract:
             f"unknown dataset {dataset!r}: no contract at {path}",
             hint=f"{hint} To start one: dataguard infer {dataset} FILE",
         )
-    module = _import_contract(path)
-    schema = _schema_of(module, path)
+    name = f"dataguard_contract_{path.stem}"
+    try:
+        module = _import_contract(path, name)
+        schema = _schema_of(module, path)  # a model resolves its annotations through sys.modules
+    finally:
+        # not left registered: pickling (Prefect, Dask) then ships the contract's code by value
+        sys.modules.pop(name, None)
     contract = getattr(module, "contract", Contract())
     if not isinstance(contract, Contract):
         raise ContractError(
-            f"{path}: `contract` must be a dataguard.Contract, got {type(contract).__name__}"
+            f"{_where(path, 'contract')}: `contract` must be a dataguard.Contract, got {type(contract).__name__}"
         )
     _check_keys(contract, schema, path)
     return LoadedContract(dataset=dataset, path=path, schema=schema, contract=contract)
 
 
-def _import_contract(path: Path) -> object:
-    name = f"dataguard_contract_{path.stem}"
+def _import_contract(path: Path, name: str) -> object:
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ContractError(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as a real import does: dataclasses and typing look the module up there
+    rerun = f"fix the contract, then re-run; check it with: python {path}"
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
+        raise ContractError(f"{path}, line {exc.lineno}: syntax error: {exc.msg}", hint=rerun) from exc
+    except ContractError as exc:  # Contract(...) or GatePolicy(...) refused a value
+        raise ContractError(f"{path}, line {_line_in(path, exc)}: {exc.message}", hint=exc.hint or rerun) from exc
+    except (Exception, SystemExit) as exc:
         raise ContractError(
-            f"{path}, line {exc.lineno}: syntax error: {exc.msg}",
-            hint=f"fix the contract, then re-run; check it with: python {path}",
+            f"{path}, line {_line_in(path, exc)}: the contract failed to import: {type(exc).__name__}: {exc}",
+            hint=rerun,
         ) from exc
-    except Exception as exc:
-        line = _line_in(path, exc)
-        raise ContractError(
-            f"{path}, line {line}: the contract failed to import: {type(exc).__name__}: {exc}",
-            hint=f"fix the contract, then re-run; check it with: python {path}",
-        ) from exc
-    finally:
-        sys.modules.pop(name, None)
     return module
 
 
 def _line_in(path: Path, exc: BaseException) -> int | str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
     return frames[-1].lineno or "?" if frames else "?"
+
+
+def _where(path: Path, name: str) -> str:
+    """``path, line N`` of the last top-level statement that binds ``name`` (just ``path`` if none does)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return str(path)
+    lines = [node.lineno for node in tree.body if name in _bound_names(node)]
+    return f"{path}, line {lines[-1]}" if lines else str(path)
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return {node.name}
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+        targets = [node.target]
+    else:
+        return set()
+    return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
 def _schema_of(module: object, path: Path) -> pa.DataFrameSchema:
@@ -143,11 +188,11 @@ def _schema_of(module: object, path: Path) -> pa.DataFrameSchema:
         try:
             return schema.to_schema()
         except Exception as exc:
-            raise ContractError(f"{path}: `schema` is not a valid pandera model: {exc}") from exc
+            raise ContractError(f"{_where(path, 'schema')}: `schema` is not a valid pandera model: {exc}") from exc
     if isinstance(schema, pa.DataFrameSchema):
         return schema
     raise ContractError(
-        f"{path}: `schema` must be a pandera DataFrameModel subclass or DataFrameSchema "
+        f"{_where(path, 'schema')}: `schema` must be a pandera DataFrameModel subclass or DataFrameSchema "
         f"(pandas backend), got {type(schema).__name__}"
     )
 
@@ -157,4 +202,4 @@ def _check_keys(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> N
         if key not in schema.columns:
             close = difflib.get_close_matches(key, list(schema.columns), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"schema columns: {', '.join(schema.columns)}"
-            raise ContractError(f"{path}: key column {key!r} is not in the schema", hint=hint)
+            raise ContractError(f"{_where(path, 'contract')}: key column {key!r} is not in the schema", hint=hint)

@@ -32,38 +32,41 @@ from dataguard.rowchecks import RowCheckOutcome, check_rows  # noqa: E402
 from dataguard.split import SplitResult, split_rows  # noqa: E402
 from dataguard.verdict import CheckOutcome, Results, Verdict, decide  # noqa: E402
 
-stage = task(cache_policy=NO_CACHE, persist_result=False)
 
-
-@stage(name="load contract")
+@task(name="load contract", cache_policy=NO_CACHE, persist_result=False)
 def load_contract_task(project: Project, dataset: str) -> LoadedContract:
     return load_contract(project, dataset)
 
 
-@stage(name="ingest")
+@task(name="ingest", cache_policy=NO_CACHE, persist_result=False)
 def ingest_task(project: Project, dataset: str, source: str, options: SourceOptions) -> Ingested:
     return ingest(project, dataset, Path(source), options)
 
 
-@stage(name="row checks")
+@task(name="row checks", cache_policy=NO_CACHE, persist_result=False)
 def check_rows_task(data_path: str, loaded: LoadedContract, failures_path: Path) -> RowCheckOutcome:
     return check_rows(Path(data_path), loaded, failures_path)
 
 
-@stage(name="split")
+@task(name="split", cache_policy=NO_CACHE, persist_result=False)
 def split_task(data_path: str, failures_path: Path, run_dir: Path) -> SplitResult:
     return split_rows(Path(data_path), failures_path, run_dir)
 
 
-@stage(name="verdict")
+@task(name="verdict", cache_policy=NO_CACHE, persist_result=False)
 def verdict_task(results: Results, loaded: LoadedContract) -> Verdict:
     return decide(results, loaded.contract.gate)
 
 
-@stage(name="publish")
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
 def publish_task(
-    project: Project, version: catalog.VersionRecord, run_id: str, run_dir: Path,
-    split: SplitResult, outcome: RowCheckOutcome, verdict: Verdict,
+    project: Project,
+    version: catalog.VersionRecord,
+    run_id: str,
+    run_dir: Path,
+    split: SplitResult,
+    outcome: RowCheckOutcome,
+    verdict: Verdict,
 ) -> dict[str, Any]:
     return publish(project.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict)
 
@@ -102,7 +105,9 @@ def _version_to_check(project: Project, loaded: LoadedContract, source: str | No
     if record is None:
         known = [v.version for v in catalog.list_versions(project.catalog_path, loaded.dataset)]
         if not known:
-            raise UnknownDataset(f"{loaded.dataset} has no ingested versions", hint=f"dataguard validate {loaded.dataset} FILE")
+            raise UnknownDataset(
+                f"{loaded.dataset} has no ingested versions", hint=f"dataguard validate {loaded.dataset} FILE"
+            )
         raise BadInput(f"{loaded.dataset} has no version {version}; versions: {', '.join(map(str, known))}")
     return Ingested(record, new=False)
 

@@ -39,7 +39,8 @@ def judge(project: Project, dataset: str, version: int | None = None) -> GateDec
         return GateDecision(dataset, None, False, None, (f"no version of {dataset!r} has been ingested yet",))
     run = catalog.latest_finished_run(project.catalog_path, dataset, record.version)
     if run is None:
-        reason = f"version {record.version} has no finished validation run (run: dataguard validate {dataset} --version {record.version})"
+        rerun = f"dataguard validate {dataset} --version {record.version}"
+        reason = f"version {record.version} has no finished validation run (run: {rerun})"
         return GateDecision(dataset, record.version, False, None, (reason,))
     reasons = tuple(run.reasons)
     if run.gate_open:
@@ -85,7 +86,10 @@ def _opened(project: Project, decision: GateDecision) -> ValidatedVersion:
         raise GateClosed(decision.dataset, [f"version {decision.version}: {r}" for r in decision.reasons])
     record = catalog.find_version(project.catalog_path, decision.dataset, version=decision.version)
     run = catalog.latest_finished_run(project.catalog_path, decision.dataset, decision.version)
-    assert record is not None and run is not None and run.clean_path and run.report_json
+    assert record is not None
+    assert run is not None
+    assert run.clean_path
+    assert run.report_json
     clean = Path(run.clean_path)
     if not clean.is_file():
         raise GateClosed(decision.dataset, [f"version {decision.version}: its clean data is missing at {clean}"])

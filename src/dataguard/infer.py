@@ -25,7 +25,9 @@ def infer_contract(dataset: str, source: Path, sample_rows: int = SAMPLE_ROWS) -
     schema = pa.infer_schema(sample)
     fields = [_field_line(name, sample[name], schema.columns[name]) for name in sample.columns]
     today = datetime.now(UTC).date().isoformat()
-    return HEADER.format(dataset=dataset, source=source.name, rows=len(sample), today=today) + "\n".join(fields) + FOOTER
+    return (
+        HEADER.format(dataset=dataset, source=source.name, rows=len(sample), today=today) + "\n".join(fields) + FOOTER
+    )
 
 
 def read_sample(source: Path, sample_rows: int) -> pd.DataFrame:
@@ -55,7 +57,7 @@ import dataguard
 class schema(pa.DataFrameModel):  # noqa: N801 - the contract's required name
 '''
 
-FOOTER = '''
+FOOTER = """
 
     class Config:
         coerce = False  # True converts values to the declared types and quarantines those that do not convert
@@ -66,13 +68,13 @@ contract = dataguard.Contract(
     keys=[],  # columns that identify a row; duplicates are quarantined
     gate=dataguard.GatePolicy(max_quarantined_fraction=0.05),
 )
-'''
+"""
 
 
 def _field_line(name: str, values: pd.Series, column: pa.Column) -> str:
     attr, alias = _attribute(name)
     annotation, extra = _annotation(values)
-    args = [*extra, *_range_args(column), *_category_args(values)]
+    args = [*extra, *_range_args(column, integer=annotation == "int"), *_category_args(values)]
     args.append(f"nullable={bool(values.isna().any())}")
     if alias:
         args.append(f"alias={name!r}")
@@ -101,14 +103,14 @@ def _annotation(values: pd.Series) -> tuple[str, list[str]]:
     return "str", []
 
 
-def _range_args(column: pa.Column) -> list[str]:
+def _range_args(column: pa.Column, *, integer: bool) -> list[str]:
     args = []
     for check in column.checks:
         stats = check.statistics or {}
-        if "min_value" in stats and _plain_number(stats["min_value"]):
-            args.append(f"ge={stats['min_value']!r}")
-        if "max_value" in stats and _plain_number(stats["max_value"]):
-            args.append(f"le={stats['max_value']!r}")
+        for key, arg in (("min_value", "ge"), ("max_value", "le")):
+            value = stats.get(key)
+            if _plain_number(value):
+                args.append(f"{arg}={int(value) if integer else float(value)!r}")  # type: ignore[arg-type]
     return args
 
 

@@ -16,12 +16,12 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import duckdb
 import pyarrow as pa
@@ -30,6 +30,9 @@ import pyarrow.parquet as pq
 from dataguard import catalog
 from dataguard.errors import BadInput, SourceError
 from dataguard.project import Project
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 ROW_ID = "_row_id"
 RESERVED_COLUMNS = (ROW_ID, "_reasons")
@@ -72,7 +75,9 @@ def ingest(project: Project, dataset: str, source: Path, options: SourceOptions 
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _register(project: Project, dataset: str, source: Path, fmt: str, digest: str, rows: int, staging: Path) -> Ingested:
+def _register(
+    project: Project, dataset: str, source: Path, fmt: str, digest: str, rows: int, staging: Path
+) -> Ingested:
     with catalog.transaction(project.catalog_path) as con:
         if _fingerprint_known(con, dataset, digest):  # another run registered the same bytes meanwhile
             record = None
@@ -92,7 +97,13 @@ def _fingerprint_known(con: duckdb.DuckDBPyConnection, dataset: str, digest: str
 
 
 def _move_and_insert(
-    con: duckdb.DuckDBPyConnection, project: Project, dataset: str, source: Path, fmt: str, digest: str, rows: int,
+    con: duckdb.DuckDBPyConnection,
+    project: Project,
+    dataset: str,
+    source: Path,
+    fmt: str,
+    digest: str,
+    rows: int,
     staging: Path,
 ) -> catalog.VersionRecord:
     number = catalog.next_version_number(con, dataset)
@@ -104,9 +115,16 @@ def _move_and_insert(
         data_path = folder / "source.parquet"
         os.replace(staging / "source.parquet", data_path)
         record = catalog.VersionRecord(
-            dataset=dataset, version=number, fingerprint=digest, source_path=str(source.resolve()),
-            source_format=fmt, size_bytes=source.stat().st_size, rows=rows, data_path=str(data_path),
-            status="ingested", created=datetime.now(UTC),
+            dataset=dataset,
+            version=number,
+            fingerprint=digest,
+            source_path=str(source.resolve()),
+            source_format=fmt,
+            size_bytes=source.stat().st_size,
+            rows=rows,
+            data_path=str(data_path),
+            status="ingested",
+            created=datetime.now(UTC),
         )
         catalog.insert_version(con, record)
     except BaseException:
@@ -256,8 +274,9 @@ def _raise_not_utf8(
     before = chunk[: max(bad, 0)]
     last_nl = before.rfind(b"\n")
     column = bad - last_nl if last_nl >= 0 else tail + bad + 1
+    byte = (pending + chunk)[start]
     raise SourceError(
-        f"byte 0x{(pending + chunk)[start]:02x} is not valid UTF-8 (byte column {column}); the file is not UTF-8 encoded",
+        f"byte 0x{byte:02x} is not valid UTF-8 (byte column {column}); the file is not UTF-8 encoded",
         path=str(path),
         line=lines_before + before.count(b"\n") + 1,
         hint="declare the file's encoding in the contract, e.g. Contract(encoding='latin-1')",
@@ -286,32 +305,48 @@ def _count_csv(text: Path, source: Path, delimiter: str) -> tuple[int, int]:
             raise SourceError(f"malformed CSV: {exc}", path=str(source), line=reader.line_num) from exc
 
 
-def _count_records(reader: Iterable[list[str]], header: list[str], source: Path) -> int:
+def _count_records(reader: CsvReader, header: list[str], source: Path) -> int:
     records = 0
-    for record in reader:
-        line = reader.line_num  # type: ignore[attr-defined]
-        if not record:
-            continue  # blank line: no record
-        if len(record) != len(header):
-            raise _ragged(source, line, header, record, first=records == 0)
-        if record == [""]:  # DuckDB reads a quoted "" like a blank line in a one-column file
-            raise SourceError(
-                "empty value in a one-column file; it cannot be told from a blank line",
-                path=str(source),
-                line=line,
-                hint="remove the line, or write a value in it",
-            )
-        records += 1
+    end = reader.line_num  # the line the previous record ended on
+    try:
+        for record in reader:
+            end = reader.line_num
+            if not record:
+                continue  # blank line: no record
+            if len(record) != len(header):
+                raise _ragged(source, end, header, record, first=records == 0)
+            if record == [""]:  # DuckDB reads a quoted "" like a blank line in a one-column file
+                raise SourceError(
+                    "empty value in a one-column file; it cannot be told from a blank line",
+                    path=str(source),
+                    line=end,
+                    hint="remove the line, or write a value in it",
+                )
+            records += 1
+    except csv.Error as exc:
+        if str(exc) != "unexpected end of data":
+            raise
+        raise SourceError(
+            f"a quoted field is never closed: the record starting on this line runs to the end of the file "
+            f"(line {reader.line_num})",
+            path=str(source),
+            line=end + 1,
+            hint='close the quote; a quote inside a quoted field is written twice ("")',
+        ) from exc
     return records
 
 
 def _ragged(source: Path, line: int, header: list[str], record: list[str], *, first: bool) -> SourceError:
-    hint = "every row must have as many fields as the header; quote fields that hold the delimiter"
-    if first:
-        hint = f"line 1 is read as the header ({len(header)} fields); remove any lines above the header. " + hint
-    return SourceError(
-        f"expected {len(header)} fields (as in the header), found {len(record)}", path=str(source), line=line, hint=hint
-    )
+    if first:  # e.g. a title line above the header: a sniffing reader would silently skip it
+        hint = "line 1 is taken as the header; remove any lines above the real header"
+    else:
+        hint = "every row must have as many fields as the header; quote fields that hold the delimiter"
+    message = f"expected {_fields(len(header))} (as in the header), found {len(record)}"
+    return SourceError(message, path=str(source), line=line, hint=hint)
+
+
+def _fields(count: int) -> str:
+    return f"{count} field" if count == 1 else f"{count} fields"
 
 
 @contextmanager

@@ -29,9 +29,7 @@ class Project:
         return self.schemas_dir / f"{dataset}.py"
 
     def datasets(self) -> list[str]:
-        return sorted(
-            p.stem for p in self.schemas_dir.glob("*.py") if not p.name.startswith("_")
-        )
+        return sorted(p.stem for p in self.schemas_dir.glob("*.py") if not p.name.startswith("_"))
 
 
 def find_project(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Project:

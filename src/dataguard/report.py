@@ -71,7 +71,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     reasons = report["quarantine_reasons"]
     if reasons:
         lines += ["## Top quarantine reasons", "", "| code | column | rows |", "|---|---|---:|"]
-        lines += [f"| {_md(r['code'])} | {_md(r['column'] or '(row)')} | {r['rows']:,} |" for r in reasons[:TOP_REASONS]]
+        lines += [
+            f"| {_md(r['code'])} | {_md(r['column'] or '(row)')} | {r['rows']:,} |" for r in reasons[:TOP_REASONS]
+        ]
         if len(reasons) > TOP_REASONS:
             lines.append(f"\n{len(reasons) - TOP_REASONS} more reasons in report.json")
         lines.append("")

@@ -28,13 +28,13 @@ from dataguard.contract import LoadedContract
 from dataguard.ingest import ROW_ID
 from dataguard.sql import column_list, quote_ident
 
-FAILURE_SCHEMA = pa_arrow.schema(
-    [
-        (ROW_ID, pa_arrow.int64()),
-        ("code", pa_arrow.string()),
-        ("column", pa_arrow.string()),
-        ("check", pa_arrow.string()),
-        ("value", pa_arrow.string()),
+FAILURE_SCHEMA: pa_arrow.Schema = pa_arrow.schema(
+    [  # type: ignore[arg-type]  # pyarrow-stubs reject a list of fields, pyarrow takes it
+        pa_arrow.field(ROW_ID, pa_arrow.int64()),
+        pa_arrow.field("code", pa_arrow.string()),
+        pa_arrow.field("column", pa_arrow.string()),
+        pa_arrow.field("check", pa_arrow.string()),
+        pa_arrow.field("value", pa_arrow.string()),
     ]
 )
 STRUCTURAL_CHECKS = ("column_in_dataframe", "column_in_schema", "dtype")
@@ -217,7 +217,10 @@ def _structural_reasons(cases: pd.DataFrame, loaded: LoadedContract) -> list[str
     chosen = primary if len(primary) else structural
     unique = chosen[["schema_context", "check", "column", "failure_case"]].drop_duplicates(subset=["check", "column"])
     # a handful of schema-level rows, never one per data row
-    return [_structural_reason(*row, loaded) for row in unique.itertuples(index=False)]
+    return [
+        _structural_reason(str(context), str(check), column, value, loaded)
+        for context, check, column, value in unique.itertuples(index=False)
+    ]
 
 
 def _structural_reason(context: str, check: str, column: object, value: object, loaded: LoadedContract) -> str:
@@ -273,10 +276,13 @@ def _set_check_failures(data_path: Path, set_check: SetCheck) -> pa_arrow.Table:
         "check": set_check.check,
     }
     with duckdb.connect() as con:
-        return con.sql(query, params=params).to_arrow_table().cast(FAILURE_SCHEMA)
+        table: pa_arrow.Table = con.sql(query, params=params).to_arrow_table()
+    return table.cast(FAILURE_SCHEMA)
 
 
-def summarise(failures_path: Path, plan: CheckPlan, block_checks: tuple[str, ...] | list[str]) -> tuple[CheckResult, ...]:
+def summarise(
+    failures_path: Path, plan: CheckPlan, block_checks: tuple[str, ...] | list[str]
+) -> tuple[CheckResult, ...]:
     """Failed-row counts for every declared check, zero for those that passed."""
     with duckdb.connect() as con:
         counted = con.execute(
@@ -294,6 +300,8 @@ def summarise(failures_path: Path, plan: CheckPlan, block_checks: tuple[str, ...
     return tuple(results)
 
 
-def _result(check: str, column: str | None, code: str, failed: int, block_checks: tuple[str, ...] | list[str]) -> CheckResult:
+def _result(
+    check: str, column: str | None, code: str, failed: int, block_checks: tuple[str, ...] | list[str]
+) -> CheckResult:
     severity = "block" if code in block_checks else "quarantine"
     return CheckResult(name=check, column=column, code=code, failed_rows=failed, severity=severity)

@@ -27,7 +27,7 @@ ENGINE_MEMORY_ENV = "DATAGUARD_DUCKDB_MEMORY"
 DEFAULT_ENGINE_MEMORY = "2GB"
 
 
-def engine(scratch: object | None = None) -> "duckdb.DuckDBPyConnection":
+def engine(scratch: object | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for heavy queries over Parquet, with a memory ceiling.
 
     Above the ceiling DuckDB spills to ``scratch`` instead of growing, which is
