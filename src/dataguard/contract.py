@@ -109,7 +109,7 @@ def load_contract(project: Project, dataset: str) -> LoadedContract:
         hint = f"did you mean {close[0]!r}?" if close else f"known datasets: {', '.join(known) or 'none'}"
         raise UnknownDataset(
             f"unknown dataset {dataset!r}: no contract at {path}",
-            hint=f"{hint} To start one: dataguard infer {dataset} FILE",
+            hint=f"{hint}; to start one: dataguard infer {dataset} FILE",
         )
     name = f"dataguard_contract_{path.stem}"
     try:

@@ -13,7 +13,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -28,8 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataguard import catalog
-from dataguard.errors import BadInput, SourceError
-from dataguard.project import Project
+from dataguard.errors import SourceError
+from dataguard.project import Project, check_dataset_name
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -40,7 +39,6 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "js
 CHUNK_BYTES = 8 << 20
 BATCH_ROWS = 100_000
 CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) would refuse long text fields
-DATASET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -131,15 +129,6 @@ def _move_and_insert(
         shutil.rmtree(folder, ignore_errors=True)  # the transaction rolls back; leave no orphan folder
         raise
     return record
-
-
-def check_dataset_name(dataset: str) -> None:
-    """A dataset name becomes a folder of the warehouse: no paths, no hidden names."""
-    if not DATASET_NAME.fullmatch(dataset) or dataset == "catalog.duckdb":
-        raise BadInput(
-            f"invalid dataset name {dataset!r}",
-            hint="use letters, digits, '_', '-' and '.', not starting with '.' or '-' (e.g. 'flights')",
-        )
 
 
 def source_format(path: Path) -> str:

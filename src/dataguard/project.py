@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +27,23 @@ class Project:
         return self.warehouse / "catalog.duckdb"
 
     def contract_path(self, dataset: str) -> Path:
-        return self.schemas_dir / f"{dataset}.py"
+        return self.schemas_dir / f"{check_dataset_name(dataset)}.py"
 
     def datasets(self) -> list[str]:
         return sorted(p.stem for p in self.schemas_dir.glob("*.py") if not p.name.startswith("_"))
+
+
+DATASET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+
+
+def check_dataset_name(name: str) -> str:
+    """A dataset name is a Python module name: it becomes a file and folder name."""
+    if not DATASET_NAME.fullmatch(name):
+        raise BadInput(
+            f"invalid dataset name {name!r}",
+            hint="use a letter, then letters, digits or underscores (at most 64), e.g. flights or click_logs",
+        )
+    return name
 
 
 def find_project(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Project:
