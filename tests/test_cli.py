@@ -61,12 +61,12 @@ def test_validate_two_months_reports_exact_counts_and_reasons(validated: list[di
     assert (jan["verdict"], jan["gate_open"], jan["rows"]) == (
         "WARN",
         True,
-        {"input": 27004, "clean": 26917, "quarantined": 87},
+        {"input": 27004, "clean": 26917, "quarantined": 87, "pending": 87, "released": 0, "rejected": 0},
     )
     assert (feb["verdict"], feb["gate_open"], feb["rows"]) == (
         "WARN",
         True,
-        {"input": 24951, "clean": 24871, "quarantined": 80},
+        {"input": 24951, "clean": 24871, "quarantined": 80, "pending": 80, "released": 0, "rejected": 0},
     )
     assert jan["reasons"] == ["0.32% of rows quarantined (87 of 27,004)"]
     assert jan["quarantine_reasons"] == JAN_REASONS
@@ -273,5 +273,9 @@ def test_init_then_infer_writes_a_contract_that_validates_its_own_sample(tmp_pat
     assert "    dep_time: float = pa.Field(ge=1.0, le=2359.0, nullable=True)" in source
     assert "    year: int = pa.Field(ge=2013, le=2013, nullable=False)" in source
     code, report = run_json("validate", "flights", JAN, "--project", root)
-    assert (code, report["verdict"], report["rows"]) == (0, "PASS", {"input": 27004, "clean": 27004, "quarantined": 0})
+    assert (code, report["verdict"], report["rows"]) == (
+        0,
+        "PASS",
+        {"input": 27004, "clean": 27004, "quarantined": 0, "pending": 0, "released": 0, "rejected": 0},
+    )
     assert run("infer", "flights", JAN, "--project", root).exit_code == 2  # never overwrites without --force

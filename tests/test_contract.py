@@ -42,7 +42,7 @@ def test_contract_defaults(project):
 
     assert contract.keys == ()
     assert contract.gate == GatePolicy(0.05, True, False, ())
-    assert (contract.batch_rows, contract.encoding, contract.csv_delimiter) == (100_000, "utf-8", ",")
+    assert (contract.batch_rows, contract.encoding, contract.csv_delimiter) == (500_000, "utf-8", ",")
 
 
 def test_dataframe_model_becomes_a_dataframe_schema(project):

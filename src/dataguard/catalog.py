@@ -60,6 +60,41 @@ CREATE TABLE IF NOT EXISTS runs (
     flow_run_id VARCHAR,
     error VARCHAR
 );
+CREATE TABLE IF NOT EXISTS quarantine_decisions (
+    decision_id VARCHAR PRIMARY KEY,
+    dataset VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    run_id VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    selector VARCHAR NOT NULL,
+    row_ids BIGINT[] NOT NULL,
+    reviewer VARCHAR NOT NULL,
+    note VARCHAR NOT NULL,
+    revision INTEGER,
+    created TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS quarantine_states (
+    run_id VARCHAR NOT NULL,
+    row_id BIGINT NOT NULL,
+    state VARCHAR NOT NULL,
+    decision_id VARCHAR NOT NULL,
+    PRIMARY KEY (run_id, row_id)
+);
+CREATE TABLE IF NOT EXISTS revisions (
+    run_id VARCHAR NOT NULL,
+    revision INTEGER NOT NULL,
+    parent INTEGER NOT NULL,
+    decision_id VARCHAR NOT NULL,
+    clean_path VARCHAR NOT NULL,
+    rows_clean BIGINT NOT NULL,
+    rows_released BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    verdict VARCHAR NOT NULL,
+    gate_open BOOLEAN NOT NULL,
+    reasons VARCHAR NOT NULL,
+    created TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (run_id, revision)
+);
 CREATE TABLE IF NOT EXISTS check_results (
     run_id VARCHAR NOT NULL,
     name VARCHAR NOT NULL,
@@ -98,6 +133,7 @@ class RunRecord:
     quarantine_path: str | None
     report_json: str | None
     finished: datetime | None
+    revision: int = 0  # the newest clean revision (0: the run's own clean.parquet)
 
 
 @contextmanager
@@ -221,9 +257,17 @@ def forget_version(path: Path, dataset: str, version: int) -> None:
 
 # -- runs -------------------------------------------------------------------------
 
-_RUN_COLUMNS = (
-    "run_id, dataset, version, state, verdict, gate_open, reasons, clean_path, quarantine_path, report_json, finished"
-)
+# A run as the gate sees it: a reviewer's newest revision overrides the run's own verdict and clean file.
+_RUN_VIEW = """
+    WITH newest AS (
+        SELECT * FROM revisions QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY revision DESC) = 1
+    )
+    SELECT r.run_id, r.dataset, r.version, r.state,
+           coalesce(n.verdict, r.verdict), coalesce(n.gate_open, r.gate_open), coalesce(n.reasons, r.reasons),
+           coalesce(n.clean_path, r.clean_path), r.quarantine_path, r.report_json, r.finished,
+           coalesce(n.revision, 0)
+    FROM runs r LEFT JOIN newest n USING (run_id)
+"""
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:
@@ -305,7 +349,7 @@ def latest_finished_run(path: Path, dataset: str, version: int) -> RunRecord | N
         return None
     with connect(path) as con:
         row = con.execute(
-            f"""SELECT {_RUN_COLUMNS} FROM runs WHERE dataset = ? AND version = ? AND state = 'finished'
+            f"""SELECT * FROM ({_RUN_VIEW}) WHERE dataset = ? AND version = ? AND state = 'finished'
                 ORDER BY finished DESC LIMIT 1""",
             [dataset, version],
         ).fetchone()
@@ -318,7 +362,7 @@ def latest_runs(path: Path, dataset: str) -> dict[int, RunRecord]:
         return {}
     with connect(path) as con:
         rows = con.execute(
-            f"""SELECT {_RUN_COLUMNS} FROM runs WHERE dataset = ? AND state = 'finished'
+            f"""SELECT * FROM ({_RUN_VIEW}) WHERE dataset = ? AND state = 'finished'
                 QUALIFY row_number() OVER (PARTITION BY version ORDER BY finished DESC) = 1""",
             [dataset],
         ).fetchall()

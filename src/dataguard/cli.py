@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -264,6 +265,225 @@ def infer(
 
     target = _run(False, call)
     out.print(f"wrote {escape(str(target))}: review its rules, then run: dataguard validate {escape(dataset)} FILE")
+
+
+quarantine_app = typer.Typer(help="Review quarantined rows: list, show, export, release, reject, diff, log.")
+app.add_typer(quarantine_app, name="quarantine")
+RequiredVersion = Annotated[int, typer.Option("--version", "-v", help="Version number.")]
+Reviewer = Annotated[str | None, typer.Option("--reviewer", help="Who decides (default: $USER).")]
+Note = Annotated[str, typer.Option("--note", help="Why: recorded in the audit log.")]
+Rows = Annotated[str | None, typer.Option("--rows", help="Comma-separated _row_id values, e.g. 3,17,42.")]
+Code = Annotated[str | None, typer.Option("--code", help="Every row quarantined with this reason code.")]
+
+
+def _review_target(project: Path | None, dataset: str, version: int) -> tuple[Project, catalog.RunRecord]:
+    from dataguard.review import published_run
+
+    proj = find_project(project)
+    _known(proj, dataset)
+    return proj, published_run(proj.catalog_path, dataset, version)
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    dataset: str,
+    version: RequiredVersion,
+    code: Code = None,
+    column: Annotated[str | None, typer.Option("--column", help="Rows with a reason on this column.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="pending, released or rejected.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many rows (0: all).")] = 50,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Quarantined rows of a version with their state and reasons."""
+    from dataguard.review import list_rows, states
+
+    def call() -> list[dict[str, Any]]:
+        proj, run = _review_target(project, dataset, version)
+        decided = states(proj.catalog_path, run.run_id)
+        return list_rows(run, decided, code=code, column=column, state=state, limit=limit or None)
+
+    rows = _run(json_out, call)
+    if json_out:
+        return _emit(rows)
+    for row in rows:
+        reasons = ", ".join(f"{r['code']}({r['column'] or 'row'})" for r in row["reasons"])
+        out.print(f"{row['row_id']:>10}  {row['state']:<8}  {escape(reasons)}")
+    out.print(f"{len(rows)} rows" + (f" (--limit {limit})" if limit and len(rows) == limit else ""))
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    dataset: str, version: RequiredVersion, row_id: int, project: ProjectOpt = None, json_out: JsonOpt = False
+) -> None:
+    """One quarantined row: its values, every reason, its state and the decisions about it."""
+    from dataguard.review import audit_log, show_row, states
+
+    def call() -> dict[str, Any]:
+        proj, run = _review_target(project, dataset, version)
+        log = [d for d in audit_log(proj.catalog_path, dataset) if d["run_id"] == run.run_id]
+        return show_row(run, states(proj.catalog_path, run.run_id), row_id, log)
+
+    row = _run(json_out, call)
+    if json_out:
+        return _emit(row)
+    out.print(f"row {row['row_id']} of {escape(dataset)} v{version}: {row['state']}")
+    for name, value in row["values"].items():
+        out.print(f"  {escape(name)} = {escape(repr(value))}")
+    for r in row["reasons"]:
+        out.print(f"  reason: {escape(r['code'])} on {escape(r['column'] or 'the row')}: {escape(str(r['value']))}")
+    for d in row["history"]:
+        out.print(f"  {d['created']:%Y-%m-%d %H:%M} {d['action']} by {escape(d['reviewer'])}: {escape(d['note'])}")
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    dataset: str,
+    version: RequiredVersion,
+    out_path: Annotated[Path, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write the quarantine with each row's state (CSV cells are formula-escaped)."""
+    from dataguard.review import export_rows, states
+
+    def call() -> dict[str, Any]:
+        proj, run = _review_target(project, dataset, version)
+        rows = export_rows(run, states(proj.catalog_path, run.run_id), fmt, out_path)
+        return {"dataset": dataset, "version": version, "rows": rows, "path": str(out_path), "format": fmt}
+
+    doc = _run(json_out, call)
+    if json_out:
+        return _emit(doc)
+    out.print(f"wrote {doc['rows']:,} rows to {escape(doc['path'])}")
+
+
+def _decide(
+    action: str,
+    dataset: str,
+    version: int,
+    rows: str | None,
+    code: str | None,
+    note: str,
+    reviewer: str | None,
+    project: Path | None,
+    json_out: bool,
+) -> None:
+    import getpass
+
+    from dataguard.review import decide_rows, select_rows
+
+    def call() -> dict[str, Any]:
+        proj, run = _review_target(project, dataset, version)
+        ids = _parse_ids(rows) if rows is not None else None
+        chosen = select_rows(run, ids, code)
+        selector = f"--rows {rows}" if rows is not None else f"--code {code}"
+        who = reviewer or os.environ.get("USER") or getpass.getuser()
+        policy = load_contract(proj, dataset).contract.gate
+        decision = decide_rows(
+            proj.catalog_path, run, action, chosen, selector=selector, reviewer=who, note=note, policy=policy
+        )
+        return {
+            "decision_id": decision.decision_id,
+            "action": action,
+            "changed": list(decision.changed),
+            "unchanged": list(decision.unchanged),
+            "revision": decision.revision,
+            "verdict": decision.verdict,
+            "gate_open": decision.gate_open,
+            "message": decision.message,
+        }
+
+    doc = _run(json_out, call)
+    if json_out:
+        return _emit(doc)
+    out.print(f"{escape(dataset)} v{version}: {escape(doc['message'])}")
+
+
+def _parse_ids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError as exc:
+        raise BadInput(f"--rows takes comma-separated row ids, got {text!r}") from exc
+
+
+@quarantine_app.command("release")
+def quarantine_release(
+    dataset: str,
+    version: RequiredVersion,
+    note: Note,
+    rows: Rows = None,
+    code: Code = None,
+    reviewer: Reviewer = None,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Release rows that were wrongly held: they join a new revision of the clean data."""
+    _decide("release", dataset, version, rows, code, note, reviewer, project, json_out)
+
+
+@quarantine_app.command("reject")
+def quarantine_reject(
+    dataset: str,
+    version: RequiredVersion,
+    note: Note,
+    rows: Rows = None,
+    code: Code = None,
+    reviewer: Reviewer = None,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Reject rows for good: they stay out of the clean data, and the decision is logged."""
+    _decide("reject", dataset, version, rows, code, note, reviewer, project, json_out)
+
+
+@quarantine_app.command("diff")
+def quarantine_diff(
+    dataset: str,
+    version: RequiredVersion,
+    against: Annotated[int, typer.Option("--against", help="The version to compare with.")],
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Which quarantine reasons appeared, disappeared, grew or shrank between two versions."""
+    from dataguard.report import read_report
+    from dataguard.review import diff_reasons
+
+    def call() -> list[dict[str, Any]]:
+        proj = find_project(project)
+        _, current = _review_target(proj.root, dataset, version)
+        _, before = _review_target(proj.root, dataset, against)
+        return diff_reasons(read_report(str(current.report_json)), read_report(str(before.report_json)))
+
+    changes = _run(json_out, call)
+    if json_out:
+        return _emit(changes)
+    for c in changes:
+        out.print(
+            f"{c['change']:<12} {escape(c['code'])} ({escape(c['column'] or 'row')}): {c['before']:,} -> {c['after']:,}"
+        )
+
+
+@quarantine_app.command("log")
+def quarantine_log(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
+    """The audit log of review decisions, oldest first."""
+    from dataguard.review import audit_log
+
+    def call() -> list[dict[str, Any]]:
+        proj = find_project(project)
+        _known(proj, dataset)
+        return audit_log(proj.catalog_path, dataset)
+
+    log = _run(json_out, call)
+    if json_out:
+        return _emit(log)
+    for d in log:
+        rows = len(d["row_ids"])
+        out.print(
+            f"{d['created']:%Y-%m-%d %H:%M:%S}  v{d['version']}  {d['action']:<7} {rows:>6,} rows  "
+            f"by {escape(d['reviewer'])}  ({escape(d['selector'])}): {escape(d['note'])}"
+        )
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ class Contract:
 
     keys: tuple[str, ...] | list[str] = ()
     gate: GatePolicy = field(default_factory=GatePolicy)
-    batch_rows: int = 100_000
+    batch_rows: int = 500_000
     encoding: str = "utf-8"
     csv_delimiter: str = ","
 

@@ -30,6 +30,7 @@ class ValidatedVersion:
     clean_path: Path
     report_path: Path
     verdict: str
+    revision: int = 0  # the reviewed clean revision (0: as validated)
 
 
 def judge(project: Project, dataset: str, version: int | None = None) -> GateDecision:
@@ -100,4 +101,5 @@ def _opened(project: Project, decision: GateDecision) -> ValidatedVersion:
         clean_path=clean,
         report_path=Path(run.report_json),
         verdict=run.verdict or "",
+        revision=run.revision,
     )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -172,7 +173,7 @@ def _write_batches(batches: Iterator[pa.RecordBatch], out: Path, source: Path, e
     try:
         for batch in batches:
             _check_reserved(batch.schema.names, source)
-            ids = pa.array(range(written, written + batch.num_rows), type=pa.int64())
+            ids = pa.array(np.arange(written, written + batch.num_rows, dtype=np.int64))
             table = pa.Table.from_batches([batch]).add_column(0, ROW_ID, ids)
             if writer is None:
                 writer = pq.ParquetWriter(out, table.schema, compression="zstd")

@@ -34,7 +34,15 @@ def build_report(
         "verdict": verdict.verdict,
         "gate_open": verdict.gate_open,
         "reasons": list(verdict.reasons),
-        "rows": {"input": split.rows_input, "clean": split.rows_clean, "quarantined": split.rows_quarantined},
+        "revision": 0,
+        "rows": {
+            "input": split.rows_input,
+            "clean": split.rows_clean,
+            "quarantined": split.rows_quarantined,  # not in the clean data: pending + rejected
+            "pending": split.rows_quarantined,
+            "released": 0,
+            "rejected": 0,
+        },
         "checks": [
             {"name": c.name, "column": c.column, "code": c.code, "failed_rows": c.failed_rows, "severity": c.severity}
             for c in checks

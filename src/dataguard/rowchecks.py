@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
@@ -26,7 +25,7 @@ from pandera.errors import SchemaErrors
 
 from dataguard.contract import LoadedContract
 from dataguard.ingest import ROW_ID
-from dataguard.sql import column_list, quote_ident
+from dataguard.sql import column_list, engine, quote_ident
 
 FAILURE_SCHEMA: pa_arrow.Schema = pa_arrow.schema(
     [  # type: ignore[arg-type]  # pyarrow-stubs reject a list of fields, pyarrow takes it
@@ -156,7 +155,7 @@ def pandas_batches(data_path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
     exactly as ``pd.read_parquet`` of the whole file would give them (pyarrow's
     default mapping, whatever pandas metadata the file carries).
     """
-    parquet = pq.ParquetFile(data_path)
+    parquet = pq.ParquetFile(data_path, pre_buffer=False)  # pre-buffering keeps every chunk read: memory grows
     as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
     for batch in parquet.iter_batches(batch_size=batch_rows):
         # pandas metadata a writer left in the file would change dtypes by origin: ignore it
@@ -174,7 +173,7 @@ def _integer_columns_with_nulls(data_path: Path, schema: pa_arrow.Schema) -> lis
     if not ints:
         return []
     selects = ", ".join(f"count(*) - count({quote_ident(n)})" for n in ints)
-    with duckdb.connect() as con:
+    with engine() as con:
         row = con.execute(f"SELECT {selects} FROM read_parquet($path)", {"path": str(data_path)}).fetchone()
     assert row is not None
     return [name for name, nulls in zip(ints, row, strict=True) if nulls]
@@ -275,7 +274,7 @@ def _set_check_failures(data_path: Path, set_check: SetCheck) -> pa_arrow.Table:
         "column": ", ".join(set_check.columns),
         "check": set_check.check,
     }
-    with duckdb.connect() as con:
+    with engine(data_path.parent) as con:  # a memory ceiling: the grouping spills instead of growing
         table: pa_arrow.Table = con.sql(query, params=params).to_arrow_table()
     return table.cast(FAILURE_SCHEMA)
 
@@ -284,7 +283,7 @@ def summarise(
     failures_path: Path, plan: CheckPlan, block_checks: tuple[str, ...] | list[str]
 ) -> tuple[CheckResult, ...]:
     """Failed-row counts for every declared check, zero for those that passed."""
-    with duckdb.connect() as con:
+    with engine() as con:
         counted = con.execute(
             f"""SELECT "check", "column", code, count(DISTINCT {quote_ident(ROW_ID)})
                 FROM read_parquet($path) GROUP BY ALL""",

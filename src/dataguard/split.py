@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dataguard.errors import InvariantViolation
@@ -43,12 +46,10 @@ def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResu
     rid = quote_ident(ROW_ID)
     params = {"data": str(data_path), "failures": str(failures_path)}
     with engine(out_dir) as con:
-        con.execute(
-            f"""COPY (SELECT d.* FROM read_parquet($data) d
-                      ANTI JOIN read_parquet($failures) f USING ({rid}) ORDER BY {rid})
-                TO $out (FORMAT parquet, COMPRESSION zstd)""",
-            {**params, "out": str(clean)},
+        failing = con.sql(
+            f"SELECT DISTINCT {rid} FROM read_parquet($failures)", params={"failures": str(failures_path)}
         )
+        write_clean(data_path, failing.to_arrow_table().column(0), clean)
         con.execute(
             f"""COPY (SELECT d.*, r.{REASONS} FROM read_parquet($data) d
                       JOIN (SELECT {rid}, list({{'code': code, 'column': "column", 'check': "check", 'value': value}}
@@ -73,6 +74,18 @@ def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResu
     )
     check_conservation(result)
     return result
+
+
+def write_clean(data_path: Path, failing_ids: pa.ChunkedArray[Any], out: Path) -> None:
+    """Stream the version, dropping failing rows: the file is in ``_row_id`` order already,
+    so no sort is needed and memory stays at one record batch whatever the size."""
+    source = pq.ParquetFile(data_path, pre_buffer=False)
+    failing = failing_ids.combine_chunks() if failing_ids.num_chunks else pa.array([], pa.int64())
+    with pq.ParquetWriter(out, source.schema_arrow, compression="zstd") as writer:
+        for group in range(source.num_row_groups):
+            table = source.read_row_group(group)
+            keep = pc.invert(pc.is_in(table.column(ROW_ID), value_set=failing))
+            writer.write_table(table.filter(keep))
 
 
 def _rows(path: Path) -> int:
