@@ -95,6 +95,52 @@ CREATE TABLE IF NOT EXISTS revisions (
     created TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (run_id, revision)
 );
+CREATE TABLE IF NOT EXISTS baselines (
+    dataset VARCHAR PRIMARY KEY,
+    version INTEGER NOT NULL,
+    pinned TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS drift_results (
+    run_id VARCHAR NOT NULL,
+    reference_version INTEGER NOT NULL,
+    column_name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    statistic DOUBLE,
+    p_value DOUBLE,
+    threshold DOUBLE,
+    drifted BOOLEAN NOT NULL,
+    severity VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS profiles (
+    run_id VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    column_name VARCHAR NOT NULL,
+    profile VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS slice_results (
+    run_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value DOUBLE,
+    rows BIGINT NOT NULL,
+    passed BOOLEAN NOT NULL,
+    severity VARCHAR NOT NULL,
+    result VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS training_runs (
+    training_id VARCHAR PRIMARY KEY,
+    dataset VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    command VARCHAR NOT NULL,
+    started TIMESTAMPTZ NOT NULL,
+    ended TIMESTAMPTZ,
+    exit_code INTEGER,
+    timed_out BOOLEAN
+);
 CREATE TABLE IF NOT EXISTS check_results (
     run_id VARCHAR NOT NULL,
     name VARCHAR NOT NULL,

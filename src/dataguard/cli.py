@@ -486,6 +486,40 @@ def quarantine_log(dataset: str, project: ProjectOpt = None, json_out: JsonOpt =
         )
 
 
+baseline_app = typer.Typer(help="Pin the reference version drift is measured against, or unpin it.")
+app.add_typer(baseline_app, name="baseline")
+
+
+@baseline_app.command("set")
+def baseline_set(
+    dataset: str, version: Annotated[int, typer.Argument(help="Version to pin.")], project: ProjectOpt = None
+) -> None:
+    """Compare every new version of DATASET with version N, instead of the newest passed one."""
+    from dataguard.reference import pin_baseline
+
+    def call() -> None:
+        proj = find_project(project)
+        _known(proj, dataset)
+        pin_baseline(proj.catalog_path, dataset, version)
+
+    _run(False, call)
+    out.print(f"{escape(dataset)}: baseline pinned to v{version}")
+
+
+@baseline_app.command("clear")
+def baseline_clear(dataset: str, project: ProjectOpt = None) -> None:
+    """Unpin: the reference is again the newest earlier version whose gate opened."""
+    from dataguard.reference import clear_baseline
+
+    def call() -> bool:
+        proj = find_project(project)
+        _known(proj, dataset)
+        return clear_baseline(proj.catalog_path, dataset)
+
+    cleared = _run(False, call)
+    out.print(f"{escape(dataset)}: " + ("baseline unpinned" if cleared else "no baseline was pinned"))
+
+
 def main() -> None:
     app(prog_name="dataguard")
 
