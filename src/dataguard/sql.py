@@ -24,7 +24,7 @@ def quote_path(path: object) -> str:
 
 
 ENGINE_MEMORY_ENV = "DATAGUARD_DUCKDB_MEMORY"
-DEFAULT_ENGINE_MEMORY = "1GB"
+DEFAULT_ENGINE_MEMORY = "256MB"
 
 
 def engine(scratch: object | None = None) -> duckdb.DuckDBPyConnection:
