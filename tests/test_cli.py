@@ -183,7 +183,7 @@ def test_report_gives_the_paths_of_the_latest_run(validated: list[dict[str, Any]
     assert (doc["report_json"], doc["report_md"], doc["report_html"]) == (
         validated[0]["paths"]["report_json"],
         validated[0]["paths"]["report_md"],
-        None,
+        validated[0]["paths"]["report_html"],
     )
 
 
@@ -279,3 +279,34 @@ def test_init_then_infer_writes_a_contract_that_validates_its_own_sample(tmp_pat
         {"input": 27004, "clean": 27004, "quarantined": 0, "pending": 0, "released": 0, "rejected": 0},
     )
     assert run("infer", "flights", JAN, "--project", root).exit_code == 2  # never overwrites without --force
+
+
+def test_published_report_html_renders_in_chromium(validated: list[dict[str, Any]], tmp_path: Path) -> None:
+    from tests.browser import SKIP_MESSAGE, find_chromium, open_page, png_size
+
+    page = Path(validated[1]["paths"]["report_html"])
+    html = page.read_text()
+    assert "<script" not in html
+    assert "flights v2" in html
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip(SKIP_MESSAGE)
+    browser = open_page(chromium, page, tmp_path)
+    assert browser.console == []
+    assert png_size(browser.screenshot) == (1366, 900)
+    assert "0.32% of rows quarantined (80 of 24,951)" in browser.dom
+    assert "arr_delay_unless_cancelled" in browser.dom
+
+
+def test_junit_lists_checks_as_test_cases(flights_project: Project, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "dataguard.xml"
+    assert run("validate", "flights", FEB, "--junit", out).exit_code == 0
+    root = ET.parse(out).getroot()
+    suites = {suite.get("name"): suite for suite in root}
+    assert list(suites) == ["flights.checks", "flights.drift", "flights.slices", "flights.verdict"]
+    checks = suites["flights.checks"]
+    skipped = [case.get("name") for case in checks if case.find("skipped") is not None]
+    assert skipped == ["tailnum: str_matches('^N[0-9A-Z]+$')", "arr_delay_unless_cancelled"]
+    assert (checks.get("failures"), checks.get("skipped")) == ("0", "2")

@@ -413,3 +413,32 @@ def latest_runs(path: Path, dataset: str) -> dict[int, RunRecord]:
             [dataset],
         ).fetchall()
     return {r.version: r for r in map(_run, rows)}
+
+
+def version_history(path: Path, dataset: str) -> list[dict[str, Any]]:
+    """Per version, oldest first: its latest finished verdict, rows and quarantined share (after review)."""
+    if not exists(path):
+        return []
+    with connect(path) as con:
+        rows = con.execute(
+            """WITH latest AS (
+                   SELECT * FROM runs WHERE dataset = ? AND state = 'finished'
+                   QUALIFY row_number() OVER (PARTITION BY version ORDER BY finished DESC) = 1),
+               newest AS (
+                   SELECT * FROM revisions QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY revision DESC) = 1)
+               SELECT v.version, coalesce(n.verdict, r.verdict), v.row_count,
+                      coalesce(v.row_count - n.rows_clean, r.rows_quarantined)
+               FROM versions v LEFT JOIN latest r USING (version) LEFT JOIN newest n USING (run_id)
+               WHERE v.dataset = ? ORDER BY v.version""",
+            [dataset, dataset],
+        ).fetchall()
+    return [
+        {
+            "version": int(version),
+            "verdict": verdict,
+            "rows": int(count),
+            "quarantined": None if quarantined is None else int(quarantined),
+            "quarantined_share": None if quarantined is None or not count else quarantined / count,
+        }
+        for version, verdict, count, quarantined in rows
+    ]

@@ -98,6 +98,9 @@ def validate(
     files: Annotated[list[Path] | None, typer.Argument(help="Source files, validated in order.")] = None,
     version: VersionOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on WARN too.")] = False,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write checks, drift and slices as JUnit XML to this file.")
+    ] = None,
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -116,9 +119,18 @@ def validate(
         reports.append(report)
         if not json_out:
             _print_report(report)
+    if junit is not None:
+        _write_junit(junit, reports)
     if json_out:
         _emit(reports[0] if len(reports) == 1 else reports)
     raise typer.Exit(max(_exit_code(r, strict) for r in reports))
+
+
+def _write_junit(path: Path, reports: list[dict[str, Any]]) -> None:
+    """One JUnit file; with several versions, their suites side by side."""
+    from dataguard.junit import to_junit, to_junit_many
+
+    path.write_text(to_junit(reports[0]) if len(reports) == 1 else to_junit_many(reports), encoding="utf-8")
 
 
 def _exit_code(report: dict[str, Any], strict: bool) -> int:
@@ -144,7 +156,7 @@ def _print_report(report: dict[str, Any]) -> None:
         out.print("  top quarantine reasons:")
         for r in report["quarantine_reasons"][:5]:
             out.print(f"    {r['rows']:>8,}  {escape(r['code'])}  {escape(r['column'] or '(row)')}")
-    for name in ("report_json", "report_md", "clean", "quarantine"):
+    for name in ("report_html", "report_json", "report_md", "clean", "quarantine"):
         out.print(f"  {name}: {escape(report['paths'][name])}")
 
 
@@ -230,7 +242,8 @@ def report(dataset: str, version: VersionOpt = None, project: ProjectOpt = None,
             "dataset": dataset,
             "version": record.version,
             "verdict": run.verdict,
-            "report_html": None,
+            "revision": run.revision,
+            "report_html": str(folder / "report.html"),
             "report_json": str(folder / "report.json"),
             "report_md": str(folder / "report.md"),
         }
@@ -239,7 +252,7 @@ def report(dataset: str, version: VersionOpt = None, project: ProjectOpt = None,
     if json_out:
         return _emit(doc)
     out.print(f"{escape(dataset)} v{doc['version']} ({doc['verdict']})")
-    for name in ("report_json", "report_md"):
+    for name in ("report_html", "report_json", "report_md"):
         out.print(f"  {name}: {escape(doc[name])}")
 
 

@@ -27,7 +27,7 @@ def publish(
     verdict: Verdict,
 ) -> dict[str, Any]:
     report = build_report(version, run_id, verdict, split, checks, run_dir)
-    write_reports(report)
+    write_reports(report, history_with(catalog.version_history(catalog_path, version.dataset), report))
     catalog.finish_run(
         catalog_path,
         catalog.FinishedRun(
@@ -47,3 +47,16 @@ def publish(
         ),
     )
     return report
+
+
+def history_with(history: list[dict[str, Any]], report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dataset's version history, with this (not yet committed) run in its place."""
+    rows = report["rows"]
+    current = {
+        "version": report["version"],
+        "verdict": report["verdict"],
+        "rows": rows["input"],
+        "quarantined": rows["quarantined"],
+        "quarantined_share": rows["quarantined"] / rows["input"] if rows["input"] else None,
+    }
+    return sorted([h for h in history if h["version"] != report["version"]] + [current], key=lambda h: h["version"])

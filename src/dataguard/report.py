@@ -53,7 +53,7 @@ def build_report(
         "paths": {
             "clean": str(split.clean_path),
             "quarantine": str(split.quarantine_path),
-            "report_html": None,
+            "report_html": str(run_dir / "report.html"),
             "report_json": str(run_dir / "report.json"),
             "report_md": str(run_dir / "report.md"),
         },
@@ -94,10 +94,18 @@ def _md(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in str(text)).replace("\n", " ")
 
 
-def write_reports(report: dict[str, Any]) -> None:
-    """Write report.json and report.md, each replaced atomically."""
-    _write_atomic(Path(report["paths"]["report_json"]), json.dumps(report, indent=2) + "\n")
+def write_reports(report: dict[str, Any], history: list[dict[str, Any]]) -> None:
+    """Write report.json, report.md and report.html, each replaced atomically.
+
+    The HTML is written before the JSON that names it, so a reader of
+    report.json never finds a report.html that is missing or stale.
+    """
+    from dataguard.html_report import quarantine_sample, render_html
+
+    sample, total = quarantine_sample(Path(report["paths"]["quarantine"]))
+    _write_atomic(Path(report["paths"]["report_html"]), render_html(report, sample, total, history))
     _write_atomic(Path(report["paths"]["report_md"]), render_markdown(report))
+    _write_atomic(Path(report["paths"]["report_json"]), json.dumps(report, indent=2) + "\n")
 
 
 def _write_atomic(path: Path, text: str) -> None:

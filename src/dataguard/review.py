@@ -28,6 +28,7 @@ from dataguard import catalog
 from dataguard.contract import GatePolicy
 from dataguard.errors import BadInput, InvariantViolation
 from dataguard.ingest import ROW_ID
+from dataguard.publish import history_with
 from dataguard.report import read_report, write_reports
 from dataguard.split import REASONS
 from dataguard.sql import quote_ident, quote_path
@@ -244,7 +245,7 @@ def decide_rows(
                     json.dumps(list(verdict.reasons)),
                 ],
             )
-    _refresh_report(run, counts, verdict, path, revision if revision is not None else run.revision)
+    _refresh_report(catalog_path, run, counts, verdict, path, revision if revision is not None else run.revision)
     message = f"{action}d {len(changed)} rows" + (f"; {len(unchanged)} were already {target}" if unchanged else "")
     if revision is not None:
         gate = "open" if verdict.gate_open else "closed"
@@ -315,7 +316,9 @@ def _counts(report: dict[str, Any], after: dict[int, str], out: Path) -> Counts:
     return counts
 
 
-def _refresh_report(run: catalog.RunRecord, counts: Counts, verdict: Verdict, clean: Path, revision: int) -> None:
+def _refresh_report(
+    catalog_path: Path, run: catalog.RunRecord, counts: Counts, verdict: Verdict, clean: Path, revision: int
+) -> None:
     """Re-render the run's reports with the reviewed counts, verdict and clean revision."""
     report = read_report(str(run.report_json))
     report["rows"].update(
@@ -329,7 +332,7 @@ def _refresh_report(run: catalog.RunRecord, counts: Counts, verdict: Verdict, cl
         verdict=verdict.verdict, reasons=list(verdict.reasons), gate_open=verdict.gate_open, revision=revision
     )
     report["paths"]["clean"] = str(clean)
-    write_reports(report)
+    write_reports(report, history_with(catalog.version_history(catalog_path, run.dataset), report))
 
 
 def audit_log(catalog_path: Path, dataset: str) -> list[dict[str, Any]]:

@@ -1,0 +1,433 @@
+"""report.html: one self-contained page per version, rendered from report.json.
+
+The page is a Jinja2 template with autoescaping on; plots are matplotlib
+figures written as inline SVG (matplotlib escapes their text). No string from
+the data is ever spliced into markup by hand. The page has no script, no
+external stylesheet, font or image, so it opens from disk with no network.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow.parquet as pq
+
+from dataguard.errors import DataguardError
+from dataguard.ingest import ROW_ID
+from dataguard.junit import check_outcome, column_label, drift_columns, drift_severity, slice_outcome
+from dataguard.split import REASONS
+from dataguard.sql import engine, quote_ident
+
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
+
+QUARANTINE_SAMPLE_CAP = 1000
+TEMPLATE = "report.html.j2"
+CONTRIBUTING_BINS = 5  # bins listed under each drift plot, largest PSI term first
+MAX_PLOT_CATEGORIES = 30  # categories drawn per plot; the rest stay in report.json
+MAX_TICK_LABELS = 12
+LABEL_CHARS = 32
+SAMPLE_VALUE_CHARS = 200  # a sample cell shows this much of a value; quarantine.parquet has all of it
+PSI_FLOOR = 1e-4  # shares clipped here so an empty bin gives a finite PSI term
+SEVERITY_RANK = {"block": 0, "warn": 1, "none": 2}
+VERDICT_CLASSES = {"PASS": "pass", "WARN": "warn", "FAIL": "fail"}
+METRIC_FIELDS = ("metric", "statistic", "p_value", "threshold", "drifted", "severity")
+SLICE_FIELDS = ("name", "metric", "value", "interval", "rows", "reference_value", "change", "too_small", "reason")
+REFERENCE_COLOR, CURRENT_COLOR = "#8c959f", "#0969da"
+
+
+def quarantine_sample(quarantine_parquet: Path, cap: int = QUARANTINE_SAMPLE_CAP) -> tuple[list[dict[str, Any]], int]:
+    """The first ``cap`` quarantined rows by ``_row_id`` (with their ``_reasons``), and how many there are.
+
+    DuckDB keeps only the top ``cap`` rows while it streams the file, so memory
+    does not grow with the quarantine.
+    """
+    total = int(pq.ParquetFile(quarantine_parquet).metadata.num_rows)
+    if total == 0 or cap <= 0:
+        return [], total
+    with engine() as con:
+        table = con.sql(
+            f"SELECT * FROM read_parquet($path) ORDER BY {quote_ident(ROW_ID)} LIMIT $cap",
+            params={"path": str(quarantine_parquet), "cap": cap},
+        ).to_arrow_table()
+    return ([] if table is None else table.to_pylist()), total
+
+
+def render_html(
+    report: dict[str, Any], sample: list[dict[str, Any]], sample_total: int, history: list[dict[str, Any]]
+) -> str:
+    """report.html for one version: the report, a quarantine sample and the dataset's history."""
+    return (
+        _environment()
+        .get_template(TEMPLATE)
+        .render(
+            report=report,
+            title=f"{report.get('dataset')} v{report.get('version')}",
+            verdict=str(report.get("verdict")),
+            verdict_class=VERDICT_CLASSES.get(str(report.get("verdict")), "unknown"),
+            gate_open=bool(report.get("gate_open")),
+            reasons=[str(r) for r in report.get("reasons") or []],
+            reference=_reference_view(report),
+            rows=_rows_view(report.get("rows") or {}),
+            checks=_checks_view(report.get("checks") or []),
+            quarantine_reasons=_quarantine_reasons_view(report),
+            sample=_sample_view(sample, sample_total),
+            drift=_drift_view(report),
+            slices=[_slice_view(s) for s in report.get("slices") or []],
+            history=_history_view(history, report.get("version")),
+            paths=[(name, str(path)) for name, path in (report.get("paths") or {}).items() if path],
+        )
+    )
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    # autoescape=True, not select_autoescape(): the template's name ends in .j2, not .html.
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dataguard", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(count=_count, pct=_pct, num=_num, pvalue=_pvalue, cell=_cell)
+    return env
+
+
+# --- view models: plain data the template only prints -------------------------------------------
+
+
+def _pick(entry: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """The fields the template prints, None where the report lacks one (reports grow over time)."""
+    return {name: entry.get(name) for name in fields}
+
+
+def _reference_view(report: dict[str, Any]) -> dict[str, Any]:
+    return {"version": report.get("reference_version"), "reason": report.get("reference_reason") or ""}
+
+
+def _rows_view(rows: dict[str, Any]) -> list[dict[str, Any]]:
+    total = int(rows.get("input") or 0)
+    return [
+        {
+            "label": name,
+            "rows": int(rows.get(name) or 0),
+            "share": (int(rows.get(name) or 0) / total) if total else None,
+        }
+        for name in ("input", "clean", "quarantined", "released", "rejected")
+    ]
+
+
+def _checks_view(checks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Checks that failed rows first (most rows first), then the ones that passed, in declared order."""
+    viewed = [
+        {**_pick(c, "name", "column", "code", "severity", "failed_rows"), "outcome": check_outcome(c)} for c in checks
+    ]
+    failing = sorted((c for c in viewed if c["outcome"] != "passed"), key=lambda c: -int(c.get("failed_rows") or 0))
+    return {"failing": failing, "passed": [c for c in viewed if c["outcome"] == "passed"]}
+
+
+def _quarantine_reasons_view(report: dict[str, Any]) -> list[dict[str, Any]]:
+    total = int((report.get("rows") or {}).get("input") or 0)
+    return [
+        {"code": r.get("code"), "column": r.get("column"), "rows": r.get("rows") or 0,
+         "share": (r.get("rows") or 0) / total if total else None}
+        for r in report.get("quarantine_reasons") or []
+    ]  # fmt: skip
+
+
+def _sample_view(sample: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    columns = [name for name in (sample[0] if sample else {}) if name not in (ROW_ID, REASONS)]
+    return {
+        "columns": columns,
+        "rows": [
+            {"row_id": row.get(ROW_ID), "reasons": row.get(REASONS) or [], "values": [row.get(c) for c in columns]}
+            for row in sample
+        ],
+        "shown": len(sample),
+        "total": total,
+        "cap": QUARANTINE_SAMPLE_CAP,
+        "value_chars": SAMPLE_VALUE_CHARS,
+    }
+
+
+def _drift_view(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry per column: its metrics, a plot and the bins that moved most; drifted columns first."""
+    distributions = {column_label(d.get("column")): d for d in report.get("distributions") or []}
+    columns = drift_columns(report.get("drift") or [])
+    names = list(columns) + [name for name in distributions if name not in columns]
+    views = [
+        _drift_column_view(index, name, columns.get(name, []), distributions.get(name), report)
+        for index, name in enumerate(names)
+    ]
+    return sorted(views, key=lambda v: SEVERITY_RANK[v["severity"]])
+
+
+def _drift_column_view(
+    index: int, name: str, metrics: list[dict[str, Any]], distribution: dict[str, Any] | None, report: dict[str, Any]
+) -> dict[str, Any]:
+    bins = (distribution or {}).get("bins") or []
+    severity = drift_severity(metrics)
+    return {
+        "anchor": f"drift-{index}",
+        "column": name,
+        "kind": (metrics[0] if metrics else distribution or {}).get("kind") or "",
+        "severity": severity,
+        "outcome": {"block": "failed", "warn": "warned", "none": "passed"}[severity],
+        "metrics": [_pick(m, *METRIC_FIELDS) for m in metrics],
+        "drifted": [_pick(m, *METRIC_FIELDS) for m in metrics if m.get("drifted")],
+        "plot": _distribution_svg(distribution, f"dataguard-{index}", report) if bins else None,
+        "contributing": _contributing_bins(bins),
+        "categories_left_out": max(0, len(bins) - MAX_PLOT_CATEGORIES) if _is_categorical(distribution) else 0,
+    }
+
+
+def _contributing_bins(bins: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bins with the largest PSI terms: where the distribution moved."""
+    if not bins or any(b.get("reference_share") is None for b in bins):
+        return []
+    terms = [{**b, "psi_term": _psi_term(b["reference_share"], b.get("current_share") or 0.0)} for b in bins]
+    return sorted(terms, key=lambda b: -b["psi_term"])[:CONTRIBUTING_BINS]
+
+
+def _psi_term(reference: float, current: float) -> float:
+    ref, cur = max(reference, PSI_FLOOR), max(current, PSI_FLOOR)
+    return (cur - ref) * math.log(cur / ref)
+
+
+def _slice_view(result: dict[str, Any]) -> dict[str, Any]:
+    threshold = result.get("threshold") or {}
+    return {
+        **_pick(result, *SLICE_FIELDS),
+        "outcome": slice_outcome(result),
+        "bounds": _bounds(threshold.get("min"), threshold.get("max")),
+    }
+
+
+def _bounds(low: object, high: object) -> str:
+    if low is not None and high is not None:
+        return f"{_num(low)} to {_num(high)}"
+    if low is not None:
+        return f"≥ {_num(low)}"
+    return f"≤ {_num(high)}" if high is not None else "n/a"
+
+
+def _history_view(history: list[dict[str, Any]], current: object) -> list[dict[str, Any]]:
+    """Newest version first; the share is recomputed when a row lacks it."""
+    rows = sorted(history, key=lambda h: -int(h.get("version") or 0))
+    return [
+        {
+            **_pick(h, "version", "verdict", "rows", "quarantined"),
+            "share": _share(h),
+            "current": h.get("version") == current,
+        }
+        for h in rows
+    ]
+
+
+def _share(entry: dict[str, Any]) -> float | None:
+    if entry.get("quarantined_share") is not None:
+        return float(entry["quarantined_share"])
+    rows, quarantined = entry.get("rows"), entry.get("quarantined")
+    return quarantined / rows if rows and quarantined is not None else None
+
+
+# --- plots: matplotlib figures as inline SVG ------------------------------------------------------
+
+
+def _is_categorical(distribution: dict[str, Any] | None) -> bool:
+    return (distribution or {}).get("kind") == "categorical"
+
+
+def _distribution_svg(distribution: dict[str, Any] | None, salt: str, report: dict[str, Any]) -> Markup:
+    """Reference vs current: overlaid histograms for numbers, paired bars for categories."""
+    try:
+        from matplotlib.figure import Figure
+    except ModuleNotFoundError as missing:
+        raise DataguardError(
+            "report.html draws its drift plots with matplotlib, which is not installed",
+            hint="pip install 'matplotlib>=3.8'",
+        ) from missing
+
+    bins = (distribution or {}).get("bins") or []
+    with _plot_style(salt):
+        fig = Figure(figsize=(7.2, 2.6), layout="constrained")
+        ax = fig.add_subplot()
+        if _is_categorical(distribution):
+            _paired_bars(ax, _top(bins) if len(bins) > MAX_PLOT_CATEGORIES else bins, report)
+        else:
+            _overlaid_histograms(ax, bins, report)
+        return _svg(fig, salt)
+
+
+def _top(bins: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The categories with the largest share in either version, in their original order."""
+
+    def weight(b: dict[str, Any]) -> float:
+        return max(b.get("reference_share") or 0.0, b.get("current_share") or 0.0)
+
+    keep = {id(b) for b in sorted(bins, key=weight, reverse=True)[:MAX_PLOT_CATEGORIES]}
+    return [b for b in bins if id(b) in keep]
+
+
+def _overlaid_histograms(ax: Any, bins: list[dict[str, Any]], report: dict[str, Any]) -> None:
+    edges = list(range(len(bins) + 1))
+    if _has_reference(bins):
+        reference = [b.get("reference_share") or 0.0 for b in bins]
+        ax.stairs(reference, edges, fill=True, alpha=0.45, color=REFERENCE_COLOR, label=_reference_label(report))
+        ax.stairs(reference, edges, color=REFERENCE_COLOR, linewidth=1.2)
+    current = [b.get("current_share") or 0.0 for b in bins]
+    ax.stairs(current, edges, fill=True, alpha=0.45, color=CURRENT_COLOR, label=_current_label(report))
+    ax.stairs(current, edges, color=CURRENT_COLOR, linewidth=1.2)
+    step = max(1, math.ceil(len(bins) / MAX_TICK_LABELS))
+    _label_bins(ax, [i + 0.5 for i in range(len(bins))][::step], bins[::step])
+    _finish(ax)
+
+
+def _paired_bars(ax: Any, bins: list[dict[str, Any]], report: dict[str, Any]) -> None:
+    positions = list(range(len(bins)))
+    width = 0.4 if _has_reference(bins) else 0.8
+    if _has_reference(bins):
+        reference = [b.get("reference_share") or 0.0 for b in bins]
+        ax.bar([p - width / 2 for p in positions], reference, width, color=REFERENCE_COLOR,
+               label=_reference_label(report))  # fmt: skip
+    current = [b.get("current_share") or 0.0 for b in bins]
+    offset = width / 2 if _has_reference(bins) else 0.0
+    ax.bar([p + offset for p in positions], current, width, color=CURRENT_COLOR, label=_current_label(report))
+    _label_bins(ax, positions, bins)
+    _finish(ax)
+
+
+def _label_bins(ax: Any, positions: Sequence[float], bins: list[dict[str, Any]]) -> None:
+    """Every category is labelled; numeric bins are thinned by the caller to MAX_TICK_LABELS."""
+    labels = [_short(str(b.get("label"))) for b in bins]
+    slanted = len(bins) > 6 or max((len(label) for label in labels), default=0) > 12
+    ax.set_xticks(
+        positions, labels, rotation=35 if slanted else 0, ha="right" if slanted else "center", rotation_mode="anchor"
+    )
+
+
+def _finish(ax: Any) -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel("share of rows")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
+
+
+def _has_reference(bins: list[dict[str, Any]]) -> bool:
+    return any(b.get("reference_share") is not None for b in bins)
+
+
+def _reference_label(report: dict[str, Any]) -> str:
+    version = report.get("reference_version")
+    return "reference" if version is None else f"reference v{version}"
+
+
+def _current_label(report: dict[str, Any]) -> str:
+    return f"current v{report.get('version')}"
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+@contextmanager
+def _plot_style(salt: str) -> Iterator[None]:
+    """Text stays text (searchable, escaped by matplotlib); a salt per plot keeps SVG ids unique on the page.
+
+    ``text.parse_math`` is off so a ``$`` in a category is a dollar sign, not TeX.
+    """
+    import matplotlib
+
+    with (
+        matplotlib.rc_context(
+            {
+                "svg.fonttype": "none",
+                "svg.hashsalt": salt,
+                "text.parse_math": False,
+                "font.family": "sans-serif",
+                "font.sans-serif": ["DejaVu Sans"],
+                "font.size": 9,
+            }
+        ),
+        warnings.catch_warnings(),
+    ):
+        # A category in a script DejaVu Sans lacks still renders in the browser's own fonts.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        yield
+
+
+def _svg(fig: Any, salt: str) -> Markup:
+    from markupsafe import Markup
+
+    # Element ids are figure_1, axes_1, ... in every SVG; several on one page need ids of their own.
+    for number, artist in enumerate(fig.findobj()):
+        artist.set_gid(f"{salt}-{number}")
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    text = buffer.getvalue()
+    # matplotlib wrote this SVG and escaped every text it holds; the XML prolog and DOCTYPE go.
+    return Markup(text[text.index("<svg") :])
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+def _count(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else _num(value)
+
+
+def _pct(share: object) -> str:
+    if not isinstance(share, int | float):
+        return "n/a"
+    return "<0.01%" if 0 < share < 0.0001 else f"{share * 100:.2f}%"
+
+
+def _num(value: object) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _pvalue(value: object) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "n/a"
+    return f"{value:.1e}" if 0 < value < 1e-4 else f"{value:.4f}"
+
+
+def _cell(value: object) -> str:
+    """A data value as plain text (the template marks nulls itself), cut after SAMPLE_VALUE_CHARS."""
+    text = _plain(value)
+    if len(text) <= SAMPLE_VALUE_CHARS:
+        return text
+    return f"{text[:SAMPLE_VALUE_CHARS]}… ({len(text) - SAMPLE_VALUE_CHARS:,} more characters)"
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
