@@ -79,3 +79,27 @@ def test_every_failure_reason_is_listed() -> None:
         "60.00% of rows quarantined (60 of 100), above the 5.00% allowed",
         "blocking check duplicate_key(id) failed on column id: 4 rows",
     )
+
+
+def test_failed_slices_and_drift_fail_or_warn_by_severity() -> None:
+    from dataguard.verdict import Finding
+
+    results = Results(
+        1000,
+        0,
+        slices=(
+            Finding("recall_jfk", False, "block", "recall 0.41 below the minimum 0.55"),
+            Finding("night_share", False, "warn", "share 0.02 below the minimum 0.05"),
+            Finding("auc_all", True, "block", "passed"),
+        ),
+        drift=(Finding("dep_delay", False, "warn", "psi 0.31 above 0.25"),),
+    )
+    assert decide(results, GatePolicy()) == Verdict(
+        "FAIL", ("slice recall_jfk: recall 0.41 below the minimum 0.55",), False
+    )
+    warn_only = Results(1000, 0, slices=results.slices[1:], drift=results.drift)
+    assert decide(warn_only, GatePolicy()) == Verdict(
+        "WARN",
+        ("drift in dep_delay: psi 0.31 above 0.25", "slice night_share: share 0.02 below the minimum 0.05"),
+        True,
+    )

@@ -442,3 +442,47 @@ def version_history(path: Path, dataset: str) -> list[dict[str, Any]]:
         }
         for version, verdict, count, quarantined in rows
     ]
+
+
+# -- training runs ----------------------------------------------------------------
+
+
+def start_training(
+    path: Path, training_id: str, dataset: str, version: int, revision: int, fingerprint: str, command: str
+) -> None:
+    with transaction(path) as con:
+        con.execute(
+            """INSERT INTO training_runs (training_id, dataset, version, revision, fingerprint, command, started)
+               VALUES (?, ?, ?, ?, ?, ?, now())""",
+            [training_id, dataset, version, revision, fingerprint, command],
+        )
+
+
+def finish_training(path: Path, training_id: str, exit_code: int, timed_out: bool) -> None:
+    with transaction(path) as con:
+        con.execute(
+            "UPDATE training_runs SET ended = now(), exit_code = ?, timed_out = ? WHERE training_id = ?",
+            [exit_code, timed_out, training_id],
+        )
+
+
+def training_runs(path: Path, dataset: str) -> list[dict[str, Any]]:
+    """Which model trained on which data, oldest first."""
+    if not exists(path):
+        return []
+    keys = (
+        "training_id",
+        "version",
+        "revision",
+        "fingerprint",
+        "command",
+        "started",
+        "ended",
+        "exit_code",
+        "timed_out",
+    )
+    with connect(path) as con:
+        rows = con.execute(
+            f"SELECT {', '.join(keys)} FROM training_runs WHERE dataset = ? ORDER BY started, training_id", [dataset]
+        ).fetchall()
+    return [dict(zip(keys, row, strict=True)) for row in rows]

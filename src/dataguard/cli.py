@@ -280,6 +280,84 @@ def infer(
     out.print(f"wrote {escape(str(target))}: review its rules, then run: dataguard validate {escape(dataset)} FILE")
 
 
+@app.command()
+def train(
+    dataset: str,
+    command: Annotated[list[str], typer.Argument(help="The training command and its arguments, after --.")],
+    max_minutes: Annotated[float, typer.Option("--max-minutes", help="Hard time ceiling (fractions allowed).")],
+    version: VersionOpt = None,
+    grace_seconds: Annotated[float, typer.Option("--grace-seconds", help="Between TERM and KILL.")] = 5.0,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open the gate, run CMD on the clean data with a hard time ceiling, record the run.
+
+    CMD gets DATAGUARD_DATA (the clean Parquet file), DATAGUARD_VERSION, DATAGUARD_DATASET and
+    DATAGUARD_FINGERPRINT. At the ceiling its whole process group is stopped and dataguard exits 124.
+    """
+    import shlex
+    import uuid
+
+    from dataguard.train import run_with_ceiling, training_env
+
+    def call() -> dict[str, Any]:
+        proj = find_project(project)
+        opened = gate.open_validated(dataset, version, proj)  # GateClosed: exit 1, CMD never runs
+        training_id = uuid.uuid4().hex
+        catalog.start_training(
+            proj.catalog_path,
+            training_id,
+            dataset,
+            opened.version,
+            opened.revision,
+            opened.fingerprint,
+            shlex.join(command),
+        )
+        err.print(
+            f"training on {escape(dataset)} v{opened.version} ({escape(str(opened.clean_path))}), "
+            f"ceiling {max_minutes:g} min"
+        )
+        outcome = run_with_ceiling(
+            command, training_env(opened), max_minutes * 60, grace_seconds, stdout=2 if json_out else None
+        )
+        catalog.finish_training(proj.catalog_path, training_id, outcome.exit_code, outcome.timed_out)
+        return {
+            "training_id": training_id,
+            "dataset": dataset,
+            "version": opened.version,
+            "revision": opened.revision,
+            "exit_code": outcome.exit_code,
+            "timed_out": outcome.timed_out,
+            "seconds": (outcome.ended - outcome.started).total_seconds(),
+        }
+
+    doc = _run(json_out, call)
+    if json_out:
+        _emit(doc)
+    elif doc["timed_out"]:
+        err.print(f"[bold red]stopped:[/] the command reached the {max_minutes:g}-minute ceiling (exit 124)")
+    raise typer.Exit(doc["exit_code"])
+
+
+@app.command()
+def runs(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
+    """Training runs of DATASET: which command trained on which version, and how it ended."""
+
+    def call() -> list[dict[str, Any]]:
+        proj = find_project(project)
+        _known(proj, dataset)
+        return catalog.training_runs(proj.catalog_path, dataset)
+
+    rows = _run(json_out, call)
+    if json_out:
+        return _emit(rows)
+    for r in rows:
+        ended = "running" if r["ended"] is None else ("ceiling" if r["timed_out"] else f"exit {r['exit_code']}")
+        out.print(
+            f"{r['started']:%Y-%m-%d %H:%M:%S}  v{r['version']}.r{r['revision']}  {ended:<8}  {escape(r['command'])}"
+        )
+
+
 quarantine_app = typer.Typer(help="Review quarantined rows: list, show, export, release, reject, diff, log.")
 app.add_typer(quarantine_app, name="quarantine")
 RequiredVersion = Annotated[int, typer.Option("--version", "-v", help="Version number.")]

@@ -20,6 +20,7 @@ import pandera.pandas as pa
 
 from dataguard.errors import ContractError, UnknownDataset
 from dataguard.project import Project
+from dataguard.slices import SliceTest, validate_slices
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Contract:
     encoding: text encoding of CSV / JSON Lines sources; decoded to UTF-8
         before DuckDB reads them.
     csv_delimiter: the CSV field separator (the dialect is fixed, never sniffed).
+    slices: slice tests (``dataguard.SliceTest``), evaluated on the clean rows.
     """
 
     keys: tuple[str, ...] | list[str] = ()
@@ -64,9 +66,18 @@ class Contract:
     batch_rows: int = 500_000
     encoding: str = "utf-8"
     csv_delimiter: str = ","
+    slices: tuple[SliceTest, ...] | list[SliceTest] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keys", _names(self.keys))
+        object.__setattr__(self, "slices", tuple(self.slices))
+        for test in self.slices:
+            if not isinstance(test, SliceTest):
+                raise ContractError(f"Contract.slices takes dataguard.SliceTest values, got {type(test).__name__}")
+        names = [test.name for test in self.slices]
+        if len(set(names)) != len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ContractError(f"Contract.slices: slice names must be unique; repeated: {', '.join(twice)}")
         if self.batch_rows < 1:
             raise ContractError(f"Contract.batch_rows must be at least 1, got {self.batch_rows!r}")
         try:
@@ -124,6 +135,7 @@ def load_contract(project: Project, dataset: str) -> LoadedContract:
             f"{_where(path, 'contract')}: `contract` must be a dataguard.Contract, got {type(contract).__name__}"
         )
     _check_keys(contract, schema, path)
+    _check_slices(contract, schema, path)
     return LoadedContract(dataset=dataset, path=path, schema=schema, contract=contract)
 
 
@@ -195,6 +207,13 @@ def _schema_of(module: object, path: Path) -> pa.DataFrameSchema:
         f"{_where(path, 'schema')}: `schema` must be a pandera DataFrameModel subclass or DataFrameSchema "
         f"(pandas backend), got {type(schema).__name__}"
     )
+
+
+def _check_slices(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> None:
+    try:
+        validate_slices(contract.slices, list(schema.columns))
+    except ContractError as exc:
+        raise ContractError(f"{_where(path, 'contract')}: {exc.message}", hint=exc.hint) from exc
 
 
 def _check_keys(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> None:

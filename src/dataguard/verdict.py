@@ -20,11 +20,23 @@ class CheckOutcome:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A slice test or a drifted column, as the gate sees it: did it pass, what does a miss do, why."""
+
+    name: str
+    passed: bool
+    severity: str  # "block" | "warn"
+    reason: str
+
+
+@dataclass(frozen=True)
 class Results:
     rows_input: int
     rows_quarantined: int
     checks: tuple[CheckOutcome, ...] = ()
     structural: tuple[str, ...] = ()
+    slices: tuple[Finding, ...] = ()
+    drift: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,14 +73,22 @@ def _failures(results: Results, policy: GatePolicy) -> list[str]:
     for check in results.checks:
         if check.failed_rows and check.code in policy.block_checks:
             reasons.append(f"blocking check {check.name} failed on {_where(check)}: {check.failed_rows:,} rows")
-    return reasons
+    return reasons + _missed(results, "block")
 
 
 def _warnings(results: Results, policy: GatePolicy) -> list[str]:
-    if not (policy.warn_on_quarantine and results.rows_quarantined):
-        return []
-    share = results.rows_quarantined / results.rows_input
-    return [f"{_pct(share)} of rows quarantined ({results.rows_quarantined:,} of {results.rows_input:,})"]
+    reasons = []
+    if policy.warn_on_quarantine and results.rows_quarantined:
+        share = results.rows_quarantined / results.rows_input
+        reasons.append(f"{_pct(share)} of rows quarantined ({results.rows_quarantined:,} of {results.rows_input:,})")
+    return reasons + _missed(results, "warn")
+
+
+def _missed(results: Results, severity: str) -> list[str]:
+    """Drifted columns and failed slice tests of one severity, as reasons."""
+    drift = [f"drift in {f.name}: {f.reason}" for f in results.drift if not f.passed and f.severity == severity]
+    slices = [f"slice {f.name}: {f.reason}" for f in results.slices if not f.passed and f.severity == severity]
+    return drift + slices
 
 
 def _where(check: CheckOutcome) -> str:
