@@ -67,10 +67,43 @@ class schema(pa.DataFrameModel):  # noqa: N801 - the contract's required name
         strict = True
 
 
+LATE = "arr_delay > 15"  # the delay model's label; NULL when the flight never arrived
+
+# Many small curated slices, each with a metric and a threshold. Data slices run on every version;
+# model slices need predictions (dataguard validate ... --predictions FILE, made by flows/train_delay_model.py).
+SLICES = [
+    dataguard.SliceTest("all_rows", metric="row_count", min=20_000),
+    dataguard.SliceTest("jfk_share", "origin = 'JFK'", "share", min=0.30, max=0.40, severity="warn"),
+    dataguard.SliceTest("cancelled_rate", metric="null_rate", column="dep_time", max=0.05, severity="warn"),
+    dataguard.SliceTest("late_arrival_rate", metric="rate", expression=LATE, min=0.10, max=0.35),
+    dataguard.SliceTest("night_departures", "hour >= 20", "row_count", min=1_000),
+    dataguard.SliceTest(
+        "ewr_evening_mean_arr_delay", "origin = 'EWR' AND hour >= 17", "mean", column="arr_delay", max=30
+    ),
+    dataguard.SliceTest("recall_late_jfk", "origin = 'JFK'", "recall", label=LATE, min=0.55),
+    dataguard.SliceTest("recall_late_lga", "origin = 'LGA'", "recall", label=LATE, min=0.55),
+    dataguard.SliceTest("recall_late_ewr", "origin = 'EWR'", "recall", label=LATE, min=0.55),
+    dataguard.SliceTest("precision_night", "hour >= 20", "precision", label=LATE, min=0.85),
+    dataguard.SliceTest("precision_long_haul", "distance > 2000", "precision", label=LATE, min=0.70, severity="warn"),
+    dataguard.SliceTest("auc_long_haul", "distance > 2000", "roc_auc", label=LATE, min=0.80),
+    dataguard.SliceTest("recall_morning", "hour < 10", "recall", label=LATE, min=0.50, severity="warn"),
+    dataguard.SliceTest("f1_united", "carrier = 'UA'", "f1", label=LATE, min=0.60),
+    dataguard.SliceTest(
+        "accuracy_blizzard_feb_8_9",
+        "month = 2 AND day IN (8, 9)",
+        "accuracy",
+        label=LATE,
+        min=0.75,
+        too_small_fails=False,  # exists in February only
+    ),
+    dataguard.SliceTest("auc_all", metric="roc_auc", label=LATE, min=0.85, max_drop=0.02),
+]
+
 contract = dataguard.Contract(
     keys=["year", "month", "day", "carrier", "flight", "origin", "sched_dep_time"],
     gate=dataguard.GatePolicy(
         max_quarantined_fraction=0.05,
         block_checks=["duplicate_key"],  # a flight listed twice is a pipeline bug upstream, never noise
     ),
+    slices=SLICES,
 )
