@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -356,6 +356,10 @@ class FinishedRun:
     quarantine_path: str
     report_json: str
     checks: list[tuple[str, str | None, str, int, str]]
+    slices: list[tuple[Any, ...]] = field(default_factory=list)
+    drift: list[tuple[Any, ...]] = field(default_factory=list)
+    reference_version: int | None = None
+    profiles: list[tuple[str, str]] = field(default_factory=list)
 
 
 def finish_run(path: Path, run: FinishedRun) -> None:
@@ -383,6 +387,20 @@ def finish_run(path: Path, run: FinishedRun) -> None:
             con.executemany(
                 "INSERT INTO check_results VALUES (?, ?, ?, ?, ?, ?)",
                 [(run.run_id, *check) for check in run.checks],
+            )
+        if run.slices:
+            con.executemany(
+                "INSERT INTO slice_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(run.run_id, *s) for s in run.slices]
+            )
+        if run.drift:
+            con.executemany(
+                "INSERT INTO drift_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run.run_id, run.reference_version, *d) for d in run.drift],
+            )
+        if run.profiles:
+            con.executemany(
+                "INSERT INTO profiles VALUES (?, ?, ?, ?, ?)",
+                [(run.run_id, run.dataset, run.version, column, profile) for column, profile in run.profiles],
             )
         con.execute(
             "UPDATE versions SET status = 'validated' WHERE dataset = ? AND version = ?", [run.dataset, run.version]

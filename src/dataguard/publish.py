@@ -6,6 +6,7 @@ was; the gate only ever sees a run whose reports and data are complete.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,9 @@ def publish(
     split: SplitResult,
     checks: tuple[CheckResult, ...],
     verdict: Verdict,
+    sections: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    report = build_report(version, run_id, verdict, split, checks, run_dir)
+    report = build_report(version, run_id, verdict, split, checks, run_dir, sections)
     write_reports(report, history_with(catalog.version_history(catalog_path, version.dataset), report))
     catalog.finish_run(
         catalog_path,
@@ -44,6 +46,25 @@ def publish(
             quarantine_path=str(split.quarantine_path),
             report_json=report["paths"]["report_json"],
             checks=[(c.name, c.column, c.code, c.failed_rows, c.severity) for c in checks],
+            slices=[
+                (s["name"], s["metric"], s["value"], s["rows"], s["passed"], s["severity"], json.dumps(s))
+                for s in report["slices"]
+            ],
+            drift=[
+                (
+                    d["column"],
+                    d["kind"],
+                    d["metric"],
+                    d.get("statistic"),
+                    d.get("p_value"),
+                    d.get("threshold"),
+                    bool(d.get("drifted")),
+                    d.get("severity") or "none",
+                )
+                for d in report["drift"]
+            ],
+            reference_version=report["reference_version"],
+            profiles=[(column, json.dumps(profile)) for column, profile in report.get("profiles", {}).items()],
         ),
     )
     return report

@@ -22,15 +22,22 @@ def build_report(
     split: SplitResult,
     checks: tuple[CheckResult, ...],
     run_dir: Path,
+    sections: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report of one run, as plain JSON-ready data."""
-    return {
+    """The report of one run, as plain JSON-ready data.
+
+    ``sections`` holds what the later stages found (reference_version,
+    reference_reason, drift, distributions, drift_columns, metric_history, slices):
+    they replace the empty defaults.
+    """
+    report = {
         "dataset": version.dataset,
         "version": version.version,
         "fingerprint": version.fingerprint,
         "run_id": run_id,
         "source": {"path": version.source_path, "format": version.source_format, "size_bytes": version.size_bytes},
         "reference_version": None,
+        "reference_reason": "drift not computed",
         "verdict": verdict.verdict,
         "gate_open": verdict.gate_open,
         "reasons": list(verdict.reasons),
@@ -58,6 +65,8 @@ def build_report(
             "report_md": str(run_dir / "report.md"),
         },
     }
+    report.update(sections or {})
+    return report
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -85,8 +94,57 @@ def render_markdown(report: dict[str, Any]) -> str:
         if len(reasons) > TOP_REASONS:
             lines.append(f"\n{len(reasons) - TOP_REASONS} more reasons in report.json")
         lines.append("")
+    lines += _drift_markdown(report) + _slices_markdown(report)
     lines += ["## Files", ""] + [f"- {name}: `{path}`" for name, path in report["paths"].items() if path]
     return "\n".join(lines) + "\n"
+
+
+def _drift_markdown(report: dict[str, Any]) -> list[str]:
+    """Drifted columns first (block, then warn), then a count of the quiet ones."""
+    lines = ["## Drift", ""]
+    if report.get("reference_version") is None:
+        return [*lines, f"No reference: {_md(report.get('reference_reason', 'drift not computed'))}", ""]
+    lines.append(f"Against v{report['reference_version']}: {_md(report.get('reference_reason', ''))}")
+    rank = {"block": 0, "warn": 1}
+    drifted = sorted(
+        (d for d in report.get("drift", []) if d.get("drifted")),
+        key=lambda d: (rank.get(d.get("severity") or "", 2), str(d["column"])),
+    )
+    quiet = {str(d["column"]) for d in report.get("drift", [])} - {str(d["column"]) for d in drifted}
+    if drifted:
+        lines += [
+            "",
+            "| column | metric | statistic | threshold | p-value | severity |",
+            "|---|---|---:|---:|---:|---|",
+        ]
+        lines += [
+            f"| {_md(d['column'])} | {_md(d['metric'])} | {_num(d.get('statistic'))} | {_num(d.get('threshold'))} "
+            f"| {_num(d.get('p_value'))} | {_md(d.get('severity') or 'warn')} |"
+            for d in drifted
+        ]
+    lines += ["", f"{len(quiet)} columns without drift.", ""]
+    return lines
+
+
+def _slices_markdown(report: dict[str, Any]) -> list[str]:
+    slices = report.get("slices", [])
+    if not slices:
+        return []
+    failed = [s for s in slices if not s["passed"]]
+    lines = ["## Slices", "", f"{len(slices) - len(failed)} of {len(slices)} slice tests passed.", ""]
+    if failed:
+        lines += ["| slice | metric | value | rows | severity | reason |", "|---|---|---:|---:|---|---|"]
+        lines += [
+            f"| {_md(s['name'])} | {_md(s['metric'])} | {_num(s['value'])} | {s['rows']:,} | {_md(s['severity'])} "
+            f"| {_md(s.get('reason') or '')} |"
+            for s in failed
+        ]
+        lines.append("")
+    return lines
+
+
+def _num(value: object) -> str:
+    return "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _md(text: str) -> str:
