@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import textwrap
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+        # the harness logs its shutdown after pytest has closed the captured stream it was given
+        logging.getLogger("prefect").setLevel(logging.WARNING)
 
 
 @pytest.fixture

@@ -71,7 +71,33 @@ def test_validate_two_months_reports_exact_counts_and_reasons(validated: list[di
     assert jan["reasons"] == ["0.32% of rows quarantined (87 of 27,004)"]
     assert jan["quarantine_reasons"] == JAN_REASONS
     assert feb["quarantine_reasons"] == FEB_REASONS
-    assert (jan["reference_version"], jan["drift"], jan["slices"]) == (None, [], [])
+    assert (jan["reference_version"], jan["reference_reason"], jan["drift"]) == (
+        None,
+        "no reference: this is the first validated version",
+        [],
+    )
+    assert (feb["reference_version"], feb["reference_reason"]) == (
+        1,
+        "v1 is the newest earlier version whose gate opened",
+    )
+    assert feb["reasons"] == [
+        "0.32% of rows quarantined (80 of 24,951)",
+        *[
+            f"drift in {c}: null_rate_change 0.0313 >= 0.01 (p=4e-85)"
+            for c in ("dep_time", "dep_delay", "arr_time", "arr_delay", "air_time")
+        ],
+        "slice cancelled_rate: null_rate 0.0507 is above the maximum 0.05; inconclusive: "
+        "the 95% interval [0.04804, 0.0535] on 24,871 rows holds the threshold",
+    ]
+    assert [(s["name"], s["passed"], s["skipped"]) for s in feb["slices"]][:6] == [
+        ("all_rows", True, False),
+        ("jfk_share", True, False),
+        ("cancelled_rate", False, False),
+        ("late_arrival_rate", True, False),
+        ("night_departures", True, False),
+        ("ewr_evening_mean_arr_delay", True, False),
+    ]
+    assert all(s["skipped"] and s["passed"] for s in feb["slices"][6:])  # model slices need predictions
     assert {
         "name": "duplicate_key(year, month, day, carrier, flight, origin, sched_dep_time)",
         "column": "year, month, day, carrier, flight, origin, sched_dep_time",
@@ -249,7 +275,12 @@ def test_warn_blocks_policy_closes_the_gate(flights_project: Project) -> None:
     code, doc = run_json("gate", "flights")
     assert (code, doc["reasons"]) == (
         1,
-        ["the contract's gate policy blocks on WARN", "0.32% of rows quarantined (80 of 24,951)"],
+        [
+            "the contract's gate policy blocks on WARN",
+            "0.32% of rows quarantined (80 of 24,951)",
+            "slice cancelled_rate: null_rate 0.0507 is above the maximum 0.05; inconclusive: "
+            "the 95% interval [0.04804, 0.0535] on 24,871 rows holds the threshold",
+        ],
     )
 
 
@@ -310,3 +341,21 @@ def test_junit_lists_checks_as_test_cases(flights_project: Project, tmp_path: Pa
     skipped = [case.get("name") for case in checks if case.find("skipped") is not None]
     assert skipped == ["tailnum: str_matches('^N[0-9A-Z]+$')", "arr_delay_unless_cancelled"]
     assert (checks.get("failures"), checks.get("skipped")) == ("0", "2")
+
+
+def null_share(path: str, column: str) -> float:
+    values = pq.read_table(path, columns=[column]).column(column)
+    return values.null_count / len(values)
+
+
+def test_drift_and_slice_figures_match_the_clean_files(validated: list[dict[str, Any]]) -> None:
+    jan, feb = validated
+    expected = null_share(feb["paths"]["clean"], "dep_time") - null_share(jan["paths"]["clean"], "dep_time")
+    change = next(d for d in feb["drift"] if d["column"] == "dep_time" and d["metric"] == "null_rate_change")
+    assert change["statistic"] == pytest.approx(expected, abs=1e-12)
+    assert (change["drifted"], change["severity"], change["threshold"]) == (True, "warn", 0.01)
+    cancelled = next(s for s in feb["slices"] if s["name"] == "cancelled_rate")
+    assert cancelled["value"] == pytest.approx(null_share(feb["paths"]["clean"], "dep_time"), abs=1e-12)
+    assert cancelled["reference_value"] == pytest.approx(null_share(jan["paths"]["clean"], "dep_time"), abs=1e-12)
+    quiet = {c["column"] for c in feb["drift_columns"] if c["severity"] == "none"}
+    assert quiet == {"sched_dep_time", "sched_arr_time", "carrier", "origin", "dest", "distance", "hour", "minute"}

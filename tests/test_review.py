@@ -81,7 +81,14 @@ def test_release_publishes_a_revision_and_keeps_the_old_one(flights_project: Pro
         "released": 1,
         "rejected": 0,
     }
-    assert (report["revision"], report["reasons"]) == (1, ["0.32% of rows quarantined (79 of 24,951)"])
+    assert (report["revision"], report["reasons"]) == (
+        1,
+        [
+            "0.32% of rows quarantined (79 of 24,951)",
+            "slice cancelled_rate: null_rate 0.0507 is above the maximum 0.05; inconclusive: "
+            "the 95% interval [0.04804, 0.0535] on 24,871 rows holds the threshold",
+        ],
+    )
 
 
 def test_deciding_the_same_rows_twice_is_a_no_op(flights_project: Project, february: dict[str, Any]) -> None:

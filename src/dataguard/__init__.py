@@ -4,13 +4,16 @@ Importing the package is cheap: Prefect loads only with ``dataguard.flows``.
 """
 
 from dataguard.contract import Contract, GatePolicy
+from dataguard.drift_policy import ColumnDrift, DriftSettings
 from dataguard.errors import DataguardError, GateClosed
 from dataguard.gate import ValidatedVersion, open_validated
 from dataguard.slices import SliceTest
 
 __all__ = [
+    "ColumnDrift",
     "Contract",
     "DataguardError",
+    "DriftSettings",
     "GateClosed",
     "GatePolicy",
     "SliceTest",

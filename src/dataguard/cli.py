@@ -101,6 +101,9 @@ def validate(
     junit: Annotated[
         Path | None, typer.Option("--junit", help="Also write checks, drift and slices as JUnit XML to this file.")
     ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option("--predictions", help="Model predictions for the model slice tests.")
+    ] = None,
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -115,7 +118,10 @@ def validate(
     for source, number in targets:
         label = source or f"version {number}"
         with err.status(f"validating {dataset}: {label} (Prefect flow; the first run starts the embedded API) ..."):
-            report = _run(json_out, functools.partial(validate_flow, dataset, source, number, str(proj.root)))
+            call = functools.partial(
+                validate_flow, dataset, source, number, str(proj.root), str(predictions) if predictions else None
+            )
+            report = _run(json_out, call)
         reports.append(report)
         if not json_out:
             _print_report(report)
@@ -124,6 +130,20 @@ def validate(
     if json_out:
         _emit(reports[0] if len(reports) == 1 else reports)
     raise typer.Exit(max(_exit_code(r, strict) for r in reports))
+
+
+@app.command()
+def evaluate(
+    dataset: str,
+    version: Annotated[int, typer.Option("--version", "-v", help="Version number.")],
+    predictions: Annotated[Path, typer.Option("--predictions", help="Model predictions to test on the slices.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on WARN too.")] = False,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to this file.")] = None,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run the model slice tests on --version N with these predictions (a new validation run of it)."""
+    validate(dataset, None, version, strict, junit, predictions, project, json_out)
 
 
 def _write_junit(path: Path, reports: list[dict[str, Any]]) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandera.pandas as pa
 
+from dataguard.drift_policy import DriftSettings
 from dataguard.errors import ContractError, UnknownDataset
 from dataguard.project import Project
 from dataguard.slices import SliceTest, validate_slices
@@ -59,6 +60,7 @@ class Contract:
         before DuckDB reads them.
     csv_delimiter: the CSV field separator (the dialect is fixed, never sniffed).
     slices: slice tests (``dataguard.SliceTest``), evaluated on the clean rows.
+    drift: drift settings (``dataguard.DriftSettings``): columns, kinds, thresholds, severities.
     """
 
     keys: tuple[str, ...] | list[str] = ()
@@ -67,6 +69,7 @@ class Contract:
     encoding: str = "utf-8"
     csv_delimiter: str = ","
     slices: tuple[SliceTest, ...] | list[SliceTest] = ()
+    drift: DriftSettings = field(default_factory=DriftSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keys", _names(self.keys))
@@ -136,6 +139,7 @@ def load_contract(project: Project, dataset: str) -> LoadedContract:
         )
     _check_keys(contract, schema, path)
     _check_slices(contract, schema, path)
+    _check_drift(contract, schema, path)
     return LoadedContract(dataset=dataset, path=path, schema=schema, contract=contract)
 
 
@@ -207,6 +211,17 @@ def _schema_of(module: object, path: Path) -> pa.DataFrameSchema:
         f"{_where(path, 'schema')}: `schema` must be a pandera DataFrameModel subclass or DataFrameSchema "
         f"(pandas backend), got {type(schema).__name__}"
     )
+
+
+def _check_drift(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> None:
+    named = [c.column for c in contract.drift.columns] + list(contract.drift.exclude)
+    for column in named:
+        if column not in schema.columns:
+            close = difflib.get_close_matches(column, list(schema.columns), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"schema columns: {', '.join(schema.columns)}"
+            raise ContractError(
+                f"{_where(path, 'contract')}: drift names column {column!r}, not in the schema", hint=hint
+            )
 
 
 def _check_slices(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> None:

@@ -17,20 +17,36 @@ from dataguard._prefect_env import apply_defaults
 
 apply_defaults()
 
-from prefect import flow, runtime, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect import Task, flow, get_run_logger, runtime, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.schemas.objects import State, TaskRun  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
 
 from dataguard import catalog  # noqa: E402
 from dataguard.contract import LoadedContract, load_contract  # noqa: E402
 from dataguard.errors import BadInput, StructuralFailure, UnknownDataset  # noqa: E402
+from dataguard.evaluate import StageResult, run_drift, run_slices  # noqa: E402
 from dataguard.ingest import Ingested, SourceOptions, ingest  # noqa: E402
+from dataguard.locks import dataset_lock  # noqa: E402
 from dataguard.project import Project, find_project  # noqa: E402
 from dataguard.publish import publish  # noqa: E402
+from dataguard.reference import Reference, choose_reference  # noqa: E402
 from dataguard.report import render_markdown  # noqa: E402
 from dataguard.rowchecks import RowCheckOutcome, check_rows  # noqa: E402
 from dataguard.split import SplitResult, split_rows  # noqa: E402
 from dataguard.verdict import CheckOutcome, Results, Verdict, decide  # noqa: E402
+
+
+def is_transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry only errors that say so (``retryable``: catalog lock held, file still being written)."""
+    error = state.result(raise_on_failure=False)
+    return bool(getattr(error, "retryable", False))
+
+
+# Transient errors only (is_transient), with backoff: 2, 4, 8 s. A bad file or a broken contract fails at once.
+RETRIES = 3
+RETRY_DELAYS = exponential_backoff(backoff_factor=2)(RETRIES)
 
 
 @task(name="load contract", cache_policy=NO_CACHE, persist_result=False)
@@ -38,7 +54,14 @@ def load_contract_task(project: Project, dataset: str) -> LoadedContract:
     return load_contract(project, dataset)
 
 
-@task(name="ingest", cache_policy=NO_CACHE, persist_result=False)
+@task(
+    name="ingest",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=is_transient,
+)
 def ingest_task(project: Project, dataset: str, source: str, options: SourceOptions) -> Ingested:
     return ingest(project, dataset, Path(source), options)
 
@@ -58,7 +81,14 @@ def verdict_task(results: Results, loaded: LoadedContract) -> Verdict:
     return decide(results, loaded.contract.gate)
 
 
-@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+@task(
+    name="publish",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=is_transient,
+)
 def publish_task(
     project: Project,
     version: catalog.VersionRecord,
@@ -67,23 +97,53 @@ def publish_task(
     split: SplitResult,
     outcome: RowCheckOutcome,
     verdict: Verdict,
+    sections: dict[str, Any],
 ) -> dict[str, Any]:
-    return publish(project.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict)
+    return publish(project.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict, sections)
+
+
+@task(name="reference", cache_policy=NO_CACHE, persist_result=False)
+def reference_task(project: Project, dataset: str, version: int) -> Reference:
+    return choose_reference(project.catalog_path, dataset, version)
+
+
+@task(name="drift", cache_policy=NO_CACHE, persist_result=False)
+def drift_task(loaded: LoadedContract, clean: Path, reference: Reference, scratch: Path) -> StageResult:
+    return run_drift(loaded, clean, reference, scratch)
+
+
+@task(name="slice tests", cache_policy=NO_CACHE, persist_result=False)
+def slices_task(loaded: LoadedContract, clean: Path, predictions: str | None, reference: Reference) -> StageResult:
+    return run_slices(loaded, clean, Path(predictions) if predictions else None, reference)
 
 
 @flow(name="dataguard-validate", flow_run_name="{dataset}")
 def validate_flow(
-    dataset: str, source: str | None = None, version: int | None = None, project_dir: str | None = None
+    dataset: str,
+    source: str | None = None,
+    version: int | None = None,
+    project_dir: str | None = None,
+    predictions: str | None = None,
 ) -> dict[str, Any]:
-    """Ingest ``source`` (or take ingested ``version``) and run the whole pipeline on it."""
+    """Ingest ``source`` (or take ingested ``version``) and run the whole pipeline on it.
+
+    One run at a time per dataset: a second run of the same dataset waits for the first.
+    """
     project = find_project(project_dir)
+    with dataset_lock(project, dataset, on_wait=get_run_logger().info):
+        return _validate(project, dataset, source, version, predictions)
+
+
+def _validate(
+    project: Project, dataset: str, source: str | None, version: int | None, predictions: str | None = None
+) -> dict[str, Any]:
     loaded = load_contract_task(project, dataset)
     ingested = _version_to_check(project, loaded, source, version)
     run_id = new_run_id()
     run_dir = Path(ingested.version.data_path).parent / "runs" / run_id
     catalog.start_run(project.catalog_path, run_id, dataset, ingested.version.version, _flow_run_id())
     try:
-        report = _run_stages(project, loaded, ingested, run_id, run_dir)
+        report = _run_stages(project, loaded, ingested, run_id, run_dir, predictions)
     except BadInput:
         _undo(project, ingested, run_id, run_dir)
         raise
@@ -92,6 +152,11 @@ def validate_flow(
         raise
     create_markdown_artifact(
         markdown=render_markdown(report), key=artifact_key(dataset), description=f"{dataset} v{report['version']}"
+    )
+    create_table_artifact(
+        table=report["quarantine_reasons"] or [{"code": None, "column": None, "rows": 0}],
+        key=artifact_key(dataset) + "-quarantine",
+        description=f"{dataset} v{report['version']}: quarantine reasons",
     )
     return report
 
@@ -113,7 +178,12 @@ def _version_to_check(project: Project, loaded: LoadedContract, source: str | No
 
 
 def _run_stages(
-    project: Project, loaded: LoadedContract, ingested: Ingested, run_id: str, run_dir: Path
+    project: Project,
+    loaded: LoadedContract,
+    ingested: Ingested,
+    run_id: str,
+    run_dir: Path,
+    predictions: str | None = None,
 ) -> dict[str, Any]:
     version = ingested.version
     run_dir.mkdir(parents=True)
@@ -127,13 +197,24 @@ def _run_stages(
             hint="fix the file or the contract, then run validate again; nothing was recorded",
         )
     split = split_task(version.data_path, outcome.failures_path, run_dir)
+    reference = reference_task(project, loaded.dataset, version.version)
+    drift = drift_task(loaded, split.clean_path, reference, run_dir)
+    slices = slices_task(loaded, split.clean_path, predictions, reference)
     results = Results(
         rows_input=split.rows_input,
         rows_quarantined=split.rows_quarantined,
         checks=tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in outcome.checks),
+        slices=slices.findings,
+        drift=drift.findings,
     )
     verdict = verdict_task(results, loaded)
-    report: dict[str, Any] = publish_task(project, version, run_id, run_dir, split, outcome, verdict)
+    sections = {
+        "reference_version": reference.version,
+        "reference_reason": reference.reason,
+        **drift.section,
+        **slices.section,
+    }
+    report: dict[str, Any] = publish_task(project, version, run_id, run_dir, split, outcome, verdict, sections)
     return report
 
 

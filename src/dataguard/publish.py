@@ -52,7 +52,7 @@ def publish(
             ],
             drift=[
                 (
-                    d["column"],
+                    d["column"] if d["column"] is not None else "(dataset)",
                     d["kind"],
                     d["metric"],
                     d.get("statistic"),

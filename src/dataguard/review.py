@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from dataguard import catalog
 from dataguard.contract import GatePolicy
 from dataguard.errors import BadInput, InvariantViolation
+from dataguard.evaluate import findings_in
 from dataguard.ingest import ROW_ID
 from dataguard.publish import history_with
 from dataguard.report import read_report, write_reports
@@ -274,7 +275,11 @@ def _publish_revision(
         )
         checks = _checks_after(con, report, run, rid)
     counts = _counts(report, after, out)
-    verdict = decide(Results(counts.input, counts.pending + counts.rejected, checks), policy)
+    found = findings_in(report)
+    results = Results(
+        counts.input, counts.pending + counts.rejected, checks, slices=found["slices"], drift=found["drift"]
+    )
+    verdict = decide(results, policy)
     return counts, verdict, out
 
 

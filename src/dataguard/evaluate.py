@@ -1,0 +1,121 @@
+"""The stages after the split: slice tests and drift, as values the report and the gate use.
+
+Each function is one stage the flow runs as one task; each returns plain data:
+the report's section and the findings the verdict weighs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from dataguard.contract import LoadedContract
+from dataguard.drift import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
+from dataguard.reference import Reference
+from dataguard.slices import SliceResult, evaluate_slices
+from dataguard.verdict import Finding
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """What a stage adds to the report (``section``) and what it tells the gate (``findings``)."""
+
+    section: dict[str, Any]
+    findings: tuple[Finding, ...]
+
+
+def run_slices(loaded: LoadedContract, clean: Path, predictions: Path | None, reference: Reference) -> StageResult:
+    """Every slice test of the contract on the clean rows, compared with the reference's."""
+    results = evaluate_slices(
+        clean, loaded.contract.slices, predictions, tuple(loaded.contract.keys), reference=reference.clean_path
+    )
+    return StageResult({"slices": [slice_row(r) for r in results]}, tuple(slice_finding(r) for r in results))
+
+
+def slice_row(result: SliceResult) -> dict[str, Any]:
+    row = asdict(result)
+    row["interval"] = list(result.interval) if result.interval else None
+    return row
+
+
+def slice_finding(result: SliceResult) -> Finding:
+    return Finding(result.name, result.passed, result.severity, result.reason or "passed")
+
+
+def findings_in(report: dict[str, Any]) -> dict[str, tuple[Finding, ...]]:
+    """The slice and drift findings a published report holds, to decide again after a review."""
+    slices = tuple(
+        Finding(s["name"], bool(s["passed"]), s["severity"], s.get("reason") or "passed") for s in report["slices"]
+    )
+    drift = tuple(
+        Finding(c["column"], c["severity"] == "none", c["severity"], c.get("reason") or "drifted")
+        for c in report.get("drift_columns", [])
+        if c["severity"] in ("none", "warn", "block")
+    )
+    return {"slices": slices, "drift": drift}
+
+
+def run_drift(loaded: LoadedContract, clean: Path, reference: Reference, scratch: Path) -> StageResult:
+    """Drift of the clean rows against the reference's, column by column (DuckDB over Parquet)."""
+    if reference.clean_path is None:
+        return StageResult({"drift": [], "drift_columns": [], "distributions": []}, ())
+    try:
+        outcome = compare(clean, reference.clean_path, loaded.contract.drift, scratch)
+    except DriftUnavailable as exc:  # an empty side is a reason to look, never a silent pass
+        finding = Finding("(reference)", False, "warn", str(exc))
+        return StageResult({"drift": [], "drift_columns": [], "distributions": [], "drift_error": str(exc)}, (finding,))
+    columns = [_column_row(summary, outcome) for summary in outcome.columns]
+    section = {
+        "drift": outcome.report(),
+        "drift_columns": columns,
+        "drift_skipped": [asdict(skipped) for skipped in outcome.skipped],
+        "distributions": [d for summary in outcome.columns if (d := _distribution(summary))],
+    }
+    findings = tuple(
+        Finding(c["column"], c["severity"] == "none", c["severity"], c["reason"] or "no drift") for c in columns
+    )
+    row_count = outcome.row_count_change
+    if row_count.drifted:
+        findings += (Finding("(row count)", False, row_count.severity, describe([row_count])),)
+    return StageResult(section, findings)
+
+
+def _column_row(summary: ColumnSummary, outcome: DriftOutcome) -> dict[str, Any]:
+    drifted = [r for r in outcome.drifted if r.column == summary.column]
+    return {
+        "column": summary.column,
+        "kind": summary.kind,
+        "severity": summary.severity,
+        "drifted_metrics": list(summary.drifted_metrics),
+        "contributors": list(summary.contributors[:5]),
+        "notes": list(summary.notes),
+        "reason": _without_prefix(describe(drifted)) if drifted else None,
+    }
+
+
+def _without_prefix(text: str) -> str:
+    """describe() starts with "drift (warn) in column x: "; the verdict names the column itself."""
+    return text.split(": ", 1)[1] if ": " in text else text
+
+
+def _distribution(summary: ColumnSummary) -> dict[str, Any] | None:
+    """Reference vs current shares per PSI bin or category: the data of the report's plots."""
+    bins = list(summary.contributors)
+    if not bins:
+        return None
+    if summary.kind == "numeric":
+        bins.sort(key=lambda b: -math.inf if b.get("lower") is None else b["lower"])
+        labels = [b["bin"] for b in bins]
+    else:
+        bins.sort(key=lambda b: -(b.get("reference_share") or 0.0))
+        labels = [str(b["category"]) for b in bins]
+    return {
+        "column": summary.column,
+        "kind": summary.kind,
+        "bins": [
+            {"label": label, "reference_share": b.get("reference_share"), "current_share": b.get("current_share")}
+            for label, b in zip(labels, bins, strict=True)
+        ],
+    }
