@@ -15,10 +15,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+PREDICTIONS := data/warehouse/demo-predictions-v2.parquet
+
+# The main job: validate two months of flights, then train the example model on January
+# through the gate (hard ceiling) and run the model slice tests on February's predictions.
 demo: $(STAMP)
 	$(BIN)/dataguard validate flights $(SAMPLES)
 	$(BIN)/dataguard versions flights
 	$(BIN)/dataguard gate flights
+	$(BIN)/dataguard train flights --version 1 --max-minutes 5 -- \
+	  $(BIN)/python flows/train_delay_model.py $(PREDICTIONS) \
+	  "$$($(BIN)/python -c 'import dataguard; print(dataguard.open_validated("flights", 2).clean_path)')"
+	$(BIN)/dataguard evaluate flights --version 2 --predictions $(PREDICTIONS)
+	$(BIN)/dataguard runs flights
 
 # The HTML report test renders in Debian's Chromium; without it that one test is skipped (and says so).
 chromium:
