@@ -378,6 +378,36 @@ def runs(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) ->
         )
 
 
+@app.command()
+def history(
+    dataset: str,
+    column: Annotated[str | None, typer.Option("--column", help="Only this column ((dataset) for row counts).")] = None,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """How each column's profile (rows, null rate, mean, std, min, max, distinct) moved across versions."""
+    from dataguard.history import history_rows
+
+    def call() -> list[dict[str, Any]]:
+        proj = find_project(project)
+        _known(proj, dataset)
+        return history_rows(proj.catalog_path, dataset, column)
+
+    rows = _run(json_out, call)
+    if json_out:
+        return _emit(rows)
+    out.print(f"{'version':>7}  {'column':<20} {'rows':>10} {'null rate':>9} {'mean':>12} {'std':>12} {'distinct':>9}")
+    for r in rows:
+        out.print(
+            f"{r['version']:>7}  {escape(str(r['column'])):<20} {r['rows']:>10,} {_fig(r.get('null_rate')):>9} "
+            f"{_fig(r.get('mean')):>12} {_fig(r.get('std')):>12} {_fig(r.get('distinct')):>9}"
+        )
+
+
+def _fig(value: object) -> str:
+    return "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 quarantine_app = typer.Typer(help="Review quarantined rows: list, show, export, release, reject, diff, log.")
 app.add_typer(quarantine_app, name="quarantine")
 RequiredVersion = Annotated[int, typer.Option("--version", "-v", help="Version number.")]

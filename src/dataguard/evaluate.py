@@ -13,6 +13,7 @@ from typing import Any
 
 from dataguard.contract import LoadedContract
 from dataguard.drift import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
+from dataguard.history import K_SD, MIN_HISTORY, WINDOW, anomalies, past_profiles, profile_version
 from dataguard.reference import Reference
 from dataguard.slices import SliceResult, evaluate_slices
 from dataguard.verdict import Finding
@@ -54,7 +55,11 @@ def findings_in(report: dict[str, Any]) -> dict[str, tuple[Finding, ...]]:
         for c in report.get("drift_columns", [])
         if c["severity"] in ("none", "warn", "block")
     )
-    return {"slices": slices, "drift": drift}
+    history = tuple(
+        Finding(f"history of {a['column']}", False, "warn", a["reason"])
+        for a in report.get("metric_history", {}).get("anomalies", [])
+    )
+    return {"slices": slices, "drift": drift, "history": history}
 
 
 def run_drift(loaded: LoadedContract, clean: Path, reference: Reference, scratch: Path) -> StageResult:
@@ -119,3 +124,17 @@ def _distribution(summary: ColumnSummary) -> dict[str, Any] | None:
             for label, b in zip(labels, bins, strict=True)
         ],
     }
+
+
+def run_history(catalog_path: Path, dataset: str, version: int, clean: Path, scratch: Path) -> StageResult:
+    """Profile the clean rows; a figure far from its recent history becomes a WARN reason."""
+    profiles = profile_version(clean, scratch)
+    found = anomalies(profiles, past_profiles(catalog_path, dataset, version))
+    section = {
+        "profiles": profiles,
+        "metric_history": {
+            "rule": f"outside mean +/- {K_SD:g} sd of the last {WINDOW} versions (at least {MIN_HISTORY})",
+            "anomalies": [{**asdict(a), "reason": a.reason} for a in found],
+        },
+    }
+    return StageResult(section, tuple(Finding(f"history of {a.column}", False, "warn", a.reason) for a in found))

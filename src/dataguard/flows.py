@@ -26,7 +26,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from dataguard import catalog  # noqa: E402
 from dataguard.contract import LoadedContract, load_contract  # noqa: E402
 from dataguard.errors import BadInput, StructuralFailure, UnknownDataset  # noqa: E402
-from dataguard.evaluate import StageResult, run_drift, run_slices  # noqa: E402
+from dataguard.evaluate import StageResult, run_drift, run_history, run_slices  # noqa: E402
 from dataguard.ingest import Ingested, SourceOptions, ingest  # noqa: E402
 from dataguard.locks import dataset_lock  # noqa: E402
 from dataguard.project import Project, find_project  # noqa: E402
@@ -110,6 +110,11 @@ def reference_task(project: Project, dataset: str, version: int) -> Reference:
 @task(name="drift", cache_policy=NO_CACHE, persist_result=False)
 def drift_task(loaded: LoadedContract, clean: Path, reference: Reference, scratch: Path) -> StageResult:
     return run_drift(loaded, clean, reference, scratch)
+
+
+@task(name="metric history", cache_policy=NO_CACHE, persist_result=False)
+def history_task(project: Project, dataset: str, version: int, clean: Path, scratch: Path) -> StageResult:
+    return run_history(project.catalog_path, dataset, version, clean, scratch)
 
 
 @task(name="slice tests", cache_policy=NO_CACHE, persist_result=False)
@@ -200,12 +205,14 @@ def _run_stages(
     reference = reference_task(project, loaded.dataset, version.version)
     drift = drift_task(loaded, split.clean_path, reference, run_dir)
     slices = slices_task(loaded, split.clean_path, predictions, reference)
+    history = history_task(project, loaded.dataset, version.version, split.clean_path, run_dir)
     results = Results(
         rows_input=split.rows_input,
         rows_quarantined=split.rows_quarantined,
         checks=tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in outcome.checks),
         slices=slices.findings,
         drift=drift.findings,
+        history=history.findings,
     )
     verdict = verdict_task(results, loaded)
     sections = {
@@ -213,6 +220,7 @@ def _run_stages(
         "reference_reason": reference.reason,
         **drift.section,
         **slices.section,
+        **history.section,
     }
     report: dict[str, Any] = publish_task(project, version, run_id, run_dir, split, outcome, verdict, sections)
     return report

@@ -277,7 +277,12 @@ def _publish_revision(
     counts = _counts(report, after, out)
     found = findings_in(report)
     results = Results(
-        counts.input, counts.pending + counts.rejected, checks, slices=found["slices"], drift=found["drift"]
+        counts.input,
+        counts.pending + counts.rejected,
+        checks,
+        slices=found["slices"],
+        drift=found["drift"],
+        history=found["history"],
     )
     verdict = decide(results, policy)
     return counts, verdict, out

@@ -37,6 +37,7 @@ class Results:
     structural: tuple[str, ...] = ()
     slices: tuple[Finding, ...] = ()
     drift: tuple[Finding, ...] = ()
+    history: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def _missed(results: Results, severity: str) -> list[str]:
     """Drifted columns and failed slice tests of one severity, as reasons."""
     drift = [f"drift in {f.name}: {f.reason}" for f in results.drift if not f.passed and f.severity == severity]
     slices = [f"slice {f.name}: {f.reason}" for f in results.slices if not f.passed and f.severity == severity]
-    return drift + slices
+    history = [f"{f.name}: {f.reason}" for f in results.history if not f.passed and f.severity == severity]
+    return drift + slices + history
 
 
 def _where(check: CheckOutcome) -> str:

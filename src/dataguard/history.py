@@ -1,0 +1,122 @@
+"""Metric history: a profile per version and column, and a rule that turns a sudden jump into a reason.
+
+The rule: a figure (a column's null rate, mean, standard deviation, distinct
+count; the dataset's row count) is an anomaly when it lies outside
+mean +/- K standard deviations of the same figure over the last N versions
+(N = 5, K = 3 by default; at least MIN_HISTORY earlier versions are needed,
+and a flat history uses a floor of 1% of its mean so that noise on a
+constant does not fire). Anomalies are WARN reasons, never FAIL: history
+says "look", not "this is wrong".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from dataguard import catalog
+from dataguard.ingest import ROW_ID
+from dataguard.profile import ColumnProfile, profile
+
+WINDOW = 5
+K_SD = 3.0
+MIN_HISTORY = 3
+RELATIVE_FLOOR = 0.01
+TRACKED = ("null_rate", "mean", "std", "distinct")
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    column: str
+    figure: str
+    value: float
+    low: float
+    high: float
+    versions: tuple[int, ...]
+
+    @property
+    def reason(self) -> str:
+        window = ", ".join(f"v{v}" for v in self.versions)
+        return (
+            f"{self.figure} of {self.column} is {self.value:.4g}, outside {self.low:.4g}..{self.high:.4g} "
+            f"(mean +/- {K_SD:g} sd over {window})"
+        )
+
+
+def profile_version(clean: Path, scratch: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Every column's profile (JSON-ready), plus the row count under ``(dataset)``."""
+    profiles = profile(clean, scratch=scratch)
+    found = {p.column: _as_json(p) for p in profiles if p.column != ROW_ID}
+    rows = profiles[0].rows if profiles else 0
+    return {**found, "(dataset)": {"rows": rows}}
+
+
+def _as_json(p: ColumnProfile) -> dict[str, Any]:
+    data = asdict(p)
+    data["quantiles"] = [list(q) for q in p.quantiles]
+    return data
+
+
+def past_profiles(catalog_path: Path, dataset: str, before: int) -> dict[int, dict[str, dict[str, Any]]]:
+    """Per earlier version, the profiles of its newest finished run."""
+    if not catalog_path.exists():
+        return {}
+    with catalog.connect(catalog_path) as con:
+        rows = con.execute(
+            """WITH latest AS (
+                   SELECT run_id, version FROM runs WHERE dataset = ? AND state = 'finished' AND version < ?
+                   QUALIFY row_number() OVER (PARTITION BY version ORDER BY finished DESC) = 1)
+               SELECT p.version, p.column_name, p.profile FROM profiles p JOIN latest USING (run_id)
+               ORDER BY p.version""",
+            [dataset, before],
+        ).fetchall()
+    history: dict[int, dict[str, dict[str, Any]]] = {}
+    for version, column, text in rows:
+        history.setdefault(int(version), {})[column] = json.loads(text)
+    return history
+
+
+def anomalies(current: dict[str, dict[str, Any]], past: dict[int, dict[str, dict[str, Any]]]) -> list[Anomaly]:
+    """Figures of this version outside mean +/- K sd of the last WINDOW versions."""
+    versions = sorted(past)[-WINDOW:]
+    if len(versions) < MIN_HISTORY:
+        return []
+    found = []
+    for column, figures in current.items():
+        for figure in ("rows",) if column == "(dataset)" else TRACKED:
+            value = figures.get(figure)
+            earlier = [past[v].get(column, {}).get(figure) for v in versions]
+            if value is None or any(e is None for e in earlier):
+                continue
+            anomaly = _outside(
+                column, figure, float(value), [float(e) for e in earlier if e is not None], tuple(versions)
+            )
+            if anomaly:
+                found.append(anomaly)
+    return found
+
+
+def _outside(column: str, figure: str, value: float, earlier: list[float], versions: tuple[int, ...]) -> Anomaly | None:
+    centre = statistics.fmean(earlier)
+    spread = max(statistics.stdev(earlier), RELATIVE_FLOOR * abs(centre), 1e-12)
+    low, high = centre - K_SD * spread, centre + K_SD * spread
+    if math.isfinite(value) and low <= value <= high:
+        return None
+    return Anomaly(column, figure, value, low, high, versions)
+
+
+def history_rows(catalog_path: Path, dataset: str, column: str | None) -> list[dict[str, Any]]:
+    """How the profiled figures moved across versions (one row per version and column)."""
+    everything = past_profiles(catalog_path, dataset, 2**31 - 1)
+    rows = []
+    for version, columns in sorted(everything.items()):
+        for name, figures in columns.items():
+            if column is not None and name != column:
+                continue
+            keep = ("rows",) if name == "(dataset)" else ("rows", "null_rate", "mean", "std", "min", "max", "distinct")
+            rows.append({"version": version, "column": name, **{k: figures.get(k) for k in keep}})
+    return rows
