@@ -289,8 +289,11 @@ def test_report_md_is_a_prefect_artifact(validated: list[dict[str, Any]]) -> Non
 
     with get_client(sync_client=True) as client:
         artifact = client.read_latest_artifacts()  # one per key: the newest
-    markdown = {a.key: a.data for a in artifact}["dataguard-flights"]
-    assert markdown == Path(validated[1]["paths"]["report_md"]).read_text()
+    latest = {a.key: a for a in artifact}
+    assert latest["dataguard-flights"].data == Path(validated[1]["paths"]["report_md"]).read_text()
+    table = latest["dataguard-flights-quarantine"]
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert (table.type, rows) == ("table", validated[1]["quarantine_reasons"])
 
 
 def test_init_then_infer_writes_a_contract_that_validates_its_own_sample(tmp_path: Path) -> None:

@@ -58,9 +58,15 @@ def _emit(document: Any) -> None:
 
 
 @app.command()
-def init(directory: Annotated[Path, typer.Argument(help="Folder to make a dataguard project.")]) -> None:
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to make a dataguard project.")], json_out: JsonOpt = False
+) -> None:
     """Create a project: schemas/ (with a commented example contract), flows/, data/."""
-    project = _run(False, lambda: init_project(directory))
+    project = _run(json_out, lambda: init_project(directory))
+    if json_out:
+        return _emit(
+            {"root": str(project.root), "schemas": str(project.schemas_dir), "warehouse": str(project.warehouse)}
+        )
     out.print(f"created dataguard project in {escape(str(project.root))}")
     out.print(
         f"  edit {escape(str(project.schemas_dir / 'example.py'))}, or write one with: dataguard infer DATASET FILE"
