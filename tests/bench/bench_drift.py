@@ -1,4 +1,4 @@
-"""Benchmark: dataguard's drift engine against scipy on columns loaded in pandas.
+"""Benchmark: dataguard's drift engine against scipy and Evidently on columns loaded in pandas.
 
 Generates a seeded reference and a current version of the same size (12 mixed
 columns; the current has a few drifts planted, from meaningful to negligible),
@@ -8,17 +8,25 @@ then measures, each in its own child process so each peak RSS is its own:
 - scipy: per column, ``pd.read_parquet`` of that column from both files, then
   ``ks_2samp``, ``wasserstein_distance``, ``ttest_ind`` and PSI (numpy) for numbers,
   ``value_counts``, ``chi2_contingency``, ``jensenshannon`` and PSI for categories,
-  and the null rates: the same figures, the way a careful user would get them.
+  and the null rates: the same figures, the way a careful user would get them;
+- evidently: ``Report([DataDriftPreset()]).run(current, reference)`` after
+  ``pd.read_parquet`` of both files, in a venv of its own (Evidently 0.7 does not
+  import with pandas 3, which this venv has): ``tests/bench/evidently_venv.sh``
+  makes it on demand (``--evidently-venv``), ``tests/bench/evidently_child.py``
+  runs in it. If it cannot be installed or its child dies (memory at 10M rows),
+  that is printed as its result; ``--no-evidently`` skips it.
 
-Wall time excludes the imports in both children (scipy, pandas, duckdb). It
-prints wall time, peak RSS and their ratios, which columns each flags
+Wall time excludes the imports in every child (scipy, pandas, duckdb, evidently).
+It prints wall time, peak RSS and their ratios, which columns each flags
 (dataguard: its effect-size verdict; scipy: the usual p < 0.05 on KS or
-chi-square), and how far apart the two sets of figures are. Evidently 0.7 does
-not import with pandas 3, so it is not measured. A benchmark measures; it never
-asserts on time.
+chi-square; Evidently: its preset's per-column tests, by default normed
+Wasserstein >= 0.1 for numbers and Jensen-Shannon >= 0.1 for categories above
+1,000 rows), and how far apart dataguard's and scipy's figures are. A benchmark
+measures; it never asserts on time.
 
     .venv/bin/python -m tests.bench.bench_drift                    # 1M and 10M rows per version
     .venv/bin/python -m tests.bench.bench_drift --rows 100000      # quick check
+    .venv/bin/python -m tests.bench.bench_drift --no-evidently     # dataguard and scipy only
 """
 
 from __future__ import annotations
@@ -40,6 +48,9 @@ from tests.bench.bench_validate import peak_rss_mib, ru_maxrss_kib
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SCRATCH = Path("/tmp/dataguard-bench-drift")
 DEFAULT_OUT = REPO / "bench-results" / "drift.json"
+DEFAULT_EVIDENTLY_VENV = DEFAULT_SCRATCH / "evidently-venv"
+EVIDENTLY_SETUP = Path(__file__).with_name("evidently_venv.sh")
+EVIDENTLY_CHILD = Path(__file__).with_name("evidently_child.py")
 RESULT_MARKER = "BENCH-RESULT "
 GENERATOR_VERSION = 1
 CHUNK_ROWS = 1_000_000
@@ -247,6 +258,37 @@ def run_child(kind: str, current: Path, reference: Path, rows: int) -> dict[str,
     return {**json.loads(found[-1][len(RESULT_MARKER) :]), "rows": rows}
 
 
+def evidently_python(venv: Path) -> tuple[Path | None, str | None]:
+    """(the venv's python, None), making the venv if need be, or (None, why it could not be made)."""
+    print(f"  evidently venv {venv} ...", file=sys.stderr, flush=True)
+    done = subprocess.run(
+        ["bash", str(EVIDENTLY_SETUP), str(venv)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    if done.returncode != 0:
+        return None, f"could not install Evidently (exit {done.returncode}): {_tail(done.stdout)}"
+    return venv / "bin" / "python", None
+
+
+def run_evidently(python: Path, current: Path, reference: Path, rows: int) -> dict[str, Any]:
+    command = [str(python), str(EVIDENTLY_CHILD), "--current", str(current), "--reference", str(reference)]
+    command += ["--numeric", *NUMERIC, "--categorical", *CATEGORICAL]
+    print(f"  {'evidently':<9} {rows:>12,} rows per version ...", file=sys.stderr, flush=True)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    found = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARKER)]
+    if done.returncode == 0 and found:
+        return {**json.loads(found[-1][len(RESULT_MARKER) :]), "rows": rows}
+    if done.returncode < 0:
+        why = f"killed by signal {-done.returncode}" + (" (out of memory?)" if done.returncode == -9 else "")
+    else:
+        why = f"exited with {done.returncode}: {_tail(done.stderr)}"
+    return {"tool": "evidently", "rows": rows, "error": f"Evidently crashed: {why}"}
+
+
+def _tail(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"
+
+
 # -- figures ---------------------------------------------------------------------------------------------------------
 
 
@@ -254,20 +296,35 @@ def print_tables(runs: list[dict[str, Any]]) -> None:
     print(f"\n{'rows/version':>12}  {'tool':<10} {'wall s':>8}  {'peak RSS MiB':>12}  {'base MiB':>8}")
     for run in runs:
         if "error" in run:
-            print(f"{run['rows']:>12,}  {run['tool']:<10} failed: {run['error']}")
+            print(f"{run['rows']:>12,}  {run['tool']:<10} {run['error']}")
             continue
         print(
             f"{run['rows']:>12,}  {run['tool']:<10} {run['wall_s']:>8.2f}  {run['peak_rss_mib']:>12,.0f}"
             f"  {run['base_rss_mib']:>8,.0f}"
         )
     pairs = _pairs(runs)
-    print(f"\n{'rows/version':>12}  {'time dataguard/scipy':>20}  {'memory dataguard/scipy':>22}")
+    evidently = {r["rows"]: r for r in runs if r["tool"] == "evidently"}
+    print(
+        f"\n{'rows/version':>12}  {'time dataguard/scipy':>20}  {'memory dataguard/scipy':>22}"
+        f"  {'time dataguard/evidently':>24}  {'memory dataguard/evidently':>26}"
+    )
     for rows, (dg, sp) in pairs.items():
-        print(f"{rows:>12,}  {dg['wall_s'] / sp['wall_s']:>19.3f}x  {dg['peak_rss_mib'] / sp['peak_rss_mib']:>21.2f}x")
+        ev = evidently.get(rows)
+        if ev is None:
+            versus = f"  {'not run':>24}  {'not run':>26}"
+        elif "error" in ev:
+            versus = f"  {'evidently failed':>24}  {'evidently failed':>26}"
+        else:
+            versus = f"  {dg['wall_s'] / ev['wall_s']:>23.3f}x  {dg['peak_rss_mib'] / ev['peak_rss_mib']:>25.2f}x"
+        print(
+            f"{rows:>12,}  {dg['wall_s'] / sp['wall_s']:>19.3f}x  {dg['peak_rss_mib'] / sp['peak_rss_mib']:>21.2f}x"
+            + versus
+        )
     for rows, (dg, sp) in pairs.items():
-        _print_flags(rows, dg, sp)
+        _print_flags(rows, dg, sp, evidently.get(rows))
         _print_agreement(rows, dg, sp)
-    print("\nEvidently: not measured (Evidently 0.7 does not import with pandas 3).")
+    if not evidently:
+        print("\nEvidently: not run (--no-evidently).")
 
 
 def _pairs(runs: list[dict[str, Any]]) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
@@ -276,14 +333,25 @@ def _pairs(runs: list[dict[str, Any]]) -> dict[int, tuple[dict[str, Any], dict[s
     return {n: (by[("dataguard", n)], by[("scipy", n)]) for n in rows if ("dataguard", n) in by and ("scipy", n) in by}
 
 
-def _print_flags(rows: int, dg: dict[str, Any], sp: dict[str, Any]) -> None:
+def _print_flags(rows: int, dg: dict[str, Any], sp: dict[str, Any], ev: dict[str, Any] | None) -> None:
     print(f"\nflags at {rows:,} rows per version (planted drift in the current version):")
-    print(f"  {'column':<10} {'planted':<40} {'dataguard (effect size + noise guard)':<48} scipy (p < {SCIPY_P})")
+    print(
+        f"  {'column':<10} {'planted':<40} {'dataguard (effect size + noise guard)':<48} "
+        f"{f'scipy (p < {SCIPY_P})':<18} evidently (DataDriftPreset)"
+    )
     for column in (*NUMERIC, *CATEGORICAL):
+        if ev is None:
+            ev_flag = "not run"
+        elif "error" in ev:
+            ev_flag = "failed"
+        else:
+            ev_flag = ev["flags"].get(column, "none")
         print(
             f"  {column:<10} {PLANTED.get(column, '-'):<40} {dg['flags'].get(column, 'none'):<48} "
-            f"{sp['flags'].get(column, 'none')}"
+            f"{sp['flags'].get(column, 'none'):<18} {ev_flag}"
         )
+    if ev is not None and "error" in ev:
+        print(f"  evidently: {ev['error']}")
     for column, reason in dg["skipped"].items():
         print(f"  {column:<10} skipped by dataguard: {reason}")
 
@@ -305,14 +373,16 @@ def _print_agreement(rows: int, dg: dict[str, Any], sp: dict[str, Any]) -> None:
         print(f"    {metric:<22} {gap:.2e}  ({key})")
 
 
-def environment() -> dict[str, Any]:
+def environment(runs: list[dict[str, Any]]) -> dict[str, Any]:
     packages = ("duckdb", "scipy", "numpy", "pandas", "pyarrow")
+    evidently = next((r["packages"] for r in runs if r["tool"] == "evidently" and "packages" in r), None)
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "packages": {name: metadata.version(name) for name in packages},
+        "evidently_venv_packages": evidently,
     }
 
 
@@ -325,6 +395,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH, help="where the data files go")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON figures go")
+    parser.add_argument(
+        "--evidently-venv", type=Path, default=DEFAULT_EVIDENTLY_VENV, help="Evidently's own venv (made if missing)"
+    )
+    parser.add_argument("--no-evidently", action="store_true", help="skip Evidently")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--current", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--reference", type=Path, help=argparse.SUPPRESS)
@@ -339,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         print(RESULT_MARKER + json.dumps(result), flush=True)
         return 0
     runs = []
+    python, why_not = (None, None) if args.no_evidently else evidently_python(args.evidently_venv.resolve())
     for rows in sorted(set(args.rows)):
         started = time.perf_counter()
         current, reference = data_files(args.scratch.resolve(), rows, args.seed)
@@ -347,18 +422,22 @@ def main(argv: list[str] | None = None) -> int:
         )
         for kind in ("dataguard", "scipy"):
             runs.append(run_child(kind, current, reference, rows))
+        if python is not None:
+            runs.append(run_evidently(python, current, reference, rows))
+        elif why_not is not None:
+            runs.append({"tool": "evidently", "rows": rows, "error": why_not})
     print_tables(runs)
     figures = {
         "command": " ".join([Path(sys.executable).name, "-m", "tests.bench.bench_drift", *sys.argv[1:]]),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "environment": environment(),
+        "environment": environment(runs),
         "planted": PLANTED,
         "runs": runs,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"\nfigures written to {args.out}")
-    return 1 if any("error" in r for r in runs) else 0
+    return 1 if any("error" in r for r in runs if r["tool"] != "evidently") else 0  # Evidently's failure is a result
 
 
 if __name__ == "__main__":
