@@ -11,10 +11,11 @@ Conventions for whoever writes into a landing folder:
 - A file written in place is taken once it has settled: its modification time
   is at least ``settle_seconds`` old, and it is still unchanged (size,
   modification time, inode) when its turn to be validated comes.
-- The content decides: a file whose bytes are already a version (a copy, a
-  re-drop, the same file seen by another poll or after a restart) is never
-  validated again. A file refused as bad input is remembered by its
-  fingerprint and the contract's, and tried again only when either changes.
+- The content decides: a file whose bytes are already a validated version (a
+  copy, a re-drop, the same file seen by another poll or after a restart) is
+  never validated again; a version whose run never finished (a crash, Ctrl-C)
+  is. A file refused as bad input is remembered by its fingerprint and the
+  contract's, and tried again only when either changes.
 
 The landing ledger (``<warehouse>/.landing/<dataset>.json``) caches each file's
 fingerprint by (size, modification time, inode), so a poll hashes only new or
@@ -64,7 +65,7 @@ class Landed:
 
 @dataclass(frozen=True)
 class Pending:
-    """A settled landed file whose content is not a version yet."""
+    """A settled landed file whose content is not a validated version yet."""
 
     landed: Landed
     fingerprint: str
@@ -127,7 +128,7 @@ def confirm_settled(landed: Landed, settle_seconds: float, now: float | None = N
 
 
 def pending(project: Project, dataset: str, settle_seconds: float, now: float | None = None) -> list[Pending]:
-    """Settled files of the dataset's landing folder whose content is neither a version nor refused.
+    """Settled files of the dataset's landing folder whose content is neither a validated version nor refused.
 
     Copies of the same bytes count once (the oldest file). Call under the dataset's lock.
     """
@@ -155,17 +156,24 @@ def recheck(project: Project, dataset: str, item: Pending, settle_seconds: float
         current = confirm_settled(item.landed, settle_seconds)
     except FileNotFoundError:
         return None
-    if current.stamp == item.landed.stamp:
-        return item
     ledger = load_ledger(ledger_path(project, dataset))
-    digest = cached_fingerprint(ledger, current)
+    digest = item.fingerprint if current.stamp == item.landed.stamp else cached_fingerprint(ledger, current)
     save_ledger(ledger)
     done = known_fingerprints(project, dataset) | refused_fingerprints(ledger, contract_digest(project, dataset))
-    return None if digest is None or digest in done else Pending(current, digest)
+    if digest is None or digest in done:
+        return None
+    return item if digest == item.fingerprint and current == item.landed else Pending(current, digest)
 
 
 def known_fingerprints(project: Project, dataset: str) -> set[str]:
-    return {v.fingerprint for v in catalog.list_versions(project.catalog_path, dataset)}
+    """Contents that are validated versions: a version with a finished run.
+
+    A version without one (its run crashed, was interrupted, or hit an error) is
+    validated again. Under the dataset's lock no other run is alive, so an
+    unfinished run seen then is a dead one.
+    """
+    finished = catalog.latest_runs(project.catalog_path, dataset)
+    return {v.fingerprint for v in catalog.list_versions(project.catalog_path, dataset) if v.version in finished}
 
 
 def contract_digest(project: Project, dataset: str) -> str:
