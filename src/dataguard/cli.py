@@ -116,7 +116,9 @@ def validate(
     """Ingest FILE(s) and run the whole pipeline; or re-run it on --version N. Prints the verdict."""
     if bool(files) == (version is not None):
         _fail(BadInput("give either FILE(s) or --version N, not both and not neither"), json_out)
-    from dataguard.flows import validate_flow  # Prefect loads only for commands that run flows
+    # Prefect loads only for commands that run flows. A closed gate ends the flow run Failed
+    # (reasons as its message) so Prefect's automations see it; the report still prints here.
+    from dataguard.schedule import VersionRejected, validate_unattended
 
     proj = _run(json_out, lambda: find_project(project))
     targets: list[tuple[str | None, int | None]] = [(str(f), None) for f in files or []] or [(None, version)]
@@ -125,9 +127,9 @@ def validate(
         label = source or f"version {number}"
         with err.status(f"validating {dataset}: {label} (Prefect flow; the first run starts the embedded API) ..."):
             call = functools.partial(
-                validate_flow, dataset, source, number, str(proj.root), str(predictions) if predictions else None
+                validate_unattended, dataset, source, number, str(proj.root), str(predictions) if predictions else None
             )
-            report = _run(json_out, call)
+            report = _run(json_out, functools.partial(_report_of, call, VersionRejected))
         reports.append(report)
         if not json_out:
             _print_report(report)
@@ -136,6 +138,15 @@ def validate(
     if json_out:
         _emit(reports[0] if len(reports) == 1 else reports)
     raise typer.Exit(max(_exit_code(r, strict) for r in reports))
+
+
+def _report_of(call: Callable[[], Any], rejected: type[Any]) -> dict[str, Any]:
+    """The run's report, whether its gate opened or stayed closed."""
+    try:
+        report: dict[str, Any] = call()
+    except rejected as closed:
+        report = closed.report
+    return report
 
 
 @app.command()
@@ -665,6 +676,42 @@ def baseline_clear(dataset: str, project: ProjectOpt = None) -> None:
 
     cleared = _run(False, call)
     out.print(f"{escape(dataset)}: " + ("baseline unpinned" if cleared else "no baseline was pinned"))
+
+
+@app.command()
+def serve(
+    project: ProjectOpt = None,
+    cron: Annotated[
+        str, typer.Option("--cron", help="When the nightly sweep runs (cron: minute hour day month weekday).")
+    ] = "0 2 * * *",
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Time zone of --cron (default UTC).")] = None,
+    poll_seconds: Annotated[
+        float, typer.Option("--poll-seconds", help="How often the landing folders are polled (0: no watch).")
+    ] = 30.0,
+    settle_seconds: Annotated[
+        float, typer.Option("--settle-seconds", help="A file written in place is taken once unchanged this long.")
+    ] = 10.0,
+) -> None:
+    """Validate files landing in data/landing/<dataset>/ (once each) and run a nightly sweep, until Ctrl-C.
+
+    With PREFECT_API_URL set, serves the project's Prefect deployments to that server;
+    otherwise times the same flows in this process on Prefect's embedded API.
+    """
+    if poll_seconds < 0 or settle_seconds < 0:
+        _fail(BadInput("--poll-seconds and --settle-seconds must be 0 or more"), False)
+    from dataguard.schedule import serve as serve_project
+
+    _run(
+        False,
+        lambda: serve_project(
+            project,
+            cron=cron,
+            poll_seconds=poll_seconds,
+            settle_seconds=settle_seconds,
+            timezone=timezone,
+            announce=lambda line: out.print(escape(line)),
+        ),
+    )
 
 
 def main() -> None:

@@ -297,7 +297,12 @@ def serve(
     found = deployments(
         project.root, cron=cron, poll_seconds=poll_seconds, settle_seconds=settle_seconds, timezone=timezone
     )
-    prefect.serve(*found)
+    try:
+        with _sigterm_as_interrupt():
+            prefect.serve(*found)
+    except KeyboardInterrupt:
+        pass
+    announce("stopped")
 
 
 def serve_embedded(
