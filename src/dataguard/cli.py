@@ -318,8 +318,9 @@ def train(
 ) -> None:
     """Open the gate, run CMD on the clean data with a hard time ceiling, record the run.
 
-    CMD gets DATAGUARD_DATA (the clean Parquet file), DATAGUARD_VERSION, DATAGUARD_DATASET and
-    DATAGUARD_FINGERPRINT. At the ceiling its whole process group is stopped and dataguard exits 124.
+    CMD gets DATAGUARD_DATA (the clean Parquet file), DATAGUARD_VERSION, DATAGUARD_DATASET,
+    DATAGUARD_FINGERPRINT (the version's) and DATAGUARD_CLEAN_FINGERPRINT (the clean file's sha256, verified
+    just before CMD starts). At the ceiling its whole process group is stopped and dataguard exits 124.
     """
     import shlex
     import uuid
@@ -328,7 +329,8 @@ def train(
 
     def call() -> dict[str, Any]:
         proj = find_project(project)
-        opened = gate.open_validated(dataset, version, proj)  # GateClosed: exit 1, CMD never runs
+        # GateClosed or IntegrityError (the file is not what was validated): exit 1, CMD never runs
+        opened = gate.open_validated(dataset, version, proj, opened_by="train")
         training_id = uuid.uuid4().hex
         catalog.start_training(
             proj.catalog_path,
