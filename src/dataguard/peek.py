@@ -288,7 +288,9 @@ def _categorical_distribution(column: ColumnProfile, here: _Side, ref: _Side | N
 def histogram_edges(
     current: ColumnProfile, ref: ColumnProfile | None, bins: int = HISTOGRAM_BINS
 ) -> list[float] | None:
-    """``bins`` equal-width bins over both versions' finite range; one bin when every value is equal."""
+    """``bins`` equal-width bins over both versions' finite range (numpy's edges); one when all values are equal."""
+    import numpy as np
+
     lows = [p.min for p in (current, ref) if p is not None and isinstance(p.min, float)]
     highs = [p.max for p in (current, ref) if p is not None and isinstance(p.max, float)]
     if not lows or not highs:
@@ -296,19 +298,28 @@ def histogram_edges(
     low, high = min(lows), max(highs)
     if low == high:
         return [low, high]
-    width = (high - low) / bins
-    return [low + i * width for i in range(bins)] + [high]
+    return [float(edge) for edge in np.linspace(low, high, bins + 1)]
 
 
 def histogram(con: duckdb.DuckDBPyConnection, path: Path, column: str, sql_type: str, edges: list[float]) -> list[int]:
-    """Finite values per bin; each bin is [left, right) but the last also holds the right edge."""
+    """Finite values per bin, as ``numpy.histogram``: ``edges[i] <= v < edges[i + 1]``, the last bin closed.
+
+    The bin is first computed arithmetically, then moved by one where rounding put
+    a value next to an edge on the wrong side of it.
+    """
     bins = len(edges) - 1
     value = numeric_value(column, sql_type)
     width = (edges[-1] - edges[0]) / bins or 1.0
     rows = con.execute(
-        f"""SELECT least(greatest(CAST(floor(({value} - $low) / $width) AS BIGINT), 0), $last) AS bin, count(*)
-            FROM read_parquet($path) WHERE isfinite({value}) GROUP BY bin""",
-        {"path": str(path), "low": edges[0], "width": width, "last": bins - 1},
+        f"""WITH v AS (
+                SELECT {value} AS v, least(greatest(CAST(floor(({value} - $low) / $width) AS BIGINT), 0), $last) AS b
+                FROM read_parquet($path) WHERE isfinite({value}))
+            SELECT CASE WHEN v < $edges[b + 1] THEN b - 1
+                        WHEN b < $last AND v >= $edges[b + 2] THEN b + 1
+                        ELSE b END AS bin,
+                   count(*)
+            FROM v GROUP BY bin""",
+        {"path": str(path), "low": edges[0], "width": width, "last": bins - 1, "edges": edges},
     ).fetchall()
     counts = [0] * bins
     for index, n in rows:
