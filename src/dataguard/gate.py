@@ -68,8 +68,8 @@ class ValidatedVersion:
 
         if batch_size < 1:
             raise BadInput(f"batch_size must be at least 1 (got {batch_size})")
-        names = self._columns(columns)
-        yield from pq.ParquetFile(self.clean_path).iter_batches(batch_size=batch_size, columns=names)
+        names = self._columns(columns)  # checked now, not at the first batch
+        return pq.ParquetFile(self.clean_path).iter_batches(batch_size=batch_size, columns=names)
 
     def _read_table(self, columns: Sequence[str] | None) -> pa.Table:
         import pyarrow.parquet as pq
