@@ -206,3 +206,20 @@ def test_revalidating_records_a_fresh_fingerprint(flights_project: Project, febr
     opened = dataguard.open_validated("flights")
     assert opened.clean_path == Path(again["paths"]["clean"])
     assert opened.clean_fingerprint == sha256_of(opened.clean_path)
+
+
+def test_incidents_command_lists_what_was_found(flights_project: Project, february: dict[str, Any]) -> None:
+    clean = Path(february["paths"]["clean"])
+    assert run("incidents", "flights").stdout == "flights: no integrity incident\n"
+    recorded = sha256_of(clean)
+    flip_one_byte(clean)
+    assert run("train", "flights", "--max-minutes", "1", "--", "true").exit_code == 1
+    code, found = run_json("incidents", "flights")
+    assert code == 0
+    assert [(i["version"], i["revision"], i["kind"], i["detected_by"], i["path"]) for i in found] == [
+        (1, 0, "fingerprint_mismatch", "train", str(clean))
+    ]
+    text = run("incidents", "flights").stdout
+    assert f"recorded {recorded}" in text
+    assert f"found    {sha256_of(clean)}" in text
+    assert run("incidents", "nosuch").exit_code == 2

@@ -422,6 +422,27 @@ def peek_cmd(
 
 
 @app.command()
+def incidents(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
+    """Integrity incidents of DATASET: clean files that no longer matched their recorded fingerprint."""
+
+    def call() -> list[dict[str, Any]]:
+        proj = find_project(project)
+        _known(proj, dataset)
+        return catalog.incidents(proj.catalog_path, dataset)
+
+    found = _run(json_out, call)
+    if json_out:
+        return _emit(found)
+    if not found:
+        out.print(f"{escape(dataset)}: no integrity incident")
+    for i in found:
+        out.print(
+            f"{i['detected']:%Y-%m-%d %H:%M:%S}  v{i['version']}.r{i['revision']}  {i['kind']}  by {i['detected_by']}"
+            f"  {escape(i['path'])}\n    recorded {i['expected']}\n    found    {i['actual']}"
+        )
+
+
+@app.command()
 def runs(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
     """Training runs of DATASET: which command trained on which version, and how it ended."""
 
