@@ -9,14 +9,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import dataguard
 from dataguard import catalog
-from dataguard.peek import HISTOGRAM_BINS, SHARE_PREFIX, Peek, build_peek, sample_rows
+from dataguard.peek import HISTOGRAM_BINS, SHARE_PREFIX, Peek, bin_columns, build_peek, sample_rows
 from dataguard.peek_html import render_peek
 from dataguard.profile import PROFILE_QUANTILES, ColumnProfile
 from dataguard.project import Project
+from dataguard.sql import engine
 from tests.browser import SKIP_MESSAGE, find_chromium, open_page, png_size
 from tests.test_cli import catalog_state, run, run_json
 from tests.test_html_report import Page
@@ -136,6 +139,26 @@ def test_histograms_match_numpy(peek: Peek) -> None:
         bins = plotted[name].bins
         assert [b["current_share"] for b in bins] == [int(n) / len(now) for n in here]
         assert [b["reference_share"] for b in bins] == [int(n) / len(before) for n in there]
+
+
+def test_binning_agrees_with_numpy_on_edges_and_skips_nulls_and_non_finite(tmp_path: Path) -> None:
+    values = [i / 20 for i in range(21)] + [i / 7 for i in range(8)] + [0.3, 0.7, 1 / 3]
+    path = tmp_path / "x.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "x": pa.array([*values, None, float("nan"), float("inf"), float("-inf")], pa.float64()),
+                "same": pa.array([2.0] * (len(values) + 1) + [None] * 3, pa.float64()),
+            }
+        ),
+        path,
+    )
+    edges = {"x": [float(e) for e in np.linspace(0.0, 1.0, HISTOGRAM_BINS + 1)], "same": [2.0, 2.0]}
+    with engine() as con:
+        found = bin_columns(con, path, edges, {})
+    expected, _ = np.histogram(values, bins=HISTOGRAM_BINS, range=(0.0, 1.0))
+    assert [found["x"].get(i, 0) for i in range(HISTOGRAM_BINS)] == expected.tolist()
+    assert found["same"] == {0: len(values) + 1}
 
 
 def test_the_sample_is_seeded_distinct_and_exactly_the_clean_rows(

@@ -239,50 +239,88 @@ def _mean_shift(current: ColumnProfile, ref: ColumnProfile) -> Difference:
 def distributions(
     clean: Path, current: Sequence[ColumnProfile], reference: Path | None, ref_columns: dict[str, ColumnProfile]
 ) -> list[Distribution]:
-    """Per numeric or categorical column: its bins here, and in the reference when it has the column."""
-    found: list[Distribution] = []
+    """Per numeric or categorical column: its bins here, and in the reference when it has the column.
+
+    One pass over each file bins every column at once.
+    """
+    compared = {c.column for c in current if reference is not None and _same_kind(c, ref_columns.get(c.column))}
+    edges = {
+        c.column: column_edges
+        for c in current
+        if c.kind == NUMERIC and (column_edges := histogram_edges(c, ref_columns.get(c.column))) is not None
+    }
+    categories = {
+        c.column: _category_values(c, ref_columns.get(c.column) if c.column in compared else None)
+        for c in current
+        if c.kind == CATEGORICAL and c.top_categories
+    }
     with engine() as con:
-        here = _Side(con, clean, column_types(con, clean), {})
-        there = _Side(con, reference, column_types(con, reference), ref_columns) if reference is not None else None
-        for column in current:
-            ref = there if there is not None and there.kind(column.column) == column.kind else None
-            if column.kind == NUMERIC:
-                found += _numeric_distribution(column, here, ref)
-            elif column.kind == CATEGORICAL and column.top_categories:
-                found.append(_categorical_distribution(column, here, ref))
+        here = bin_columns(con, clean, edges, categories)
+        there: dict[str, dict[Any, int]] = {}
+        if reference is not None:
+            there = bin_columns(
+                con,
+                reference,
+                {k: v for k, v in edges.items() if k in compared},
+                {k: v for k, v in categories.items() if k in compared},
+            )
+    found: list[Distribution] = []
+    for c in current:
+        ref = ref_columns.get(c.column) if c.column in compared else None
+        if c.column in edges:
+            bins = _numeric_bins(edges[c.column], here[c.column], there.get(c.column))
+            found.append(Distribution(c.column, NUMERIC, bins))
+        elif c.column in categories:
+            bins = _category_bins(categories[c.column], here[c.column], _values(c), there.get(c.column), _values(ref))
+            found.append(Distribution(c.column, CATEGORICAL, bins))
     return found
 
 
-@dataclass(frozen=True)
-class _Side:
-    """One file to bin (this data, or the reference with its profiles)."""
-
-    con: duckdb.DuckDBPyConnection
-    path: Path
-    types: dict[str, str]
-    profiles: dict[str, ColumnProfile]
-
-    def kind(self, column: str) -> str | None:
-        found = self.profiles.get(column)
-        return found.kind if found is not None else None
+def _same_kind(current: ColumnProfile, ref: ColumnProfile | None) -> bool:
+    return ref is not None and ref.kind == current.kind
 
 
-def _numeric_distribution(column: ColumnProfile, here: _Side, ref: _Side | None) -> list[Distribution]:
-    edges = histogram_edges(column, ref.profiles[column.column] if ref is not None else None)
-    if edges is None:
-        return []
-    counts = histogram(here.con, here.path, column.column, here.types[column.column], edges)
-    ref_counts = None
-    if ref is not None:
-        ref_counts = histogram(ref.con, ref.path, column.column, ref.types[column.column], edges)
-    return [Distribution(column.column, NUMERIC, _numeric_bins(edges, counts, ref_counts))]
+def _values(column: ColumnProfile | None) -> int:
+    """Non-null values of a column."""
+    return 0 if column is None else column.rows - column.nulls
 
 
-def _categorical_distribution(column: ColumnProfile, here: _Side, ref: _Side | None) -> Distribution:
-    values = _category_values(column, ref.profiles[column.column] if ref is not None else None)
-    counts = category_counts(here.con, here.path, column.column, values)
-    ref_counts = category_counts(ref.con, ref.path, column.column, values) if ref is not None else None
-    return Distribution(column.column, CATEGORICAL, _category_bins(values, counts, ref_counts))
+def bin_columns(
+    con: duckdb.DuckDBPyConnection, path: Path, edges: dict[str, list[float]], categories: dict[str, list[str]]
+) -> dict[str, dict[Any, int]]:
+    """In one pass: per numeric column, rows per bin index; per categorical column, rows per listed value."""
+    types = column_types(con, path)
+    parts: list[str] = []
+    params: dict[str, Any] = {"path": str(path)}
+    for i, (name, column_edges) in enumerate(edges.items()):
+        parts.append(f"histogram({_bin_expression(numeric_value(name, types[name]), f'e{i}')}) AS n{i}")
+        params[f"e{i}"] = column_edges
+    for i, (name, values) in enumerate(categories.items()):
+        text = f"CAST({quote_ident(name)} AS VARCHAR)"
+        parts.append(f"histogram({text}) FILTER (WHERE list_contains($v{i}, {text})) AS c{i}")
+        params[f"v{i}"] = values
+    if not parts:
+        return {}
+    row = con.execute(f"SELECT {', '.join(parts)} FROM read_parquet($path)", params).fetchall()[0]
+    names = [*edges, *categories]
+    return {name: dict(found or {}) for name, found in zip(names, row, strict=True)}
+
+
+def _bin_expression(value: str, edges: str) -> str:
+    """The bin of ``value`` as ``numpy.histogram`` places it: ``edges[i] <= v < edges[i + 1]``, the last closed.
+
+    The bin is first computed arithmetically, then moved by one where rounding
+    put a value next to an edge on the wrong side of it. Nulls and non-finite values get none;
+    with a single bin (every value equal) the width is 0 and every value is in bin 0.
+    """
+    last = f"(len(${edges}) - 2)"
+    low, width = f"${edges}[1]", f"((${edges}[-1] - ${edges}[1]) / (len(${edges}) - 1))"
+    guess = f"least(greatest(CAST(floor(({value} - {low}) / nullif({width}, 0)) AS BIGINT), 0), {last})"
+    guess = f"coalesce({guess}, 0)"
+    return f"""CASE WHEN {value} IS NULL OR NOT isfinite({value}) THEN NULL
+                    WHEN {value} < ${edges}[{guess} + 1] THEN {guess} - 1
+                    WHEN {guess} < {last} AND {value} >= ${edges}[{guess} + 2] THEN {guess} + 1
+                    ELSE {guess} END"""
 
 
 def histogram_edges(
@@ -301,38 +339,14 @@ def histogram_edges(
     return [float(edge) for edge in np.linspace(low, high, bins + 1)]
 
 
-def histogram(con: duckdb.DuckDBPyConnection, path: Path, column: str, sql_type: str, edges: list[float]) -> list[int]:
-    """Finite values per bin, as ``numpy.histogram``: ``edges[i] <= v < edges[i + 1]``, the last bin closed.
+def _numeric_bins(edges: list[float], here: dict[Any, int], there: dict[Any, int] | None) -> list[dict[str, Any]]:
+    count = len(edges) - 1
 
-    The bin is first computed arithmetically, then moved by one where rounding put
-    a value next to an edge on the wrong side of it.
-    """
-    bins = len(edges) - 1
-    value = numeric_value(column, sql_type)
-    width = (edges[-1] - edges[0]) / bins or 1.0
-    rows = con.execute(
-        f"""WITH v AS (
-                SELECT {value} AS v, least(greatest(CAST(floor(({value} - $low) / $width) AS BIGINT), 0), $last) AS b
-                FROM read_parquet($path) WHERE isfinite({value}))
-            SELECT CASE WHEN v < $edges[b + 1] THEN b - 1
-                        WHEN b < $last AND v >= $edges[b + 2] THEN b + 1
-                        ELSE b END AS bin,
-                   count(*)
-            FROM v GROUP BY bin""",
-        {"path": str(path), "low": edges[0], "width": width, "last": bins - 1, "edges": edges},
-    ).fetchall()
-    counts = [0] * bins
-    for index, n in rows:
-        counts[int(index)] = int(n)
-    return counts
+    def shares(found: dict[Any, int] | None) -> list[float | None]:
+        total = sum((found or {}).values())
+        return [int(found.get(i, 0)) / total if found is not None and total else None for i in range(count)]
 
-
-def _numeric_bins(edges: list[float], here: list[int], there: list[int] | None) -> list[dict[str, Any]]:
-    def shares(counts: list[int] | None) -> list[float | None]:
-        total = sum(counts or [])
-        return [c / total if counts and total else None for c in counts or [0] * len(here)]
-
-    labels = [f"{_edge(edges[i])} to {_edge(edges[i + 1])}" for i in range(len(here))]
+    labels = [f"{_edge(edges[i])} to {_edge(edges[i + 1])}" for i in range(count)]
     return [
         {"label": label, "current_share": cur, "reference_share": ref}
         for label, cur, ref in zip(labels, shares(here), shares(there), strict=True)
@@ -351,25 +365,15 @@ def _category_values(current: ColumnProfile, ref: ColumnProfile | None) -> list[
     return values
 
 
-def category_counts(con: duckdb.DuckDBPyConnection, path: Path, column: str, values: list[str]) -> dict[str, Any]:
-    """Rows per listed value (as text), and the column's non-null count."""
-    col = quote_ident(column)
-    con.register("wanted", pa.table({"value": pa.array(values, pa.string())}))
-    rows = con.execute(
-        f"""SELECT CAST({col} AS VARCHAR) AS value, count(*) FROM read_parquet($path)
-            WHERE CAST({col} AS VARCHAR) IN (SELECT value FROM wanted) GROUP BY ALL""",
-        {"path": str(path)},
-    ).fetchall()
-    # fetchall, not fetchone: an unfinished result would block the next statement on this connection
-    total = con.execute(f"SELECT count({col}) FROM read_parquet($path)", {"path": str(path)}).fetchall()
-    con.unregister("wanted")
-    return {"counts": {str(v): int(n) for v, n in rows}, "values": int(total[0][0])}
+def _category_bins(
+    values: list[str], here: dict[Any, int], here_values: int, there: dict[Any, int] | None, there_values: int
+) -> list[dict[str, Any]]:
+    """Each listed value's share of the non-null values, here and in the reference (None without one)."""
 
+    def share(found: dict[Any, int] | None, total: int, value: str) -> float | None:
+        return None if found is None or not total else int(found.get(value, 0)) / total
 
-def _category_bins(values: list[str], here: dict[str, Any], there: dict[str, Any] | None) -> list[dict[str, Any]]:
-    def share(side: dict[str, Any] | None, value: str) -> float | None:
-        if side is None or not side["values"]:
-            return None
-        return int(side["counts"].get(value, 0)) / int(side["values"])
-
-    return [{"label": v, "current_share": share(here, v), "reference_share": share(there, v)} for v in values]
+    return [
+        {"label": v, "current_share": share(here, here_values, v), "reference_share": share(there, there_values, v)}
+        for v in values
+    ]
