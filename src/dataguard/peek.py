@@ -288,39 +288,58 @@ def _values(column: ColumnProfile | None) -> int:
 def bin_columns(
     con: duckdb.DuckDBPyConnection, path: Path, edges: dict[str, list[float]], categories: dict[str, list[str]]
 ) -> dict[str, dict[Any, int]]:
-    """In one pass: per numeric column, rows per bin index; per categorical column, rows per listed value."""
-    types = column_types(con, path)
-    parts: list[str] = []
-    params: dict[str, Any] = {"path": str(path)}
-    for i, (name, column_edges) in enumerate(edges.items()):
-        parts.append(f"histogram({_bin_expression(numeric_value(name, types[name]), f'e{i}')}) AS n{i}")
-        params[f"e{i}"] = column_edges
-    for i, (name, values) in enumerate(categories.items()):
-        text = f"CAST({quote_ident(name)} AS VARCHAR)"
-        parts.append(f"histogram({text}) FILTER (WHERE list_contains($v{i}, {text})) AS c{i}")
-        params[f"v{i}"] = values
-    if not parts:
-        return {}
-    row = con.execute(f"SELECT {', '.join(parts)} FROM read_parquet($path)", params).fetchall()[0]
-    names = [*edges, *categories]
-    return {name: dict(found or {}) for name, found in zip(names, row, strict=True)}
+    """Per numeric column, rows per bin index; per categorical column, rows per listed value.
 
-
-def _bin_expression(value: str, edges: str) -> str:
-    """The bin of ``value`` as ``numpy.histogram`` places it: ``edges[i] <= v < edges[i + 1]``, the last closed.
-
-    The bin is first computed arithmetically, then moved by one where rounding
-    put a value next to an edge on the wrong side of it. Nulls and non-finite values get none;
-    with a single bin (every value equal) the width is 0 and every value is in bin 0.
+    One narrow scan per column: Parquet reads only that column, and a GROUP BY
+    is several times faster in DuckDB than one wide pass of ``histogram()`` aggregates.
     """
-    last = f"(len(${edges}) - 2)"
-    low, width = f"${edges}[1]", f"((${edges}[-1] - ${edges}[1]) / (len(${edges}) - 1))"
-    guess = f"least(greatest(CAST(floor(({value} - {low}) / nullif({width}, 0)) AS BIGINT), 0), {last})"
-    guess = f"coalesce({guess}, 0)"
-    return f"""CASE WHEN {value} IS NULL OR NOT isfinite({value}) THEN NULL
-                    WHEN {value} < ${edges}[{guess} + 1] THEN {guess} - 1
-                    WHEN {guess} < {last} AND {value} >= ${edges}[{guess} + 2] THEN {guess} + 1
-                    ELSE {guess} END"""
+    types = column_types(con, path)
+    found: dict[str, dict[Any, int]] = {}
+    for name, column_edges in edges.items():
+        found[name] = numeric_bins(con, path, numeric_value(name, types[name]), column_edges)
+    for name, values in categories.items():
+        found[name] = category_counts(con, path, name, values)
+    return found
+
+
+def numeric_bins(con: duckdb.DuckDBPyConnection, path: Path, value: str, edges: list[float]) -> dict[int, int]:
+    """Rows per bin as ``numpy.histogram`` places them: ``edges[i] <= v < edges[i + 1]``, the last bin closed.
+
+    ``edges`` are numpy's ``linspace`` (edge i is ``i * step + low``, the last is
+    ``high``), so the bin is computed arithmetically, then moved by one where
+    rounding put a value on the wrong side of an edge. Nulls and non-finite values
+    are in no bin; with one bin (every value equal) all are in bin 0.
+    """
+    bins = len(edges) - 1
+    params = {"path": str(path), "low": edges[0], "high": edges[-1], "step": (edges[-1] - edges[0]) / bins, "n": bins}
+    rows = con.execute(
+        f"""SELECT CASE WHEN v < g * $step + $low THEN g - 1
+                        WHEN g < $n - 1 AND v >= (CASE WHEN g + 1 = $n THEN $high ELSE (g + 1) * $step + $low END)
+                        THEN g + 1
+                        ELSE g END AS bin,
+                   count(*)
+            FROM (SELECT v, coalesce(least(greatest(CAST(floor((v - $low) / nullif($step, 0)) AS BIGINT), 0), $n - 1),
+                                     0) AS g
+                  FROM (SELECT {value} AS v FROM read_parquet($path)) WHERE isfinite(v))
+            GROUP BY bin""",
+        params,
+    ).fetchall()
+    return {int(index): int(n) for index, n in rows}
+
+
+def category_counts(con: duckdb.DuckDBPyConnection, path: Path, column: str, values: list[str]) -> dict[str, int]:
+    """Rows per listed value (compared as text)."""
+    text = f"CAST({quote_ident(column)} AS VARCHAR)"
+    con.register("wanted", pa.table({"value": pa.array(values, pa.string())}))
+    try:
+        rows = con.execute(
+            f"""SELECT {text} AS value, count(*) FROM read_parquet($path)
+                WHERE {text} IN (SELECT value FROM wanted) GROUP BY ALL""",
+            {"path": str(path)},
+        ).fetchall()
+    finally:
+        con.unregister("wanted")
+    return {str(value): int(n) for value, n in rows}
 
 
 def histogram_edges(
