@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,6 +141,28 @@ CREATE TABLE IF NOT EXISTS training_runs (
     ended TIMESTAMPTZ,
     exit_code INTEGER,
     timed_out BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS clean_files (
+    run_id VARCHAR NOT NULL,
+    revision INTEGER NOT NULL,
+    clean_path VARCHAR NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    recorded TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (run_id, revision)
+);
+CREATE TABLE IF NOT EXISTS incidents (
+    incident_id VARCHAR PRIMARY KEY,
+    dataset VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    run_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    expected VARCHAR NOT NULL,
+    actual VARCHAR NOT NULL,
+    detected_by VARCHAR NOT NULL,
+    detected TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS check_results (
     run_id VARCHAR NOT NULL,
@@ -360,6 +383,8 @@ class FinishedRun:
     drift: list[tuple[Any, ...]] = field(default_factory=list)
     reference_version: int | None = None
     profiles: list[tuple[str, str]] = field(default_factory=list)
+    clean_fingerprint: str | None = None  # sha256 of clean_path, verified when the gate hands it out
+    clean_size: int | None = None
 
 
 def finish_run(path: Path, run: FinishedRun) -> None:
@@ -402,6 +427,8 @@ def finish_run(path: Path, run: FinishedRun) -> None:
                 "INSERT INTO profiles VALUES (?, ?, ?, ?, ?)",
                 [(run.run_id, run.dataset, run.version, column, profile) for column, profile in run.profiles],
             )
+        if run.clean_fingerprint is not None and run.clean_size is not None:
+            record_clean_file(con, run.run_id, 0, run.clean_path, run.clean_fingerprint, run.clean_size)
         con.execute(
             "UPDATE versions SET status = 'validated' WHERE dataset = ? AND version = ?", [run.dataset, run.version]
         )
@@ -460,6 +487,103 @@ def version_history(path: Path, dataset: str) -> list[dict[str, Any]]:
         }
         for version, verdict, count, quarantined in rows
     ]
+
+
+# -- clean file fingerprints and incidents ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    """What the catalog recorded of a published clean file (a run's, or a reviewed revision's)."""
+
+    run_id: str
+    revision: int
+    clean_path: str
+    fingerprint: str
+    size_bytes: int
+
+
+def record_clean_file(
+    con: duckdb.DuckDBPyConnection, run_id: str, revision: int, clean_path: str, fingerprint: str, size_bytes: int
+) -> None:
+    """Inside the publishing transaction: the clean file and its fingerprint become visible together."""
+    con.execute(
+        "INSERT INTO clean_files (run_id, revision, clean_path, fingerprint, size_bytes) VALUES (?, ?, ?, ?, ?)",
+        [run_id, revision, clean_path, fingerprint, size_bytes],
+    )
+
+
+def recorded_clean_file(path: Path, run_id: str, revision: int) -> CleanFile | None:
+    if not exists(path):
+        return None
+    with connect(path) as con:
+        row = con.execute(
+            """SELECT run_id, revision, clean_path, fingerprint, size_bytes FROM clean_files
+               WHERE run_id = ? AND revision = ?""",
+            [run_id, revision],
+        ).fetchone()
+    return CleanFile(*row) if row else None
+
+
+@dataclass(frozen=True)
+class Incident:
+    dataset: str
+    version: int
+    revision: int
+    run_id: str
+    kind: str  # fingerprint_mismatch
+    path: str
+    expected: str
+    actual: str
+    detected_by: str  # open_validated | train | peek
+
+
+INCIDENT_FIELDS = (
+    "incident_id",
+    "dataset",
+    "version",
+    "revision",
+    "run_id",
+    "kind",
+    "path",
+    "expected",
+    "actual",
+    "detected_by",
+    "detected",
+)
+
+
+def record_incident(path: Path, incident: Incident) -> str:
+    incident_id = uuid.uuid4().hex
+    with transaction(path) as con:
+        con.execute(
+            f"INSERT INTO incidents ({', '.join(INCIDENT_FIELDS[:-1])}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                incident_id,
+                incident.dataset,
+                incident.version,
+                incident.revision,
+                incident.run_id,
+                incident.kind,
+                incident.path,
+                incident.expected,
+                incident.actual,
+                incident.detected_by,
+            ],
+        )
+    return incident_id
+
+
+def incidents(path: Path, dataset: str) -> list[dict[str, Any]]:
+    """Integrity incidents of a dataset, oldest first."""
+    if not exists(path):
+        return []
+    with connect(path) as con:
+        rows = con.execute(
+            f"SELECT {', '.join(INCIDENT_FIELDS)} FROM incidents WHERE dataset = ? ORDER BY detected, incident_id",
+            [dataset],
+        ).fetchall()
+    return [dict(zip(INCIDENT_FIELDS, row, strict=True)) for row in rows]
 
 
 # -- training runs ----------------------------------------------------------------

@@ -324,13 +324,18 @@ def train(
     max_minutes: Annotated[float, typer.Option("--max-minutes", help="Hard time ceiling (fractions allowed).")],
     version: VersionOpt = None,
     grace_seconds: Annotated[float, typer.Option("--grace-seconds", help="Between TERM and KILL.")] = 5.0,
+    peek: Annotated[bool, typer.Option("--peek/--no-peek", help="Write the peek page before CMD starts.")] = True,
+    peek_rows: Annotated[int, typer.Option("--peek-rows", help="Rows in the peek's random sample.")] = 20,
+    peek_seed: Annotated[int, typer.Option("--peek-seed", help="Seed of the peek's sample.")] = 0,
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Open the gate, run CMD on the clean data with a hard time ceiling, record the run.
 
-    CMD gets DATAGUARD_DATA (the clean Parquet file), DATAGUARD_VERSION, DATAGUARD_DATASET and
-    DATAGUARD_FINGERPRINT. At the ceiling its whole process group is stopped and dataguard exits 124.
+    CMD gets DATAGUARD_DATA (the clean Parquet file), DATAGUARD_VERSION, DATAGUARD_DATASET,
+    DATAGUARD_FINGERPRINT (the version's) and DATAGUARD_CLEAN_FINGERPRINT (the clean file's sha256, verified
+    just before CMD starts). At the ceiling its whole process group is stopped and dataguard exits 124.
+    Unless --no-peek, the peek page of exactly that data is written first and its path printed.
     """
     import shlex
     import uuid
@@ -338,8 +343,17 @@ def train(
     from dataguard.train import run_with_ceiling, training_env
 
     def call() -> dict[str, Any]:
+        from dataguard.peek import check_sample_size
+        from dataguard.peek_html import peek_page
+
+        if peek:
+            check_sample_size(peek_rows)
         proj = find_project(project)
-        opened = gate.open_validated(dataset, version, proj)  # GateClosed: exit 1, CMD never runs
+        # GateClosed or IntegrityError (the file is not what was validated): exit 1, CMD never runs
+        opened = gate.open_validated(dataset, version, proj, opened_by="train")
+        page = peek_page(proj.catalog_path, opened, peek_rows, peek_seed)[1] if peek else None
+        if page is not None:
+            err.print(f"peek: {escape(str(page))}")
         training_id = uuid.uuid4().hex
         catalog.start_training(
             proj.catalog_path,
@@ -366,6 +380,7 @@ def train(
             "exit_code": outcome.exit_code,
             "timed_out": outcome.timed_out,
             "seconds": (outcome.ended - outcome.started).total_seconds(),
+            "peek": str(page) if page is not None else None,
         }
 
     doc = _run(json_out, call)
@@ -374,6 +389,68 @@ def train(
     elif doc["timed_out"]:
         err.print(f"[bold red]stopped:[/] the command reached the {max_minutes:g}-minute ceiling (exit 124)")
     raise typer.Exit(doc["exit_code"])
+
+
+@app.command("peek")
+def peek_cmd(
+    dataset: str,
+    version: VersionOpt = None,
+    rows: Annotated[int, typer.Option("--rows", help="Rows in the random sample.")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample (the same seed shows the same rows).")] = 0,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Where to write the page.")] = None,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write a page of exactly what training would receive (verified): sample, figures, plots, changes.
+
+    The page goes next to the version's report (peek.html) unless --out is given; its path is printed.
+    """
+    from dataguard.peek import check_sample_size
+    from dataguard.peek_html import peek_page
+
+    def call() -> dict[str, Any]:
+        check_sample_size(rows)
+        proj = find_project(project)
+        opened = gate.open_validated(dataset, version, proj, opened_by="peek")
+        peeked, page = peek_page(proj.catalog_path, opened, rows, seed, out_path)
+        return {
+            "dataset": dataset,
+            "version": opened.version,
+            "revision": opened.revision,
+            "clean": str(opened.clean_path),
+            "clean_fingerprint": opened.clean_fingerprint,
+            "rows": peeked.rows,
+            "sample_rows": len(peeked.sample),
+            "seed": seed,
+            "reference_version": peeked.reference_version,
+            "path": str(page),
+        }
+
+    doc = _run(json_out, call)
+    if json_out:
+        return _emit(doc)
+    print(doc["path"])
+
+
+@app.command()
+def incidents(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
+    """Integrity incidents of DATASET: clean files that no longer matched their recorded fingerprint."""
+
+    def call() -> list[dict[str, Any]]:
+        proj = find_project(project)
+        _known(proj, dataset)
+        return catalog.incidents(proj.catalog_path, dataset)
+
+    found = _run(json_out, call)
+    if json_out:
+        return _emit(found)
+    if not found:
+        out.print(f"{escape(dataset)}: no integrity incident")
+    for i in found:
+        out.print(
+            f"{i['detected']:%Y-%m-%d %H:%M:%S}  v{i['version']}.r{i['revision']}  {i['kind']}  by {i['detected_by']}"
+            f"  {escape(i['path'])}\n    recorded {i['expected']}\n    found    {i['actual']}"
+        )
 
 
 @app.command()

@@ -93,3 +93,22 @@ class GateClosed(DataguardError):
         super().__init__(f"gate closed for {dataset!r}: " + "; ".join(reasons))
         self.dataset = dataset
         self.reasons = reasons
+
+
+class IntegrityError(GateClosed):
+    """The clean data on disk is not the data that was validated: training must not start.
+
+    A ``GateClosed`` (exit 1), so code that refuses on a closed gate refuses on this too.
+    """
+
+    def __init__(self, dataset: str, version: int, path: str, expected: str, actual: str) -> None:
+        reason = (
+            f"version {version}: {path} is not the file that was validated "
+            f"(recorded fingerprint {expected}, found {actual}); the incident was recorded in the catalog"
+        )
+        super().__init__(dataset, [reason])
+        self.hint = f"re-publish the data with: dataguard validate {dataset} --version {version}"
+        self.version = version
+        self.path = path
+        self.expected = expected
+        self.actual = actual

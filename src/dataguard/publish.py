@@ -12,6 +12,7 @@ from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog import VersionRecord
+from dataguard.integrity import file_fingerprint
 from dataguard.report import build_report, write_reports
 from dataguard.rowchecks import CheckResult
 from dataguard.split import SplitResult
@@ -29,6 +30,7 @@ def publish(
     sections: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     report = build_report(version, run_id, verdict, split, checks, run_dir, sections)
+    clean = file_fingerprint(Path(split.clean_path))  # what open_validated will verify
     write_reports(report, history_with(catalog.version_history(catalog_path, version.dataset), report))
     catalog.finish_run(
         catalog_path,
@@ -65,6 +67,8 @@ def publish(
             ],
             reference_version=report["reference_version"],
             profiles=[(column, json.dumps(profile)) for column, profile in report.get("profiles", {}).items()],
+            clean_fingerprint=clean.digest,
+            clean_size=clean.size_bytes,
         ),
     )
     return report

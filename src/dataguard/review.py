@@ -29,6 +29,7 @@ from dataguard.contract import GatePolicy
 from dataguard.errors import BadInput, InvariantViolation
 from dataguard.evaluate import findings_in
 from dataguard.ingest import ROW_ID
+from dataguard.integrity import file_fingerprint
 from dataguard.publish import history_with
 from dataguard.report import read_report, write_reports
 from dataguard.split import REASONS
@@ -212,9 +213,11 @@ def decide_rows(
     revision = None
     verdict = Verdict(run.verdict or "", tuple(run.reasons), bool(run.gate_open))
     path = Path(str(run.clean_path))
+    fingerprint = None
     if {r for r, s in decided.items() if s == RELEASED} != {r for r, s in after.items() if s == RELEASED}:
         revision = run.revision + 1
         counts, verdict, path = _publish_revision(run, after, revision, policy)
+        fingerprint = file_fingerprint(path)  # the revision open_validated hands out is verified against this
     else:  # only rejections: the clean data and the verdict stay as they are
         counts = _counts(read_report(str(run.report_json)), after, path)
     with catalog.transaction(catalog_path) as con:
@@ -246,6 +249,8 @@ def decide_rows(
                     json.dumps(list(verdict.reasons)),
                 ],
             )
+            assert fingerprint is not None
+            catalog.record_clean_file(con, run.run_id, revision, str(path), fingerprint.digest, fingerprint.size_bytes)
     _refresh_report(catalog_path, run, counts, verdict, path, revision if revision is not None else run.revision)
     message = f"{action}d {len(changed)} rows" + (f"; {len(unchanged)} were already {target}" if unchanged else "")
     if revision is not None:

@@ -64,6 +64,7 @@ def training_env(validated: ValidatedVersion, base: Mapping[str, str] | None = N
         DATAGUARD_VERSION=str(validated.version),
         DATAGUARD_DATASET=validated.dataset,
         DATAGUARD_FINGERPRINT=validated.fingerprint,
+        DATAGUARD_CLEAN_FINGERPRINT=validated.clean_fingerprint,
     )
     return env
 
