@@ -12,6 +12,7 @@ from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog import VersionRecord
+from dataguard.faults import fault_point
 from dataguard.report import build_report, write_reports
 from dataguard.rowchecks import CheckResult
 from dataguard.split import SplitResult
@@ -30,6 +31,7 @@ def publish(
 ) -> dict[str, Any]:
     report = build_report(version, run_id, verdict, split, checks, run_dir, sections)
     write_reports(report, history_with(catalog.version_history(catalog_path, version.dataset), report))
+    fault_point("report")
     catalog.finish_run(
         catalog_path,
         catalog.FinishedRun(
@@ -67,6 +69,7 @@ def publish(
             profiles=[(column, json.dumps(profile)) for column, profile in report.get("profiles", {}).items()],
         ),
     )
+    fault_point("publish")
     return report
 
 
