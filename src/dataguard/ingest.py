@@ -67,11 +67,11 @@ def ingest(project: Project, dataset: str, source: Path, options: SourceOptions 
     fmt = source_format(source)
     if not source.is_file():
         raise SourceError("no such file", path=str(source))
+    _remove_dead_staging(project.warehouse / STAGING)
     digest = fingerprint(source)
     existing = catalog.find_version(project.catalog_path, dataset, fingerprint=digest)
     if existing:
         return Ingested(existing, new=False)
-    _remove_dead_staging(project.warehouse / STAGING)
     staging = project.warehouse / STAGING / f"{os.getpid()}-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
