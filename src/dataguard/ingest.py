@@ -196,6 +196,7 @@ def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, s
         raise SourceError("the file is empty (0 bytes)", path=str(source))
     if fmt == "parquet":
         return _write_batches(_parquet_batches(source), out, source, _parquet_records(source))
+    _check_not_binary(source, fmt, options.encoding)
     text = _utf8_copy(source, options.encoding, scratch)
     if fmt == "csv":
         expected, width = _count_csv(text, source, options.csv_delimiter)
@@ -253,6 +254,29 @@ def _check_reserved(names: list[str], source: Path) -> None:
 
 
 # -- text encodings ------------------------------------------------------------------
+
+# What a text file's first bytes say it really is: (magic, what it is, what to do).
+_NOT_TEXT = (
+    (b"PAR1", "a Parquet file (it starts with PAR1)", "rename it to .parquet"),
+    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip)"),
+    (b"PK\x03\x04", "a zip archive", "unzip it first"),
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _check_not_binary(source: Path, fmt: str, encoding: str) -> None:
+    """A file that is not text of the declared encoding, said plainly instead of as a bad byte."""
+    with source.open("rb") as handle:
+        head = handle.read(4)
+    for magic, what, hint in _NOT_TEXT:
+        if head.startswith(magic):
+            raise SourceError(f"the file is {what}, not {fmt.upper()} text", path=str(source), hint=hint)
+    if head[:2] in _UTF16_BOMS and codecs.lookup(encoding).name not in ("utf-16", "utf-16-le", "utf-16-be"):
+        raise SourceError(
+            f"the file is UTF-16 text (it starts with a UTF-16 byte order mark), not {encoding}",
+            path=str(source),
+            hint="declare the encoding in the contract: Contract(encoding='utf-16')",
+        )
 
 
 def _utf8_copy(source: Path, encoding: str, scratch: Path) -> Path:
@@ -422,7 +446,7 @@ def _csv_batches(
     # A fixed dialect: the sniffer may skip "junk" lines or fall back to one column.
     query = """SELECT * FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
                  skip = 0, comment = '', strict_mode = true, null_padding = false, ignore_errors = false,
-                 sample_size = -1{types})"""
+                 allow_quoted_nulls = false, sample_size = -1{types})"""
     params: dict[str, object] = {"path": str(text), "delim": delimiter}
     if types:
         params["types"] = types
@@ -490,8 +514,8 @@ def _jsonl_batches(text: Path, source: Path) -> Iterator[pa.RecordBatch]:
 
 
 def _open_parquet(source: Path) -> pq.ParquetFile:
-    try:
-        return pq.ParquetFile(source)
+    try:  # pages written with checksums are verified: a flipped bit is refused, not read as data
+        return pq.ParquetFile(source, page_checksum_verification=True)
     except (pa.ArrowException, OSError) as exc:
         raise SourceError(f"not a readable Parquet file: {exc}", path=str(source)) from exc
 
