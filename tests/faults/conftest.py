@@ -81,11 +81,13 @@ def cli(prefect_harness: None, project: Project) -> Callable[..., Child]:
     """Run the dataguard CLI in a child process; ``fault=`` sets DATAGUARD_FAULT_AT, ``preexec=`` runs in the child."""
     from prefect.settings import PREFECT_API_URL
 
-    base = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "DATAGUARD_PROJECT": str(project.root)}
-    base.pop("DATAGUARD_FAULT_AT", None)
+    api = str(PREFECT_API_URL.value())
 
     def run(*args: str | Path, fault: str | None = None, preexec: Callable[[], None] | None = None) -> Child:
-        env = dict(base, DATAGUARD_FAULT_AT=fault) if fault else base
+        env = {**os.environ, "PREFECT_API_URL": api, "DATAGUARD_PROJECT": str(project.root)}  # as it is now
+        env.pop("DATAGUARD_FAULT_AT", None)
+        if fault:
+            env["DATAGUARD_FAULT_AT"] = fault
         done = subprocess.run(
             [DATAGUARD, *map(str, args)],
             env=env,
