@@ -123,7 +123,7 @@ def slices_task(loaded: LoadedContract, clean: Path, predictions: str | None, re
     return run_slices(loaded, clean, Path(predictions) if predictions else None, reference)
 
 
-@flow(name="dataguard-validate", flow_run_name="{dataset}")
+@flow(name="dataguard-validate", flow_run_name="{dataset}", persist_result=False)
 def validate_flow(
     dataset: str,
     source: str | None = None,
@@ -165,7 +165,7 @@ def _validate(
     loaded = load_contract_task(project, dataset)
     ingested = _version_to_check(project, loaded, source, version)
     run_id = new_run_id()
-    run_dir = Path(ingested.version.data_path).parent / "runs" / run_id
+    run_dir = project.confined(Path(ingested.version.data_path).parent / "runs" / run_id)
     catalog.start_run(project.catalog_path, run_id, dataset, ingested.version.version, _flow_run_id())
     try:
         report = _run_stages(project, loaded, ingested, run_id, run_dir, predictions)

@@ -64,6 +64,7 @@ def ingest(project: Project, dataset: str, source: Path, options: SourceOptions 
     """Register ``source`` as a version of ``dataset``; identical bytes give the existing one."""
     source = Path(source)
     check_dataset_name(dataset)
+    project.confined(project.warehouse / dataset)
     fmt = source_format(source)
     if not source.is_file():
         raise SourceError("no such file", path=str(source))
@@ -145,7 +146,7 @@ def _move_and_insert(
     staging: Path,
 ) -> catalog.VersionRecord:
     number = catalog.next_version_number(con, dataset)
-    folder = project.warehouse / dataset / str(number)
+    folder = project.confined(project.warehouse / dataset / str(number))
     if folder.exists():  # left behind by a run that crashed before its commit
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -418,6 +419,14 @@ def _check_header(header: list[str], source: Path) -> None:
     for position, name in enumerate(header, start=1):
         if not name.strip():
             raise SourceError("empty column name in the header", path=str(source), line=1, column=position)
+        if "\n" in name or "\r" in name:  # DuckDB's CSV reader cannot take a header record over two lines
+            raise SourceError(
+                f"column name {name!r} holds a line break, which a CSV header cannot carry reliably",
+                path=str(source),
+                line=1,
+                column=position,
+                hint="rename the column in the source (Parquet keeps such names)",
+            )
         folded = name.lower()  # DuckDB treats column names case-insensitively
         if folded in seen:
             raise SourceError(
