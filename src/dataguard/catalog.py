@@ -359,6 +359,27 @@ def discard_run(path: Path, run_id: str) -> None:
         con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
 
 
+def abandon_dead_runs(path: Path, dataset: str) -> list[tuple[int, str]]:
+    """Mark the dataset's runs still 'running' as 'abandoned'; return their (version, run_id).
+
+    Called by a run that holds the dataset's lock: no other run of the dataset
+    is alive, so a run still marked running is one whose process died.
+    """
+    if not exists(path):
+        return []
+    with transaction(path) as con:
+        rows = con.execute(
+            "SELECT version, run_id FROM runs WHERE dataset = ? AND state = 'running' ORDER BY started", [dataset]
+        ).fetchall()
+        con.execute(
+            """UPDATE runs SET state = 'abandoned', finished = now(),
+                   error = 'its process stopped before the run finished (killed or crashed)'
+               WHERE dataset = ? AND state = 'running'""",
+            [dataset],
+        )
+    return [(int(version), str(run_id)) for version, run_id in rows]
+
+
 def fail_run(path: Path, run_id: str, error: str) -> None:
     with transaction(path) as con:
         con.execute("UPDATE runs SET state = 'failed', finished = now(), error = ? WHERE run_id = ?", [error, run_id])
@@ -387,9 +408,21 @@ class FinishedRun:
     clean_size: int | None = None
 
 
+_DELETE_RUN_RESULTS = (
+    "DELETE FROM check_results WHERE run_id = ?",
+    "DELETE FROM slice_results WHERE run_id = ?",
+    "DELETE FROM drift_results WHERE run_id = ?",
+    "DELETE FROM profiles WHERE run_id = ?",
+    "DELETE FROM clean_files WHERE run_id = ? AND revision = 0",
+)
+
+
 def finish_run(path: Path, run: FinishedRun) -> None:
     """Publish a run's outcome in one transaction: all of it or none of it."""
     with transaction(path) as con:
+        # a retried publish (the first attempt committed, then failed) replaces its rows instead of adding twice
+        for delete in _DELETE_RUN_RESULTS:
+            con.execute(delete, [run.run_id])
         con.execute(
             """UPDATE runs SET state = 'finished', finished = now(), verdict = ?, gate_open = ?, reasons = ?,
                    rows_input = ?, rows_clean = ?, rows_quarantined = ?, clean_path = ?, quarantine_path = ?,

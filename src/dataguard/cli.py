@@ -16,7 +16,7 @@ from rich.markup import escape
 from dataguard import catalog, gate
 from dataguard.contract import load_contract
 from dataguard.errors import BadInput, DataguardError
-from dataguard.ingest import SourceOptions, ingest
+from dataguard.ingest import ingest
 from dataguard.project import Project, find_project, init_project
 
 app = typer.Typer(
@@ -81,7 +81,7 @@ def ingest_cmd(dataset: str, file: Path, project: ProjectOpt = None, json_out: J
         proj = find_project(project)
         loaded = load_contract(proj, dataset)
         with err.status(f"ingesting {file} ..."):
-            result = ingest(proj, dataset, file, SourceOptions(loaded.contract.encoding, loaded.contract.csv_delimiter))
+            result = ingest(proj, dataset, file, loaded.source_options)
         v = result.version
         return {
             "dataset": dataset,

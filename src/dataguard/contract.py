@@ -20,6 +20,7 @@ import pandera.pandas as pa
 
 from dataguard.drift_policy import DriftSettings
 from dataguard.errors import ContractError, UnknownDataset
+from dataguard.ingest import SourceOptions
 from dataguard.project import Project
 from dataguard.slices import SliceTest, validate_slices
 
@@ -112,6 +113,17 @@ class LoadedContract:
     @property
     def columns(self) -> list[str]:
         return list(self.schema.columns)
+
+    @property
+    def source_options(self) -> SourceOptions:
+        """How ingest reads this dataset's files: encoding, delimiter, and which columns stay text."""
+        text = tuple(name for name, column in self.schema.columns.items() if _is_text(column.dtype))
+        return SourceOptions(self.contract.encoding, self.contract.csv_delimiter, text)
+
+
+def _is_text(dtype: object) -> bool:
+    name = str(dtype)
+    return name == "str" or name.startswith("string")
 
 
 def load_contract(project: Project, dataset: str) -> LoadedContract:
@@ -237,3 +249,39 @@ def _check_keys(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> N
             close = difflib.get_close_matches(key, list(schema.columns), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"schema columns: {', '.join(schema.columns)}"
             raise ContractError(f"{_where(path, 'contract')}: key column {key!r} is not in the schema", hint=hint)
+
+
+# -- pandera must really validate -----------------------------------------------------------------
+
+_CANARY_MISSING = pa.DataFrameSchema({"canary": pa.Column(int)})
+_CANARY_DATA = pa.DataFrameSchema({"canary": pa.Column(int, pa.Check.ge(0))})
+
+
+def require_full_validation() -> None:
+    """Refuse to check rows unless pandera checks both the schema and the data.
+
+    ``PANDERA_VALIDATION_ENABLED=False``, a schema-only or data-only validation
+    depth, or any other way of switching pandera off would let every row
+    through and give a PASS that checked nothing. Two canaries that must fail
+    prove it is on: a missing column (schema) and a value out of range (data).
+    """
+    import pandas as pd
+    from pandera.config import get_config_context
+    from pandera.errors import SchemaError, SchemaErrors
+
+    frame = pd.DataFrame({"canary": [-1]})
+    for canary in (_CANARY_MISSING, _CANARY_DATA):
+        probe = frame.drop(columns=["canary"]) if canary is _CANARY_MISSING else frame
+        try:
+            canary.validate(probe, lazy=True)
+        except (SchemaError, SchemaErrors):
+            continue
+        config = get_config_context()
+        depth = getattr(config.validation_depth, "value", None)
+        raise ContractError(
+            "pandera is not validating "
+            f"(validation_enabled={config.validation_enabled}, validation_depth={depth}): "
+            "refusing to check rows, a run now would pass data it never checked",
+            hint="unset PANDERA_VALIDATION_ENABLED and PANDERA_VALIDATION_DEPTH "
+            "(or set them to True and SCHEMA_AND_DATA), then run again",
+        )

@@ -7,6 +7,9 @@ run next; the original exception is kept as ``__cause__``.
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class DataguardError(Exception):
     """Base of every error dataguard raises on purpose."""
@@ -80,6 +83,37 @@ class CatalogBusy(DataguardError):
     """The catalog file stayed locked by another process; retryable."""
 
     retryable = True
+
+
+class StorageFull(DataguardError):
+    """A write failed for lack of space (disk full, quota, file-size limit); the run published nothing."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            message, hint=hint or "free disk space (or raise the quota or file-size limit), then run the command again"
+        )
+
+
+_FULL_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_FULL_MESSAGES = tuple(os.strerror(code) for code in _FULL_ERRNOS)
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a write that ran out of space.
+
+    pyarrow and DuckDB report it in their own exception types, with the
+    operating system's message in the text, so the text counts as well as errno.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _FULL_ERRNOS:
+            return True
+        if any(message in str(current) for message in _FULL_MESSAGES):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class InvariantViolation(DataguardError):

@@ -24,9 +24,10 @@ from prefect.client.schemas.objects import State, TaskRun  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from dataguard import catalog  # noqa: E402
-from dataguard.contract import LoadedContract, load_contract  # noqa: E402
-from dataguard.errors import BadInput, StructuralFailure, UnknownDataset  # noqa: E402
+from dataguard.contract import LoadedContract, load_contract, require_full_validation  # noqa: E402
+from dataguard.errors import BadInput, StorageFull, StructuralFailure, UnknownDataset, is_storage_full  # noqa: E402
 from dataguard.evaluate import StageResult, run_drift, run_history, run_slices  # noqa: E402
+from dataguard.faults import fault_point  # noqa: E402
 from dataguard.ingest import Ingested, SourceOptions, ingest  # noqa: E402
 from dataguard.locks import dataset_lock  # noqa: E402
 from dataguard.project import Project, find_project  # noqa: E402
@@ -122,7 +123,7 @@ def slices_task(loaded: LoadedContract, clean: Path, predictions: str | None, re
     return run_slices(loaded, clean, Path(predictions) if predictions else None, reference)
 
 
-@flow(name="dataguard-validate", flow_run_name="{dataset}")
+@flow(name="dataguard-validate", flow_run_name="{dataset}", persist_result=False)
 def validate_flow(
     dataset: str,
     source: str | None = None,
@@ -136,7 +137,26 @@ def validate_flow(
     """
     project = find_project(project_dir)
     with dataset_lock(project, dataset, on_wait=get_run_logger().info):
-        return _validate(project, dataset, source, version, predictions)
+        _clear_dead_runs(project, dataset)
+        try:
+            return _validate(project, dataset, source, version, predictions)
+        except StorageFull:
+            raise
+        except Exception as exc:
+            if is_storage_full(exc):
+                raise StorageFull(f"{dataset}: a write ran out of space ({exc}); nothing was published") from exc
+            raise
+
+
+def _clear_dead_runs(project: Project, dataset: str) -> None:
+    """Runs left 'running' by a process that died: marked abandoned, their unpublished files removed.
+
+    Only called while holding the dataset's lock, so none of them is alive.
+    """
+    for version, run_id in catalog.abandon_dead_runs(project.catalog_path, dataset):
+        record = catalog.find_version(project.catalog_path, dataset, version=version)
+        if record is not None:
+            shutil.rmtree(Path(record.data_path).parent / "runs" / run_id, ignore_errors=True)
 
 
 def _validate(
@@ -145,7 +165,7 @@ def _validate(
     loaded = load_contract_task(project, dataset)
     ingested = _version_to_check(project, loaded, source, version)
     run_id = new_run_id()
-    run_dir = Path(ingested.version.data_path).parent / "runs" / run_id
+    run_dir = project.confined(Path(ingested.version.data_path).parent / "runs" / run_id)
     catalog.start_run(project.catalog_path, run_id, dataset, ingested.version.version, _flow_run_id())
     try:
         report = _run_stages(project, loaded, ingested, run_id, run_dir, predictions)
@@ -153,7 +173,12 @@ def _validate(
         _undo(project, ingested, run_id, run_dir)
         raise
     except Exception as exc:
-        catalog.fail_run(project.catalog_path, run_id, f"{type(exc).__name__}: {exc}")
+        if is_storage_full(exc):
+            shutil.rmtree(run_dir, ignore_errors=True)  # unpublished, and it holds the space we need
+        try:
+            catalog.fail_run(project.catalog_path, run_id, f"{type(exc).__name__}: {exc}")
+        except Exception as during:  # the catalog may be out of space too; the run's own error matters more
+            exc.add_note(f"(recording the failure also failed: {during})")
         raise
     create_markdown_artifact(
         markdown=render_markdown(report), key=artifact_key(dataset), description=f"{dataset} v{report['version']}"
@@ -168,7 +193,7 @@ def _validate(
 
 def _version_to_check(project: Project, loaded: LoadedContract, source: str | None, version: int | None) -> Ingested:
     if source is not None:
-        options = SourceOptions(loaded.contract.encoding, loaded.contract.csv_delimiter)
+        options = loaded.source_options
         result: Ingested = ingest_task(project, loaded.dataset, source, options)
         return result
     record = catalog.find_version(project.catalog_path, loaded.dataset, version=version)
@@ -192,7 +217,9 @@ def _run_stages(
 ) -> dict[str, Any]:
     version = ingested.version
     run_dir.mkdir(parents=True)
+    require_full_validation()
     outcome = check_rows_task(version.data_path, loaded, run_dir / "failures.parquet")
+    fault_point("rowchecks")
     if outcome.structural:
         verdict = verdict_task(Results(version.rows, 0, structural=outcome.structural), loaded)
         raise StructuralFailure(
@@ -202,6 +229,7 @@ def _run_stages(
             hint="fix the file or the contract, then run validate again; nothing was recorded",
         )
     split = split_task(version.data_path, outcome.failures_path, run_dir)
+    fault_point("split")
     reference = reference_task(project, loaded.dataset, version.version)
     drift = drift_task(loaded, split.clean_path, reference, run_dir)
     slices = slices_task(loaded, split.clean_path, predictions, reference)

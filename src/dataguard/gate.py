@@ -161,6 +161,10 @@ def _opened(project: Project, decision: GateDecision, verify: bool, opened_by: s
     assert run.clean_path
     assert run.report_json
     clean = Path(run.clean_path)
+    try:
+        project.confined(clean)
+    except BadInput as outside:
+        raise GateClosed(decision.dataset, [f"version {decision.version}: {outside.message}"]) from outside
     if not clean.is_file():
         raise GateClosed(decision.dataset, [f"version {decision.version}: its clean data is missing at {clean}"])
     recorded = catalog.recorded_clean_file(project.catalog_path, run.run_id, run.revision)

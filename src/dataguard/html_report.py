@@ -36,6 +36,8 @@ CONTRIBUTING_BINS = 5  # bins listed under each drift plot, largest PSI term fir
 MAX_PLOT_CATEGORIES = 30  # categories drawn per plot; the rest stay in report.json
 MAX_TICK_LABELS = 12
 LABEL_CHARS = 32
+HISTORY_CAP = 100  # versions listed, newest first; the catalog has all of them (dataguard versions)
+DRIFT_PLOT_CAP = 40  # columns drawn as plots, drifted first; report.json has every distribution
 SAMPLE_VALUE_CHARS = 200  # a sample cell shows this much of a value; quarantine.parquet has all of it
 PSI_FLOOR = 1e-4  # shares clipped here so an empty bin gives a finite PSI term
 SEVERITY_RANK = {"block": 0, "warn": 1, "none": 2}
@@ -83,7 +85,10 @@ def render_html(
             sample=_sample_view(sample, sample_total),
             drift=_drift_view(report),
             slices=[_slice_view(s) for s in report.get("slices") or []],
-            history=_history_view(history, report.get("version")),
+            history=_history_view(history, report.get("version"))[:HISTORY_CAP],
+            history_total=len(history),
+            history_cap=HISTORY_CAP,
+            drift_plot_cap=DRIFT_PLOT_CAP,
             paths=[(name, str(path)) for name, path in (report.get("paths") or {}).items() if path],
         )
     )
@@ -168,17 +173,25 @@ def _drift_view(report: dict[str, Any]) -> list[dict[str, Any]]:
     distributions = {column_label(d.get("column")): d for d in report.get("distributions") or []}
     columns = drift_columns(report.get("drift") or [])
     names = list(columns) + [name for name in distributions if name not in columns]
-    views = [
-        _drift_column_view(index, name, columns.get(name, []), distributions.get(name), report)
-        for index, name in enumerate(names)
+    ranked = sorted(
+        enumerate(names), key=lambda item: SEVERITY_RANK[drift_severity(columns.get(item[1], []))]
+    )  # drifted columns first, so the plots drawn are the ones that matter
+    return [
+        _drift_column_view(index, name, columns.get(name, []), distributions.get(name), report, position)
+        for position, (index, name) in enumerate(ranked)
     ]
-    return sorted(views, key=lambda v: SEVERITY_RANK[v["severity"]])
 
 
 def _drift_column_view(
-    index: int, name: str, metrics: list[dict[str, Any]], distribution: dict[str, Any] | None, report: dict[str, Any]
+    index: int,
+    name: str,
+    metrics: list[dict[str, Any]],
+    distribution: dict[str, Any] | None,
+    report: dict[str, Any],
+    position: int = 0,
 ) -> dict[str, Any]:
     bins = (distribution or {}).get("bins") or []
+    drawn = bool(bins) and position < DRIFT_PLOT_CAP
     severity = drift_severity(metrics)
     return {
         "anchor": f"drift-{index}",
@@ -188,7 +201,8 @@ def _drift_column_view(
         "outcome": {"block": "failed", "warn": "warned", "none": "passed"}[severity],
         "metrics": [_pick(m, *METRIC_FIELDS) for m in metrics],
         "drifted": [_pick(m, *METRIC_FIELDS) for m in metrics if m.get("drifted")],
-        "plot": _distribution_svg(distribution, f"dataguard-{index}", report) if bins else None,
+        "plot": _distribution_svg(distribution, f"dataguard-{index}", report) if drawn else None,
+        "plot_left_out": bool(bins) and not drawn,
         "contributing": _contributing_bins(bins),
         "categories_left_out": max(0, len(bins) - MAX_PLOT_CATEGORIES) if _is_categorical(distribution) else 0,
     }

@@ -28,7 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataguard import catalog
-from dataguard.errors import SourceError
+from dataguard.errors import SourceError, StorageFull, is_storage_full
+from dataguard.faults import fault_point
 from dataguard.project import Project, check_dataset_name
 
 if TYPE_CHECKING:
@@ -39,13 +40,18 @@ RESERVED_COLUMNS = (ROW_ID, "_reasons")
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 CHUNK_BYTES = 8 << 20
 BATCH_ROWS = 100_000
+STAGING = ".staging"
 CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) would refuse long text fields
 
 
 @dataclass(frozen=True)
 class SourceOptions:
+    """How to read a source. ``text_columns``: CSV columns read as text whatever they look like,
+    so codes with leading zeros and ids longer than any integer type keep their exact characters."""
+
     encoding: str = "utf-8"
     csv_delimiter: str = ","
+    text_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,20 +64,54 @@ def ingest(project: Project, dataset: str, source: Path, options: SourceOptions 
     """Register ``source`` as a version of ``dataset``; identical bytes give the existing one."""
     source = Path(source)
     check_dataset_name(dataset)
+    project.confined(project.warehouse / dataset)
     fmt = source_format(source)
     if not source.is_file():
         raise SourceError("no such file", path=str(source))
+    _remove_dead_staging(project.warehouse / STAGING)
     digest = fingerprint(source)
     existing = catalog.find_version(project.catalog_path, dataset, fingerprint=digest)
     if existing:
         return Ingested(existing, new=False)
-    staging = project.warehouse / ".staging" / uuid.uuid4().hex
+    staging = project.warehouse / STAGING / f"{os.getpid()}-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
-        rows = write_canonical(source, fmt, staging / "source.parquet", options, staging)
-        return _register(project, dataset, source, fmt, digest, rows, staging)
+        rows = _write_staged(source, fmt, staging / "source.parquet", options, staging)
+        fault_point("ingest.staged")
+        result = _register(project, dataset, source, fmt, digest, rows, staging)
+        fault_point("ingest.registered")
+        return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_staged(source: Path, fmt: str, out: Path, options: SourceOptions, scratch: Path) -> int:
+    try:
+        return write_canonical(source, fmt, out, options, scratch)
+    except (OSError, duckdb.Error, pa.ArrowException) as exc:
+        if is_storage_full(exc):
+            raise StorageFull(f"no space left to write the canonical copy of {source} in {scratch}") from exc
+        raise
+
+
+def _remove_dead_staging(root: Path) -> None:
+    """Staging folders of ingests whose process died (``kill -9``) are removed; live ones are left."""
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        pid = folder.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _register(
@@ -106,7 +146,7 @@ def _move_and_insert(
     staging: Path,
 ) -> catalog.VersionRecord:
     number = catalog.next_version_number(con, dataset)
-    folder = project.warehouse / dataset / str(number)
+    folder = project.confined(project.warehouse / dataset / str(number))
     if folder.exists():  # left behind by a run that crashed before its commit
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -157,10 +197,13 @@ def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, s
         raise SourceError("the file is empty (0 bytes)", path=str(source))
     if fmt == "parquet":
         return _write_batches(_parquet_batches(source), out, source, _parquet_records(source))
+    _check_not_binary(source, fmt, options.encoding)
     text = _utf8_copy(source, options.encoding, scratch)
     if fmt == "csv":
         expected, width = _count_csv(text, source, options.csv_delimiter)
-        return _write_batches(_csv_batches(text, source, options.csv_delimiter, width), out, source, expected)
+        as_text = _text_types(_csv_header(text, options.csv_delimiter), options.text_columns)
+        batches = _csv_batches(text, source, options.csv_delimiter, width, as_text)
+        return _write_batches(batches, out, source, expected)
     expected = count_jsonl_records(text, source)
     return _write_batches(_jsonl_batches(text, source), out, source, expected)
 
@@ -212,6 +255,29 @@ def _check_reserved(names: list[str], source: Path) -> None:
 
 
 # -- text encodings ------------------------------------------------------------------
+
+# What a text file's first bytes say it really is: (magic, what it is, what to do).
+_NOT_TEXT = (
+    (b"PAR1", "a Parquet file (it starts with PAR1)", "rename it to .parquet"),
+    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip)"),
+    (b"PK\x03\x04", "a zip archive", "unzip it first"),
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _check_not_binary(source: Path, fmt: str, encoding: str) -> None:
+    """A file that is not text of the declared encoding, said plainly instead of as a bad byte."""
+    with source.open("rb") as handle:
+        head = handle.read(4)
+    for magic, what, hint in _NOT_TEXT:
+        if head.startswith(magic):
+            raise SourceError(f"the file is {what}, not {fmt.upper()} text", path=str(source), hint=hint)
+    if head[:2] in _UTF16_BOMS and codecs.lookup(encoding).name not in ("utf-16", "utf-16-le", "utf-16-be"):
+        raise SourceError(
+            f"the file is UTF-16 text (it starts with a UTF-16 byte order mark), not {encoding}",
+            path=str(source),
+            hint="declare the encoding in the contract: Contract(encoding='utf-16')",
+        )
 
 
 def _utf8_copy(source: Path, encoding: str, scratch: Path) -> Path:
@@ -353,6 +419,14 @@ def _check_header(header: list[str], source: Path) -> None:
     for position, name in enumerate(header, start=1):
         if not name.strip():
             raise SourceError("empty column name in the header", path=str(source), line=1, column=position)
+        if "\n" in name or "\r" in name:  # DuckDB's CSV reader cannot take a header record over two lines
+            raise SourceError(
+                f"column name {name!r} holds a line break, which a CSV header cannot carry reliably",
+                path=str(source),
+                line=1,
+                column=position,
+                hint="rename the column in the source (Parquet keeps such names)",
+            )
         folded = name.lower()  # DuckDB treats column names case-insensitively
         if folded in seen:
             raise SourceError(
@@ -364,17 +438,34 @@ def _check_header(header: list[str], source: Path) -> None:
         seen[folded] = name
 
 
-def _csv_batches(text: Path, source: Path, delimiter: str, width: int) -> Iterator[pa.RecordBatch]:
+def _csv_header(text: Path, delimiter: str) -> list[str]:
+    with text.open(encoding="utf-8-sig", newline="") as handle, _csv_field_limit(CSV_FIELD_LIMIT):
+        return next(csv.reader(handle, delimiter=delimiter), [])
+
+
+def _text_types(header: list[str], text_columns: tuple[str, ...]) -> dict[str, str]:
+    """read_csv ``types`` for the header's columns the contract declares as text (names are case-insensitive)."""
+    wanted = {name.lower() for name in text_columns}
+    return {name: "VARCHAR" for name in header if name.lower() in wanted}
+
+
+def _csv_batches(
+    text: Path, source: Path, delimiter: str, width: int, types: dict[str, str] | None = None
+) -> Iterator[pa.RecordBatch]:
     # A fixed dialect: the sniffer may skip "junk" lines or fall back to one column.
     query = """SELECT * FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
                  skip = 0, comment = '', strict_mode = true, null_padding = false, ignore_errors = false,
-                 sample_size = -1)"""
+                 allow_quoted_nulls = false, sample_size = -1{types})"""
+    params: dict[str, object] = {"path": str(text), "delim": delimiter}
+    if types:
+        params["types"] = types
+    query = query.format(types=", types = $types" if types else "")
     if width == 1:  # DuckDB reads a blank line of a one-column file as a NULL row; it is no record
         query += " WHERE COLUMNS(*) IS NOT NULL"
-    yield from _duckdb_batches(query, {"path": str(text), "delim": delimiter}, source)
+    yield from _duckdb_batches(query, params, source)
 
 
-def _duckdb_batches(query: str, params: dict[str, str], source: Path) -> Iterator[pa.RecordBatch]:
+def _duckdb_batches(query: str, params: dict[str, object], source: Path) -> Iterator[pa.RecordBatch]:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # timestamps read the same on every machine
     try:
@@ -432,8 +523,8 @@ def _jsonl_batches(text: Path, source: Path) -> Iterator[pa.RecordBatch]:
 
 
 def _open_parquet(source: Path) -> pq.ParquetFile:
-    try:
-        return pq.ParquetFile(source)
+    try:  # pages written with checksums are verified: a flipped bit is refused, not read as data
+        return pq.ParquetFile(source, page_checksum_verification=True)
     except (pa.ArrowException, OSError) as exc:
         raise SourceError(f"not a readable Parquet file: {exc}", path=str(source)) from exc
 

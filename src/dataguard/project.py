@@ -29,6 +29,21 @@ class Project:
     def contract_path(self, dataset: str) -> Path:
         return self.schemas_dir / f"{check_dataset_name(dataset)}.py"
 
+    def confined(self, path: Path) -> Path:
+        """``path``, if it stays inside the warehouse once symlinks are resolved; refused otherwise.
+
+        dataguard writes, deletes and hands out files only inside its warehouse:
+        a symlink there pointing elsewhere is never followed.
+        """
+        root = self.warehouse.resolve()
+        real = Path(path).resolve()
+        if real != root and root not in real.parents:
+            raise BadInput(
+                f"{path} leads to {real}, outside the warehouse {root}; refusing to follow it",
+                hint="remove the symlink from the warehouse (dataguard never writes or reads data outside it)",
+            )
+        return Path(path)
+
     def datasets(self) -> list[str]:
         return sorted(p.stem for p in self.schemas_dir.glob("*.py") if not p.name.startswith("_"))
 

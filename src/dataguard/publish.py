@@ -12,6 +12,7 @@ from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog import VersionRecord
+from dataguard.faults import fault_point
 from dataguard.integrity import file_fingerprint
 from dataguard.report import build_report, write_reports
 from dataguard.rowchecks import CheckResult
@@ -32,6 +33,7 @@ def publish(
     report = build_report(version, run_id, verdict, split, checks, run_dir, sections)
     clean = file_fingerprint(Path(split.clean_path))  # what open_validated will verify
     write_reports(report, history_with(catalog.version_history(catalog_path, version.dataset), report))
+    fault_point("report")
     catalog.finish_run(
         catalog_path,
         catalog.FinishedRun(
@@ -71,6 +73,7 @@ def publish(
             clean_size=clean.size_bytes,
         ),
     )
+    fault_point("publish")
     return report
 
 

@@ -374,7 +374,7 @@ def audit_log(catalog_path: Path, dataset: str) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: tab and CR start formulas too
 
 
 def escape_cell(value: str) -> str:

@@ -125,6 +125,21 @@ def _spec_problems(test: SliceTest) -> Iterator[str]:
         yield f"min {test.min} is above max {test.max}"
     if test.min_rows < 0 or (test.max_drop is not None and test.max_drop < 0):
         yield "min_rows and max_drop cannot be negative"
+    yield from _impossible_bounds(test)
+
+
+SHARE_METRICS = frozenset({"share", "null_rate", "rate", *CLASS_METRICS})  # each lies within 0..1
+
+
+def _impossible_bounds(test: SliceTest) -> Iterator[str]:
+    """A threshold no value of the metric can meet would fail (or pass) every version, whatever the data."""
+    bounds = {"min": test.min, "max": test.max, "max_drop": test.max_drop}
+    if test.metric in SHARE_METRICS:
+        for name, value in bounds.items():
+            if value is not None and not 0.0 <= value <= 1.0:
+                yield f"{name} {value} is impossible: {test.metric} lies within 0..1"
+    elif test.metric in ("row_count", "mae", "rmse") and test.max is not None and test.max < 0:
+        yield f"max {test.max} is impossible: {test.metric} is never negative"
 
 
 @dataclass(frozen=True)

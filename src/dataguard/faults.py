@@ -1,0 +1,54 @@
+"""Fault injection for the crash tests: a test hook, inert unless its variable is set.
+
+``DATAGUARD_FAULT_AT=<stage>`` makes the process kill itself with SIGKILL (as
+``kill -9`` would) when the run reaches ``<stage>``; ``<stage>:transient``
+raises a retryable ``CatalogBusy`` there instead, once per process. The tests
+in tests/faults/ use it to stop a real run at an exact stage boundary, with no
+timing involved. Stages, in the order a run reaches them:
+
+    ingest.staged      canonical Parquet written to staging, version not registered
+    ingest.registered  version registered, no run started
+    rowchecks          failures.parquet written, nothing split
+    split              clean and quarantine files written, no report
+    report             report files written, catalog not told
+    publish            catalog transaction committed, flow not returned
+    review             a revision's clean file written, the decision not recorded
+
+Several stages may be given, comma-separated. Nothing else reads the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from dataguard.errors import CatalogBusy
+
+FAULT_ENV = "DATAGUARD_FAULT_AT"
+STAGES = (
+    "ingest.staged",
+    "ingest.registered",
+    "rowchecks",
+    "split",
+    "report",
+    "publish",
+    "review",
+)
+_fired: set[str] = set()
+
+
+def fault_point(stage: str) -> None:
+    """Die (or fail once, retryably) here if the test hook asks for ``stage``."""
+    wanted = os.environ.get(FAULT_ENV)
+    if not wanted:
+        return
+    for spec in wanted.split(","):
+        name, _, kind = spec.strip().partition(":")
+        if name != stage:
+            continue
+        if kind == "transient":
+            if stage not in _fired:
+                _fired.add(stage)
+                raise CatalogBusy(f"injected transient fault at {stage} ({FAULT_ENV})")
+            continue
+        os.kill(os.getpid(), signal.SIGKILL)
