@@ -46,7 +46,7 @@ from typing import Any
 
 import duckdb
 
-from dataguard.profile import fetch_row, numeric_value, sample_step, sampled_rows
+from dataguard.profile import column_chunks, fetch_row, numeric_value, sample_step, sampled_rows
 from dataguard.sql import quote_ident
 
 SHARE_FLOOR = 1e-4  # PSI: a share of 0 (a bin or category on one side only) counts as 0.01%
@@ -81,19 +81,22 @@ class StatsRequest:
 def side_stats(
     con: duckdb.DuckDBPyConnection, path: Path, requests: Sequence[StatsRequest]
 ) -> tuple[int, dict[str, SideStats]]:
-    """The file's row count and each requested column's counts and moments, in one pass."""
-    inner, outer = ["1 AS one"], ["count(*) AS rows"]
-    for i, req in enumerate(requests):
-        inner.append(f"{quote_ident(req.column)} IS NOT NULL AS c{i}_present")
-        outer.append(f"coalesce(count_if(c{i}_present), 0) AS c{i}_n")
-        if req.numeric:  # non-finite values become NULL once here, so plain aggregates skip them
-            v = numeric_value(req.column, req.sql_type)
-            inner.append(f"CASE WHEN isfinite({v}) THEN {v} END AS c{i}_v")
-            outer += [f"{agg}(c{i}_v) AS c{i}_{name}" for name, agg in _MOMENTS]
-    query = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM read_parquet($path))"
-    row = fetch_row(con, query, {"path": str(path)})
-    rows = int(row["rows"])
-    return rows, {req.column: _side(row, f"c{i}", rows, req) for i, req in enumerate(requests)}
+    """The file's row count and each requested column's counts and moments: one pass per chunk of columns."""
+    rows, stats = 0, dict[str, SideStats]()
+    for chunk in column_chunks(requests):
+        inner, outer = ["1 AS one"], ["count(*) AS rows"]
+        for i, req in enumerate(chunk):
+            inner.append(f"{quote_ident(req.column)} IS NOT NULL AS c{i}_present")
+            outer.append(f"coalesce(count_if(c{i}_present), 0) AS c{i}_n")
+            if req.numeric:  # non-finite values become NULL once here, so plain aggregates skip them
+                v = numeric_value(req.column, req.sql_type)
+                inner.append(f"CASE WHEN isfinite({v}) THEN {v} END AS c{i}_v")
+                outer += [f"{agg}(c{i}_v) AS c{i}_{name}" for name, agg in _MOMENTS]
+        query = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM read_parquet($path))"
+        row = fetch_row(con, query, {"path": str(path)})
+        rows = int(row["rows"])
+        stats |= {req.column: _side(row, f"c{i}", rows, req) for i, req in enumerate(chunk)}
+    return rows, stats
 
 
 _MOMENTS = (("finite", "count"), ("mean", "avg"), ("std", "stddev_samp"), ("min", "min"), ("max", "max"))
@@ -142,25 +145,26 @@ def reference_sample(
     if not requests:
         return {}
     step = sample_step(rows)
-    parts, params = [], {"path": str(path), "step": step}
-    for i, req in enumerate(requests):
-        if req.quantiles:
-            v = numeric_value(req.column, req.sql_type)
-            parts.append(f"quantile_disc({v}, $q{i}) FILTER (WHERE isfinite({v})) AS c{i}_q")
-            params[f"q{i}"] = list(req.quantiles)
-        if req.distinct:
-            parts.append(f"approx_count_distinct({quote_ident(req.column)}) AS c{i}_distinct")
-    if not parts:
-        return {req.column: Sampled((), None, step) for req in requests}
-    row = fetch_row(con, f"SELECT {', '.join(parts)} FROM {sampled_rows()}", params)
-    return {
-        req.column: Sampled(
-            quantiles=tuple(float(q) for q in row.get(f"c{i}_q") or ()),
-            distinct=int(row[f"c{i}_distinct"]) if req.distinct else None,
-            step=step,
-        )
-        for i, req in enumerate(requests)
-    }
+    found: dict[str, Sampled] = {}
+    for chunk in column_chunks(requests):
+        parts, params = [], {"path": str(path), "step": step}
+        for i, req in enumerate(chunk):
+            if req.quantiles:
+                v = numeric_value(req.column, req.sql_type)
+                parts.append(f"quantile_disc({v}, $q{i}) FILTER (WHERE isfinite({v})) AS c{i}_q")
+                params[f"q{i}"] = list(req.quantiles)
+            if req.distinct:
+                parts.append(f"approx_count_distinct({quote_ident(req.column)}) AS c{i}_distinct")
+        row = fetch_row(con, f"SELECT {', '.join(parts)} FROM {sampled_rows()}", params) if parts else {}
+        found |= {
+            req.column: Sampled(
+                quantiles=tuple(float(q) for q in row.get(f"c{i}_q") or ()),
+                distinct=int(row[f"c{i}_distinct"]) if req.distinct else None,
+                step=step,
+            )
+            for i, req in enumerate(chunk)
+        }
+    return found
 
 
 # -- shares of bins and categories: PSI, Jensen-Shannon, chi-square --------------------------------------

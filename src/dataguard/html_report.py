@@ -18,13 +18,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dataguard.errors import DataguardError
 from dataguard.ingest import ROW_ID
 from dataguard.junit import check_outcome, column_label, drift_columns, drift_severity, slice_outcome
 from dataguard.split import REASONS
-from dataguard.sql import engine, quote_ident
 
 if TYPE_CHECKING:
     import jinja2
@@ -50,18 +51,22 @@ REFERENCE_COLOR, CURRENT_COLOR = "#8c959f", "#0969da"
 def quarantine_sample(quarantine_parquet: Path, cap: int = QUARANTINE_SAMPLE_CAP) -> tuple[list[dict[str, Any]], int]:
     """The first ``cap`` quarantined rows by ``_row_id`` (with their ``_reasons``), and how many there are.
 
-    DuckDB keeps only the top ``cap`` rows while it streams the file, so memory
-    does not grow with the quarantine.
+    A streaming top-N in Arrow: only ``cap`` candidates and one record batch
+    are held at a time, so memory grows neither with the quarantine nor with a
+    wide file (a sort in DuckDB buffers every column per thread).
     """
-    total = int(pq.ParquetFile(quarantine_parquet).metadata.num_rows)
+    source = pq.ParquetFile(quarantine_parquet)
+    total = int(source.metadata.num_rows)
     if total == 0 or cap <= 0:
         return [], total
-    with engine() as con:
-        table = con.sql(
-            f"SELECT * FROM read_parquet($path) ORDER BY {quote_ident(ROW_ID)} LIMIT $cap",
-            params={"path": str(quarantine_parquet), "cap": cap},
-        ).to_arrow_table()
-    return ([] if table is None else table.to_pylist()), total
+    best: pa.Table | None = None
+    for batch in source.iter_batches(batch_size=4096):
+        table = pa.Table.from_batches([batch])
+        if best is not None and best.num_rows == cap:  # only rows ahead of the current last can enter
+            table = table.filter(pc.less(table.column(ROW_ID), pc.max(best.column(ROW_ID))))
+        pool = table if best is None else pa.concat_tables([best, table])
+        best = pool.take(pc.sort_indices(pool, sort_keys=[(ROW_ID, "ascending")])[:cap])
+    return ([] if best is None else best.to_pylist()), total
 
 
 def render_html(
@@ -158,7 +163,11 @@ def _sample_view(sample: list[dict[str, Any]], total: int) -> dict[str, Any]:
     return {
         "columns": columns,
         "rows": [
-            {"row_id": row.get(ROW_ID), "reasons": row.get(REASONS) or [], "values": [row.get(c) for c in columns]}
+            {
+                "row_id": row.get(ROW_ID),
+                "reasons": [_cut_reason(r) for r in row.get(REASONS) or []],
+                "values": [row.get(c) for c in columns],
+            }
             for row in sample
         ],
         "shown": len(sample),
@@ -166,6 +175,12 @@ def _sample_view(sample: list[dict[str, Any]], total: int) -> dict[str, Any]:
         "cap": QUARANTINE_SAMPLE_CAP,
         "value_chars": SAMPLE_VALUE_CHARS,
     }
+
+
+def _cut_reason(reason: dict[str, Any]) -> dict[str, Any]:
+    """A reason with its failing value cut like a sample cell (the value can be the whole cell)."""
+    value = reason.get("value")
+    return reason if value is None else {**reason, "value": _cell(value)}
 
 
 def _drift_view(report: dict[str, Any]) -> list[dict[str, Any]]:

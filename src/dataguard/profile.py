@@ -12,16 +12,17 @@ on large columns): exact counts would cost a hash of every value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from dataguard.ingest import ROW_ID
 from dataguard.sql import engine, quote_ident
 
+T = TypeVar("T")
 NUMERIC, CATEGORICAL, TEMPORAL, OTHER = "numeric", "categorical", "temporal", "other"
 PROFILE_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 QUANTILE_SAMPLE_ROWS = 200_000  # quantiles are exact up to this many rows, then over every k-th row
@@ -113,36 +114,58 @@ def profile(
         )
 
 
+COLUMNS_PER_QUERY = 25  # DuckDB plans a query with thousands of aggregates in super-linear time
+
+
+def column_chunks(items: Sequence[T]) -> list[Sequence[T]]:
+    """``items`` in runs of COLUMNS_PER_QUERY, one query each; one empty run when there are none."""
+    return [items[start : start + COLUMNS_PER_QUERY] for start in range(0, len(items), COLUMNS_PER_QUERY)] or [items]
+
+
 def _profile_row(
     con: duckdb.DuckDBPyConnection, path: Path, plan: Mapping[str, str], types: Mapping[str, str]
 ) -> dict[str, Any]:
-    """One pass over the file: every column's counts and moments, named c<i>_<figure>."""
-    parts = ["count(*) AS rows"]
-    for i, (name, kind) in enumerate(plan.items()):
-        col = quote_ident(name)
-        parts += [f"count({col}) AS c{i}_n", f"approx_count_distinct({col}) AS c{i}_distinct"]
-        if kind == NUMERIC:
-            v = numeric_value(name, types[name])
-            finite = f"FILTER (WHERE isfinite({v}))"
-            parts += [
-                f"avg({v}) {finite} AS c{i}_mean",
-                f"stddev_samp({v}) {finite} AS c{i}_std",
-                f"min({v}) {finite} AS c{i}_min",
-                f"max({v}) {finite} AS c{i}_max",
-            ]
-        elif kind == TEMPORAL:
-            parts += [f"CAST(min({col}) AS VARCHAR) AS c{i}_min", f"CAST(max({col}) AS VARCHAR) AS c{i}_max"]
-    row = fetch_row(con, f"SELECT {', '.join(parts)} FROM read_parquet($path)", {"path": str(path)})
-    quantiles = [
-        f"quantile_disc({v}, $probs) FILTER (WHERE isfinite({v})) AS c{i}_q"
-        for i, (name, kind) in enumerate(plan.items())
-        if kind == NUMERIC
-        for v in [numeric_value(name, types[name])]
-    ]
-    if quantiles:
-        params = {"path": str(path), "step": sample_step(int(row["rows"])), "probs": list(PROFILE_QUANTILES)}
-        row |= fetch_row(con, f"SELECT {', '.join(quantiles)} FROM {sampled_rows()}", params)
+    """Every column's counts and moments, named c<i>_<figure>.
+
+    One scan per COLUMNS_PER_QUERY columns: Parquet is read by column, so the
+    scans together read each column once, and a wide file (thousands of
+    columns) is not planned as one enormous query.
+    """
+    keyed = [(f"c{i}", name, kind) for i, (name, kind) in enumerate(plan.items())]
+    row: dict[str, Any] = fetch_row(con, "SELECT count(*) AS rows FROM read_parquet($path)", {"path": str(path)})
+    params = {"path": str(path), "step": sample_step(int(row["rows"])), "probs": list(PROFILE_QUANTILES)}
+    for chunk in column_chunks(keyed):
+        if not chunk:
+            break
+        parts = [part for key, name, kind in chunk for part in _figures(key, name, kind, types[name])]
+        row |= fetch_row(con, f"SELECT {', '.join(parts)} FROM read_parquet($path)", {"path": str(path)})
+        quantiles = [
+            f"quantile_disc({v}, $probs) FILTER (WHERE isfinite({v})) AS {key}_q"
+            for key, name, kind in chunk
+            if kind == NUMERIC
+            for v in [numeric_value(name, types[name])]
+        ]
+        if quantiles:
+            row |= fetch_row(con, f"SELECT {', '.join(quantiles)} FROM {sampled_rows()}", params)
     return row
+
+
+def _figures(key: str, name: str, kind: str, sql_type: str) -> list[str]:
+    """The aggregate expressions of one column's profile."""
+    col = quote_ident(name)
+    parts = [f"count({col}) AS {key}_n", f"approx_count_distinct({col}) AS {key}_distinct"]
+    if kind == NUMERIC:
+        v = numeric_value(name, sql_type)
+        finite = f"FILTER (WHERE isfinite({v}))"
+        parts += [
+            f"avg({v}) {finite} AS {key}_mean",
+            f"stddev_samp({v}) {finite} AS {key}_std",
+            f"min({v}) {finite} AS {key}_min",
+            f"max({v}) {finite} AS {key}_max",
+        ]
+    elif kind == TEMPORAL:
+        parts += [f"CAST(min({col}) AS VARCHAR) AS {key}_min", f"CAST(max({col}) AS VARCHAR) AS {key}_max"]
+    return parts
 
 
 def fetch_row(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ def engine(scratch: object | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET memory_limit = $limit", {"limit": os.environ.get(ENGINE_MEMORY_ENV, DEFAULT_ENGINE_MEMORY)})
     con.execute("SET enable_progress_bar = false")  # it drew on stderr over the CLI's own output on long queries
+    con.execute("SET parquet_metadata_cache = true")  # many queries over one wide file parse its footer once
     if scratch is not None:
         con.execute("SET temp_directory = $dir", {"dir": str(scratch)})
     return con

@@ -1,0 +1,183 @@
+"""Load: 1,000 small versions, 2,000 columns, 1 MB strings, a category with 1M distinct values.
+
+Runs finish, rows are conserved, reports cap what they show and say so. The
+1,000 versions go through the library's stage functions (ingest, row checks,
+split, reference, drift, history, slices, verdict, publish: exactly what the
+flow's tasks call) without a Prefect flow run each, which would add seconds of
+orchestration per version; the wide, long-string and high-cardinality cases
+run the real CLI flow. Peak memory of those runs is measured by
+``tests/bench/bench_load.py``, not asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dataguard import catalog
+from dataguard.contract import LoadedContract, load_contract
+from dataguard.evaluate import run_drift, run_history, run_slices
+from dataguard.flows import new_run_id
+from dataguard.html_report import DRIFT_PLOT_CAP, HISTORY_CAP
+from dataguard.ingest import ingest
+from dataguard.profile import TOP_CATEGORIES
+from dataguard.project import Project
+from dataguard.publish import publish
+from dataguard.reference import choose_reference
+from dataguard.rowchecks import check_rows
+from dataguard.split import split_rows
+from dataguard.verdict import CheckOutcome, Results, decide
+from tests.conftest import write_contract
+from tests.faults.conftest import CONTRACT, version_csv
+from tests.test_cli import run_json
+
+
+def validate_without_flow(project: Project, loaded: LoadedContract, source: Path) -> dict[str, Any]:
+    """One version through every stage, as flows._run_stages runs them, minus Prefect."""
+    version = ingest(project, loaded.dataset, source, loaded.source_options).version
+    run_id = new_run_id()
+    run_dir = Path(version.data_path).parent / "runs" / run_id
+    catalog.start_run(project.catalog_path, run_id, loaded.dataset, version.version, None)
+    run_dir.mkdir(parents=True)
+    outcome = check_rows(Path(version.data_path), loaded, run_dir / "failures.parquet")
+    split = split_rows(Path(version.data_path), outcome.failures_path, run_dir)
+    reference = choose_reference(project.catalog_path, loaded.dataset, version.version)
+    drift = run_drift(loaded, split.clean_path, reference, run_dir)
+    slices = run_slices(loaded, split.clean_path, None, reference)
+    history = run_history(project.catalog_path, loaded.dataset, version.version, split.clean_path, run_dir)
+    checks = tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in outcome.checks)
+    results = Results(
+        split.rows_input, split.rows_quarantined, checks, slices=slices.findings, drift=drift.findings,
+        history=history.findings,
+    )  # fmt: skip
+    verdict = decide(results, loaded.contract.gate)
+    sections = {"reference_version": reference.version, "reference_reason": reference.reason}
+    sections |= drift.section | slices.section | history.section
+    return publish(project.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict, sections)
+
+
+def test_a_thousand_small_versions_in_a_row(project: Project, tmp_path: Path) -> None:
+    write_contract(project, "pets", CONTRACT)
+    loaded = load_contract(project, "pets")
+    last: dict[str, Any] = {}
+    for number in range(1, 1_001):
+        source = tmp_path / "v.csv"
+        source.write_text(version_csv(20, number % 2, number * 100))
+        last = validate_without_flow(project, loaded, source)
+        assert (last["version"], last["rows"]["input"]) == (number, 20)
+
+    versions = catalog.list_versions(project.catalog_path, "pets")
+    assert [v.version for v in versions] == list(range(1, 1_001))
+    runs = catalog.latest_runs(project.catalog_path, "pets")
+    assert sum(r.gate_open is True for r in runs.values()) == 1_000
+    assert last["verdict"] == "PASS"  # v1000: no quarantined row; its reference is v999
+    assert last["reference_version"] == 999
+    html = Path(last["paths"]["report_html"]).read_text()
+    assert f"Showing the newest {HISTORY_CAP} of 1,000 versions" in html
+    history = html[html.index('<section id="history">') : html.index('<section id="files">')]
+    assert len(re.findall(r"<tr[ >]", history)) == HISTORY_CAP + 1  # the header row and the newest 100
+    assert ">1000 (this)<" in history
+    assert ">900<" not in history
+    assert ">901<" in history
+
+
+def wide_contract(columns: int) -> str:
+    fields = "\n".join(f"        c{i}: float = pa.Field(ge=0)" for i in range(columns))
+    return f"""
+    import pandera.pandas as pa
+
+
+    class schema(pa.DataFrameModel):
+{fields}
+"""
+
+
+def test_two_thousand_columns(prefect_harness: None, project: Project, tmp_path: Path) -> None:
+    write_contract(project, "wide", wide_contract(2_000))
+    for number, shift in ((1, 0.0), (2, 5.0)):  # v2: every column moves by 5
+        table = pa.table({f"c{i}": pa.array([float(r % 7) + shift for r in range(200)]) for i in range(2_000)})
+        if number == 2:
+            table = table.set_column(3, "c3", pa.array([-1.0] + [3.0] * 199))
+        pq.write_table(table, tmp_path / f"wide-{number}.parquet")
+
+    code, first = run_json("validate", "wide", tmp_path / "wide-1.parquet")
+    assert (code, first["verdict"], first["rows"]["input"]) == (0, "PASS", 200)
+    code, second = run_json("validate", "wide", tmp_path / "wide-2.parquet")
+
+    assert (code, second["rows"]["quarantined"]) == (0, 1)
+    assert second["quarantine_reasons"] == [{"code": "greater_than_or_equal_to", "column": "c3", "rows": 1}]
+    assert len(second["checks"]) == 4_000  # ge and not_nullable per column
+    assert len(second["profiles"]) == 2_001
+    html = Path(second["paths"]["report_html"]).read_text()
+    assert html.count("<svg") == DRIFT_PLOT_CAP
+    assert html.count("No plot: plots are drawn for the first 40 columns only") == 2_000 - DRIFT_PLOT_CAP
+
+
+def test_one_megabyte_strings(prefect_harness: None, project: Project, tmp_path: Path) -> None:
+    write_contract(
+        project,
+        "texts",
+        """
+        import pandera.pandas as pa
+
+
+        class schema(pa.DataFrameModel):
+            id: int
+            body: str = pa.Field(str_length={"max_value": 2_000_000})
+        """,
+    )
+    big = "x" * 1_000_000
+    bodies = [big, "short", big + "y" * 1_000_001, big]
+    source = tmp_path / "texts.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "body": b}) + "\n" for i, b in enumerate(bodies)))
+
+    code, report = run_json("validate", "texts", source)
+
+    assert (code, report["rows"]["clean"], report["rows"]["quarantined"]) == (1, 3, 1)  # 25% quarantined: FAIL
+    clean = pq.read_table(report["paths"]["clean"]).column("body").to_pylist()
+    assert [len(b) for b in clean] == [1_000_000, 5, 1_000_000]
+    quarantined = pq.read_table(report["paths"]["quarantine"])
+    assert len(quarantined.column("body")[0].as_py()) == 2_000_001  # kept whole in the quarantine
+    html = Path(report["paths"]["report_html"]).read_text()
+    assert len(html) < 200_000  # the sample cuts values; the page does not carry the megabytes
+    assert "x" * 200 + "…" in html
+    assert "x" * 201 not in html
+
+
+@pytest.mark.parametrize("rows", [1_000_000])
+def test_a_category_with_a_million_distinct_values(
+    prefect_harness: None, project: Project, tmp_path: Path, rows: int
+) -> None:
+    write_contract(
+        project,
+        "users",
+        """
+        import pandera.pandas as pa
+
+
+        class schema(pa.DataFrameModel):
+            user: str
+            n: int = pa.Field(ge=0)
+        """,
+    )
+    for number in (1, 2):
+        table = pa.table(
+            {"user": pa.array([f"u{number}-{i}" for i in range(rows)]), "n": pa.array(range(rows), pa.int64())}
+        )
+        pq.write_table(table, tmp_path / f"users-{number}.parquet")
+
+    assert run_json("validate", "users", tmp_path / "users-1.parquet")[0] == 0
+    code, report = run_json("validate", "users", tmp_path / "users-2.parquet")
+
+    assert (code, report["verdict"], report["rows"]["clean"]) == (0, "PASS", rows)
+    profile = report["profiles"]["user"]
+    assert abs(profile["distinct"] - rows) <= 0.05 * rows  # HyperLogLog: documented as a few percent off
+    assert [c["value"] for c in profile["top_categories"]] == sorted(f"u2-{i}" for i in range(rows))[:TOP_CATEGORIES]
+    html = Path(report["paths"]["report_html"]).read_text()
+    assert len(html) < 2_000_000
