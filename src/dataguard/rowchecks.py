@@ -25,6 +25,7 @@ from pandera.errors import SchemaErrors
 
 from dataguard.contract import LoadedContract
 from dataguard.ingest import ROW_ID
+from dataguard.pushdown import Pushdown, SqlCheck, split_schema, type_is_fixed
 from dataguard.sql import column_list, engine, quote_ident
 
 FAILURE_SCHEMA: pa_arrow.Schema = pa_arrow.schema(
@@ -127,18 +128,21 @@ def _declared(schema: pa.DataFrameSchema, set_checks: list[SetCheck]) -> Iterato
 
 
 def check_rows(data_path: Path, loaded: LoadedContract, failures_path: Path) -> RowCheckOutcome:
-    """Run every check of the contract over the version; failures go to ``failures_path``."""
+    """Run every check of the contract over the version; failures go to ``failures_path``.
+
+    Checks with an exact SQL meaning run in one DuckDB pass over the file
+    (``pushdown``); the rest run through pandera on record batches of only the
+    columns they need; set checks run over the whole version in DuckDB.
+    """
     plan = plan_checks(loaded)
-    structural: list[str] = []
+    layout = FileLayout.of(data_path)
+    empty = _to_frame(layout.schema.empty_table(), layout.as_float)
+    pushdown = split_schema(plan.batch_schema, layout.schema, layout.as_float, layout.columns, empty)
+    structural = _structure_failures(plan.batch_schema, pushdown, empty, loaded)
     with pq.ParquetWriter(failures_path, FAILURE_SCHEMA) as writer:
-        for batch in pandas_batches(data_path, loaded.contract.batch_rows):
-            cases = _validate_batch(plan.batch_schema, batch)
-            if cases is None:
-                continue
-            structural = _structural_reasons(cases, loaded)
-            if structural:
-                break  # the same in every batch: the version fails as a whole
-            writer.write_table(_row_failures(cases))
+        if not structural:
+            write_sql_failures(data_path, pushdown.sql_checks, layout, writer, loaded.contract.batch_rows)
+            structural = _residual_failures(data_path, pushdown, layout, loaded, writer, failures_path)
         if not structural:
             for set_check in plan.set_checks:
                 writer.write_table(_set_check_failures(data_path, set_check))
@@ -146,7 +150,136 @@ def check_rows(data_path: Path, loaded: LoadedContract, failures_path: Path) -> 
     return RowCheckOutcome(failures_path, checks, tuple(structural))
 
 
-def pandas_batches(data_path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
+@dataclass(frozen=True)
+class FileLayout:
+    """The version file's data columns, their Arrow types, and the integer columns read as float."""
+
+    schema: pa_arrow.Schema
+    columns: list[str]
+    as_float: list[str]
+
+    @classmethod
+    def of(cls, data_path: Path) -> FileLayout:
+        schema = pq.ParquetFile(data_path).schema_arrow
+        columns = [name for name in schema.names if name != ROW_ID]
+        return cls(schema, columns, _integer_columns_with_nulls(data_path, schema))
+
+
+def _structure_failures(
+    schema: pa.DataFrameSchema, pushdown: Pushdown, empty: pd.DataFrame, loaded: LoadedContract
+) -> list[str]:
+    """Missing or extra columns and wrong types, judged by pandera on the file's zero-row frame.
+
+    Types whose check looks at the values stay in the residual schema, which
+    checks them on every batch.
+    """
+    shape = copy.deepcopy(schema)
+    by_values = set(pushdown.residual_columns) if pushdown.residual is not None else set()
+    updates: dict[str, dict[str, object]] = {}
+    for name in shape.columns:
+        updates[name] = {"checks": [], "nullable": True}
+        if name in by_values and not type_is_fixed(shape.columns[name], empty, name):
+            updates[name]["dtype"] = None
+    shape = shape.update_columns(updates)
+    shape.checks = []
+    cases = _failure_cases(shape, empty)
+    return [] if cases is None else _structural_reasons(cases, loaded)
+
+
+def write_sql_failures(
+    data_path: Path, checks: tuple[SqlCheck, ...], layout: FileLayout, writer: pq.ParquetWriter, batch_rows: int
+) -> None:
+    """One DuckDB pass over the file: each failing row with the checks it fails and its values."""
+    if not checks:
+        return
+    columns = sorted({check.column for check in checks})
+    flags = ", ".join(f"{check.fails} AS f{i}" for i, check in enumerate(checks))
+    values = ", ".join(f"{quote_ident(name)} AS v{j}" for j, name in enumerate(columns))
+    query = f"""SELECT * FROM (SELECT {quote_ident(ROW_ID)} AS rid, {flags}, {values} FROM read_parquet($path))
+                WHERE {" OR ".join(f"f{i}" for i in range(len(checks)))}"""
+    params = {"path": str(data_path)}
+    for check in checks:
+        params.update(check.params)
+    with engine(data_path.parent) as con:
+        reader = con.sql(query, params=params).to_arrow_reader(batch_rows)
+        for batch in reader:
+            for i, check in enumerate(checks):
+                failing = batch.filter(batch.column(f"f{i}"))
+                if failing.num_rows:
+                    value = failing.column(f"v{columns.index(check.column)}")
+                    writer.write_table(_sql_failure_rows(check, failing.column("rid"), value, layout))
+
+
+def _sql_failure_rows(
+    check: SqlCheck, row_ids: pa_arrow.Array, values: pa_arrow.Array, layout: FileLayout
+) -> pa_arrow.Table:
+    """The failure rows of one pushed-down check, values written as pandera would write them."""
+    if check.code == "not_nullable":
+        text: list[str | None] = [None] * len(row_ids)
+    else:
+        if check.column in layout.as_float:
+            values = values.cast(pa_arrow.float64())
+        text = [_as_text(value) for value in values.to_pandas().tolist()]
+    n = len(row_ids)
+    return pa_arrow.Table.from_arrays(
+        [
+            row_ids,
+            pa_arrow.array([check.code] * n),
+            pa_arrow.array([check.column] * n),
+            pa_arrow.array([check.check] * n),
+            pa_arrow.array(text, pa_arrow.string()),
+        ],
+        schema=FAILURE_SCHEMA,
+    )
+
+
+def _residual_failures(
+    data_path: Path,
+    pushdown: Pushdown,
+    layout: FileLayout,
+    loaded: LoadedContract,
+    writer: pq.ParquetWriter,
+    failures_path: Path,
+) -> list[str]:
+    """pandera on what SQL cannot state, over batches of the columns it needs; structural reasons, if any.
+
+    A dataframe-wide check given too few columns (it reached one its code does
+    not name) fails to run: then the checks run again on every column.
+    """
+    if pushdown.residual is None:
+        return []
+    attempts = [list(pushdown.residual_columns)]
+    if attempts[0] != layout.columns:
+        attempts.append(layout.columns)
+    staged = failures_path.with_name(failures_path.stem + ".residual.parquet")
+    structural: list[str] = []
+    for columns in attempts:
+        structural = _stage_residual(data_path, pushdown.residual, columns, loaded, staged)
+        if not structural:
+            for batch in pq.ParquetFile(staged).iter_batches():
+                writer.write_batch(batch)
+        staged.unlink(missing_ok=True)
+        if not structural:
+            return []
+    return structural
+
+
+def _stage_residual(
+    data_path: Path, schema: pa.DataFrameSchema, columns: list[str], loaded: LoadedContract, staged: Path
+) -> list[str]:
+    with pq.ParquetWriter(staged, FAILURE_SCHEMA) as writer:
+        for batch in pandas_batches(data_path, loaded.contract.batch_rows, columns):
+            cases = _validate_batch(schema, batch)
+            if cases is None:
+                continue
+            structural = _structural_reasons(cases, loaded)
+            if structural:
+                return structural  # the same in every batch: the version fails as a whole
+            writer.write_table(_row_failures(cases))
+    return []
+
+
+def pandas_batches(data_path: Path, batch_rows: int, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """Record batches as pandas frames indexed by ``_row_id``, with file-wide dtypes.
 
     pandas turns an integer column with nulls into float64; decided per batch,
@@ -157,15 +290,24 @@ def pandas_batches(data_path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
     """
     parquet = pq.ParquetFile(data_path, pre_buffer=False)  # pre-buffering keeps every chunk read: memory grows
     as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
-    for batch in parquet.iter_batches(batch_size=batch_rows):
-        # pandas metadata a writer left in the file would change dtypes by origin: ignore it
-        table = pa_arrow.Table.from_batches([batch]).replace_schema_metadata(None)
-        for name in as_float:
-            position = table.schema.get_field_index(name)
-            table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64()))
-        frame = table.drop_columns([ROW_ID]).to_pandas()
+    wanted = None if columns is None else [ROW_ID, *columns]
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted):
+        table = pa_arrow.Table.from_batches([batch])
+        frame = _to_frame(table.drop_columns([ROW_ID]), as_float)
         frame.index = pd.Index(table.column(ROW_ID).to_numpy(), name=None)
         yield frame
+
+
+def _to_frame(table: pa_arrow.Table, as_float: list[str]) -> pd.DataFrame:
+    # pandas metadata a writer left in the file would change dtypes by origin: ignore it
+    table = table.replace_schema_metadata(None)
+    for name in as_float:
+        position = table.schema.get_field_index(name)
+        if position >= 0:
+            table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64()))
+    if ROW_ID in table.schema.names:
+        table = table.drop_columns([ROW_ID])
+    return table.to_pandas()
 
 
 def _integer_columns_with_nulls(data_path: Path, schema: pa_arrow.Schema) -> list[str]:
