@@ -218,7 +218,7 @@ def _sql_failure_rows(
         text: list[str | None] = [None] * len(row_ids)
     else:
         if check.column in layout.as_float:
-            values = values.cast(pa_arrow.float64())
+            values = values.cast(pa_arrow.float64(), safe=False)
         text = [_as_text(value) for value in values.to_pandas().tolist()]
     n = len(row_ids)
     return pa_arrow.Table.from_arrays(
@@ -304,7 +304,7 @@ def _to_frame(table: pa_arrow.Table, as_float: list[str]) -> pd.DataFrame:
     for name in as_float:
         position = table.schema.get_field_index(name)
         if position >= 0:
-            table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64()))
+            table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64(), safe=False))
     if ROW_ID in table.schema.names:
         table = table.drop_columns([ROW_ID])
     return table.to_pandas()
