@@ -190,7 +190,7 @@ def _translate(check: pa.Check, column: SqlColumn, prefix: str) -> Translation |
     if translate is None:
         return None
     try:
-        return translate(check.statistics, column, prefix)
+        return translate(check.statistics or {}, column, prefix)
     except (TypeError, ValueError, KeyError):
         return None  # arguments SQL cannot state exactly: pandera decides
 

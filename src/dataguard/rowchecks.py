@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -211,7 +212,7 @@ def write_sql_failures(
 
 
 def _sql_failure_rows(
-    check: SqlCheck, row_ids: pa_arrow.Array, values: pa_arrow.Array, layout: FileLayout
+    check: SqlCheck, row_ids: pa_arrow.Array[Any], values: pa_arrow.Array[Any], layout: FileLayout
 ) -> pa_arrow.Table:
     """The failure rows of one pushed-down check, values written as pandera would write them."""
     if check.code == "not_nullable":
