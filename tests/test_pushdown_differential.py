@@ -25,6 +25,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandera.errors import SchemaErrors
@@ -80,7 +81,7 @@ def string_column(draw: st.DrawFn, n: int) -> tuple[pa_arrow.Array, pa.Column]:
                 st.builds(pa.Check.str_endswith, st.sampled_from(STRINGS)),
                 st.builds(lambda lo: pa.Check.str_length(min_value=lo), st.integers(0, 3)),
                 st.builds(lambda hi: pa.Check.str_length(max_value=hi), st.integers(0, 3)),
-                st.builds(lambda lo, hi: pa.Check.str_length(lo, hi), st.integers(0, 2), st.integers(1, 3)),
+                st.builds(lambda lo, hi: pa.Check.str_length(lo, hi), st.integers(0, 1), st.integers(1, 3)),
             ),
             max_size=2,
         )
@@ -192,6 +193,8 @@ def dataguard_reasons(path: Path, schema: pa.DataFrameSchema, batch_rows: int, f
     return dict(reasons)
 
 
+# pandas warns when str.contains gets a pattern with groups; a warning, not a failure, outside pytest
+@pytest.mark.filterwarnings("ignore:This pattern is interpreted as a regular expression:UserWarning")
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(cases())
 def test_sql_pushdown_and_pandera_quarantine_the_same_rows_for_the_same_reasons(
