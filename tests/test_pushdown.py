@@ -138,3 +138,19 @@ def test_a_dataframe_check_reaching_a_column_by_constant_runs_again_on_every_col
         checks=[pa.Check(lambda df: df["a"] < df[COLUMN_B], name="a_below_b")],
     )
     assert failures(path, schema, tmp_path) == [(1, "a_below_b", None, None)]
+
+
+def test_nan_is_found_where_parquet_statistics_leave_it_out(tmp_path: Path) -> None:
+    """Row-group min/max skip NaN; DuckDB must not fold isnan() to false from them."""
+    nan = float("nan")
+    values = pa_arrow.array([0.0, nan, 0.5, 0.7, nan, 2.0], pa_arrow.float64(), from_pandas=False)
+    path = tmp_path / "source.parquet"
+    pq.write_table(
+        pa_arrow.table({"_row_id": pa_arrow.array(range(6), pa_arrow.int64()), "f": values}), path, row_group_size=2
+    )
+    schema = pa.DataFrameSchema({"f": pa.Column(float, pa.Check.in_range(0, 1))})
+    assert failures(path, schema, tmp_path) == [
+        (1, "not_nullable", "f", None),
+        (4, "not_nullable", "f", None),
+        (5, "in_range(0, 1)", "f", "2.0"),
+    ]
