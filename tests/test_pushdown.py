@@ -106,6 +106,11 @@ def test_str_matches_is_pythons_re_match_a_final_dollar_allows_a_trailing_newlin
     assert sorted(pandera_alone.value.failure_cases["index"]) == [2, 3, 4, 5]
 
 
+def test_a_lone_nan_beside_zero_is_null(tmp_path: Path) -> None:
+    path = write(tmp_path, f=pa_arrow.array([0.0, float("nan")], pa_arrow.float64(), from_pandas=False))
+    assert failures(path, pa.DataFrameSchema({"f": pa.Column(float)}), tmp_path) == [(1, "not_nullable", "f", None)]
+
+
 def test_nan_counts_as_null_and_infinity_as_a_value(tmp_path: Path) -> None:
     values = pa_arrow.array([0.5, float("nan"), None, float("inf"), -0.0], pa_arrow.float64(), from_pandas=False)
     path = write(tmp_path, x=values)
@@ -140,8 +145,9 @@ def test_a_dataframe_check_reaching_a_column_by_constant_runs_again_on_every_col
     assert failures(path, schema, tmp_path) == [(1, "a_below_b", None, None)]
 
 
-def test_nan_is_found_where_parquet_statistics_leave_it_out(tmp_path: Path) -> None:
-    """Row-group min/max skip NaN; DuckDB must not fold isnan() to false from them."""
+@pytest.mark.parametrize("row_group_size", [1, 2, 6])
+def test_nan_is_found_where_parquet_statistics_leave_it_out(tmp_path: Path, row_group_size: int) -> None:
+    """Row-group min/max skip NaN; DuckDB must neither fold isnan() to false nor skip the row group."""
     nan = float("nan")
     values = pa_arrow.array([0.0, nan, 0.5, 0.7, nan, 2.0], pa_arrow.float64(), from_pandas=False)
     path = tmp_path / "source.parquet"

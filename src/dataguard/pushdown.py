@@ -49,7 +49,8 @@ class SqlColumn:
     @property
     def is_null(self) -> str:
         if self.kind == FLOAT_KIND:
-            return f"({self.value} IS NULL OR isnan({self.value}))"
+            # NaN, spelled so that DuckDB cannot rule it out from Parquet min/max (they leave NaN out)
+            return f"({self.value} IS NULL OR (NOT isfinite({self.value}) AND NOT isinf({self.value})))"
         return f"({quote_ident(self.name)} IS NULL)"
 
     @property

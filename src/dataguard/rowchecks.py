@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pandera.errors import SchemaErrors
 
@@ -135,18 +136,61 @@ def check_rows(data_path: Path, loaded: LoadedContract, failures_path: Path) -> 
     (``pushdown``); the rest run through pandera on record batches of only the
     columns they need; set checks run over the whole version in DuckDB.
     """
+    part = failures_path.with_name(failures_path.stem + ".part.parquet")
+    structural = check_partition(data_path, loaded, None, part)
+    return finish_checks(data_path, loaded, [part], structural, failures_path)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A contiguous range of ``_row_id`` (both ends included): one unit of row checks."""
+
+    first: int
+    last: int
+
+
+def partitions(data_path: Path, rows: int) -> tuple[Partition, ...]:
+    """The version cut into ranges of ``rows`` row ids (one range when ``rows`` is 0 or covers it all)."""
+    rid = quote_ident(ROW_ID)
+    with engine() as con:
+        query = f"SELECT min({rid}), max({rid}) FROM read_parquet($p)"
+        low, high = con.execute(query, {"p": str(data_path)}).fetchall()[0]
+    if low is None:
+        return (Partition(0, -1),)
+    if rows <= 0 or high - low + 1 <= rows:
+        return (Partition(int(low), int(high)),)
+    return tuple(Partition(start, min(start + rows - 1, int(high))) for start in range(int(low), int(high) + 1, rows))
+
+
+def check_partition(data_path: Path, loaded: LoadedContract, partition: Partition | None, out: Path) -> list[str]:
+    """The per-row checks of one partition (None: all rows) into ``out``; structural reasons, if any."""
     plan = plan_checks(loaded)
     layout = FileLayout.of(data_path)
     empty = _to_frame(layout.schema.empty_table(), layout.as_float)
     pushdown = split_schema(plan.batch_schema, layout.schema, layout.as_float, layout.columns, empty)
     structural = _structure_failures(plan.batch_schema, pushdown, empty, loaded)
+    with pq.ParquetWriter(out, FAILURE_SCHEMA) as writer:
+        if not structural:
+            batch_rows = loaded.contract.batch_rows
+            write_sql_failures(data_path, pushdown.sql_checks, layout, writer, batch_rows, partition)
+            structural = _residual_failures(data_path, pushdown, layout, loaded, writer, out, partition)
+    return structural
+
+
+def finish_checks(
+    data_path: Path, loaded: LoadedContract, parts: list[Path], structural: list[str], failures_path: Path
+) -> RowCheckOutcome:
+    """Merge the partitions' failures, run the set checks over the whole version, count per check."""
+    plan = plan_checks(loaded)
     with pq.ParquetWriter(failures_path, FAILURE_SCHEMA) as writer:
         if not structural:
-            write_sql_failures(data_path, pushdown.sql_checks, layout, writer, loaded.contract.batch_rows)
-            structural = _residual_failures(data_path, pushdown, layout, loaded, writer, failures_path)
-        if not structural:
+            for part in parts:
+                for batch in pq.ParquetFile(part).iter_batches():
+                    writer.write_batch(batch)
             for set_check in plan.set_checks:
                 writer.write_table(_set_check_failures(data_path, set_check))
+    for part in parts:
+        part.unlink(missing_ok=True)
     checks = () if structural else summarise(failures_path, plan, loaded.contract.gate.block_checks)
     return RowCheckOutcome(failures_path, checks, tuple(structural))
 
@@ -188,7 +232,12 @@ def _structure_failures(
 
 
 def write_sql_failures(
-    data_path: Path, checks: tuple[SqlCheck, ...], layout: FileLayout, writer: pq.ParquetWriter, batch_rows: int
+    data_path: Path,
+    checks: tuple[SqlCheck, ...],
+    layout: FileLayout,
+    writer: pq.ParquetWriter,
+    batch_rows: int,
+    partition: Partition | None = None,
 ) -> None:
     """One DuckDB pass over the file: each failing row with the checks it fails and its values."""
     if not checks:
@@ -196,9 +245,13 @@ def write_sql_failures(
     columns = sorted({check.column for check in checks})
     flags = ", ".join(f"{check.fails} AS f{i}" for i, check in enumerate(checks))
     values = ", ".join(f"{quote_ident(name)} AS v{j}" for j, name in enumerate(columns))
-    query = f"""SELECT * FROM (SELECT {quote_ident(ROW_ID)} AS rid, {flags}, {values} FROM read_parquet($path))
+    rows = "TRUE" if partition is None else f"{quote_ident(ROW_ID)} BETWEEN $first AND $last"
+    query = f"""SELECT * FROM (SELECT {quote_ident(ROW_ID)} AS rid, {flags}, {values} FROM read_parquet($path)
+                               WHERE {rows})
                 WHERE {" OR ".join(f"f{i}" for i in range(len(checks)))}"""
-    params = {"path": str(data_path)}
+    params: dict[str, Any] = {"path": str(data_path)}
+    if partition is not None:
+        params |= {"first": partition.first, "last": partition.last}
     for check in checks:
         params.update(check.params)
     with engine(data_path.parent) as con:
@@ -243,6 +296,7 @@ def _residual_failures(
     loaded: LoadedContract,
     writer: pq.ParquetWriter,
     failures_path: Path,
+    partition: Partition | None = None,
 ) -> list[str]:
     """pandera on what SQL cannot state, over batches of the columns it needs; structural reasons, if any.
 
@@ -257,7 +311,7 @@ def _residual_failures(
     staged = failures_path.with_name(failures_path.stem + ".residual.parquet")
     structural: list[str] = []
     for columns in attempts:
-        structural = _stage_residual(data_path, pushdown.residual, columns, loaded, staged)
+        structural = _stage_residual(data_path, pushdown.residual, columns, loaded, staged, partition)
         if not structural:
             for batch in pq.ParquetFile(staged).iter_batches():
                 writer.write_batch(batch)
@@ -268,10 +322,15 @@ def _residual_failures(
 
 
 def _stage_residual(
-    data_path: Path, schema: pa.DataFrameSchema, columns: list[str], loaded: LoadedContract, staged: Path
+    data_path: Path,
+    schema: pa.DataFrameSchema,
+    columns: list[str],
+    loaded: LoadedContract,
+    staged: Path,
+    partition: Partition | None,
 ) -> list[str]:
     with pq.ParquetWriter(staged, FAILURE_SCHEMA) as writer:
-        for batch in pandas_batches(data_path, loaded.contract.batch_rows, columns):
+        for batch in pandas_batches(data_path, loaded.contract.batch_rows, columns, partition):
             cases = _validate_batch(schema, batch)
             if cases is None:
                 continue
@@ -282,7 +341,9 @@ def _stage_residual(
     return []
 
 
-def pandas_batches(data_path: Path, batch_rows: int, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+def pandas_batches(
+    data_path: Path, batch_rows: int, columns: list[str] | None = None, partition: Partition | None = None
+) -> Iterator[pd.DataFrame]:
     """Record batches as pandas frames indexed by ``_row_id``, with file-wide dtypes.
 
     pandas turns an integer column with nulls into float64; decided per batch,
@@ -294,11 +355,30 @@ def pandas_batches(data_path: Path, batch_rows: int, columns: list[str] | None =
     parquet = pq.ParquetFile(data_path, pre_buffer=False)  # pre-buffering keeps every chunk read: memory grows
     as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
     wanted = None if columns is None else [ROW_ID, *columns]
-    for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted):
+    groups = None if partition is None else _row_groups_within(parquet, partition)
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted, row_groups=groups):
         table = pa_arrow.Table.from_batches([batch])
+        if partition is not None:
+            ids = table.column(ROW_ID)
+            first, last = (pa_arrow.scalar(end, pa_arrow.int64()) for end in (partition.first, partition.last))
+            table = table.filter(pc.and_(pc.greater_equal(ids, first), pc.less_equal(ids, last)))
+            if not table.num_rows:
+                continue
         frame = _to_frame(table.drop_columns([ROW_ID]), as_float)
         frame.index = pd.Index(table.column(ROW_ID).to_numpy(), name=None)
         yield frame
+
+
+def _row_groups_within(parquet: pq.ParquetFile, partition: Partition) -> list[int]:
+    """Row groups whose ``_row_id`` statistics overlap the partition (all of them without statistics)."""
+    position = parquet.schema_arrow.get_field_index(ROW_ID)
+    groups = []
+    for group in range(parquet.num_row_groups):
+        stats = parquet.metadata.row_group(group).column(position).statistics
+        low, high = (stats.min, stats.max) if stats is not None and stats.has_min_max else (None, None)
+        if low is None or high is None or (int(low) <= partition.last and int(high) >= partition.first):
+            groups.append(group)
+    return groups
 
 
 def _to_frame(table: pa_arrow.Table, as_float: list[str]) -> pd.DataFrame:
