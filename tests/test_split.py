@@ -85,3 +85,34 @@ def test_a_broken_sum_stops_the_run(tmp_path: Path) -> None:
     broken = SplitResult(tmp_path / "clean.parquet", tmp_path / "quarantine.parquet", 10, 7, 2, ())
     with pytest.raises(InvariantViolation, match=r"clean 7 \+ quarantined 2 != input 10"):
         check_conservation(broken)
+
+
+def test_clean_rows_keep_row_id_order_across_many_row_groups(tmp_path: Path) -> None:
+    """DuckDB copies in parallel; the bitmap filter keeps the file's order (a join would not)."""
+    n = 300_000
+    ids = pa.array(range(n), pa.int64())
+    path = tmp_path / "source.parquet"
+    pq.write_table(pa.table({"_row_id": ids, "x": pa.array(range(n, 2 * n))}), path, row_group_size=7_000)
+    bad = sorted({*range(0, n, 7), *range(5, n, 11), n - 1})
+    failures = write_failures(tmp_path, [(i, "ge", "x", "greater_than_or_equal_to(0)", None) for i in bad])
+
+    result = split_rows(path, failures, tmp_path / "run")
+
+    bad_set = set(bad)
+    assert pq.read_table(result.clean_path).column("_row_id").to_pylist() == [i for i in range(n) if i not in bad_set]
+    assert pq.read_table(result.quarantine_path).column("_row_id").to_pylist() == bad
+    assert pq.read_table(result.clean_path).column("x").to_pylist()[:3] == [n + 1, n + 2, n + 3]
+
+
+def test_types_duckdb_would_change_take_the_streaming_path(tmp_path: Path) -> None:
+    stamps = pa.array([0, 3_600_000_000, 7_200_000_000], pa.timestamp("us", tz="Europe/Paris"))
+    source = pa.table({"_row_id": pa.array(range(3), pa.int64()), "at": stamps, "kind": pa.array(["a", "b", "a"])})
+    source = source.set_column(2, "kind", source.column("kind").dictionary_encode())
+    path = tmp_path / "source.parquet"
+    pq.write_table(source, path)
+
+    result = split_rows(path, write_failures(tmp_path, [(1, "ge", "at", "ge", None)]), tmp_path / "run")
+
+    clean = pq.read_table(result.clean_path)
+    assert clean.schema == pq.read_table(path).schema
+    assert clean.column("_row_id").to_pylist() == [0, 2]

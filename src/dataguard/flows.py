@@ -6,6 +6,7 @@ runs report to that server.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import uuid
@@ -21,6 +22,7 @@ from prefect import Task, flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import State, TaskRun  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from dataguard import catalog  # noqa: E402
@@ -34,7 +36,14 @@ from dataguard.project import Project, find_project  # noqa: E402
 from dataguard.publish import publish  # noqa: E402
 from dataguard.reference import Reference, choose_reference  # noqa: E402
 from dataguard.report import render_markdown  # noqa: E402
-from dataguard.rowchecks import RowCheckOutcome, check_rows  # noqa: E402
+from dataguard.rowchecks import (  # noqa: E402
+    Partition,
+    RowCheckOutcome,
+    check_partition,
+    check_rows,
+    finish_checks,
+    partitions,
+)
 from dataguard.split import SplitResult, split_rows  # noqa: E402
 from dataguard.verdict import CheckOutcome, Results, Verdict, decide  # noqa: E402
 
@@ -70,6 +79,78 @@ def ingest_task(project: Project, dataset: str, source: str, options: SourceOpti
 @task(name="row checks", cache_policy=NO_CACHE, persist_result=False)
 def check_rows_task(data_path: str, loaded: LoadedContract, failures_path: Path) -> RowCheckOutcome:
     return check_rows(Path(data_path), loaded, failures_path)
+
+
+@task(name="row checks: partition", cache_policy=NO_CACHE, persist_result=False)
+def check_partition_task(project: Project, dataset: str, data_path: str, partition: Partition, out: str) -> list[str]:
+    # the contract is loaded where the task runs: it holds code, which a Dask worker cannot unpickle by reference
+    return check_partition(Path(data_path), load_contract(project, dataset), partition, Path(out))
+
+
+@task(name="row checks: set checks and counts", cache_policy=NO_CACHE, persist_result=False)
+def finish_checks_task(
+    data_path: str, loaded: LoadedContract, parts: list[Path], structural: list[str], failures_path: Path
+) -> RowCheckOutcome:
+    return finish_checks(Path(data_path), loaded, parts, structural, failures_path)
+
+
+PARTITION_ROWS_ENV = "DATAGUARD_PARTITION_ROWS"
+DEFAULT_PARTITION_ROWS = 10_000_000
+TASK_RUNNER_ENV = "DATAGUARD_TASK_RUNNER"
+DASK_ADDRESS_ENV = "DATAGUARD_DASK_ADDRESS"
+
+
+def check_rows_in_partitions(
+    project: Project, loaded: LoadedContract, data_path: str, run_dir: Path
+) -> RowCheckOutcome:
+    """Row checks partition by partition, each a Prefect task (on Dask when configured), then the set checks.
+
+    One partition and no Dask: the single in-process task of before.
+    """
+    parts = partitions(Path(data_path), partition_rows())
+    runner = task_runner()
+    if len(parts) == 1 and runner is None:
+        outcome: RowCheckOutcome = check_rows_task(data_path, loaded, run_dir / "failures.parquet")
+        return outcome
+    outs = [run_dir / f"failures.part{i}.parquet" for i in range(len(parts))]
+    with runner or ThreadPoolTaskRunner(max_workers=2) as running:
+        futures = [
+            running.submit(
+                check_partition_task,
+                {"project": project, "dataset": loaded.dataset, "data_path": data_path, "partition": p, "out": str(o)},
+            )
+            for p, o in zip(parts, outs, strict=True)
+        ]
+        structural = list(dict.fromkeys(reason for future in futures for reason in future.result()))
+    result: RowCheckOutcome = finish_checks_task(data_path, loaded, outs, structural, run_dir / "failures.parquet")
+    return result
+
+
+def partition_rows() -> int:
+    """Rows per row-check partition (``DATAGUARD_PARTITION_ROWS``, default 10M; 0: one partition)."""
+    value = os.environ.get(PARTITION_ROWS_ENV, "").strip().replace("_", "")
+    if not value:
+        return DEFAULT_PARTITION_ROWS
+    if not value.isdigit():
+        raise BadInput(f"{PARTITION_ROWS_ENV}={value!r} is not a whole number of rows", hint="such as 5000000")
+    return int(value)
+
+
+def task_runner() -> Any:
+    """A Dask task runner when ``DATAGUARD_TASK_RUNNER=dask`` (on ``DATAGUARD_DASK_ADDRESS``, else a local cluster)."""
+    kind = os.environ.get(TASK_RUNNER_ENV, "").strip().lower()
+    if kind in ("", "thread", "threads", "local"):
+        return None
+    if kind != "dask":
+        raise BadInput(f"{TASK_RUNNER_ENV}={kind!r} is not a task runner", hint="use dask, or leave it unset")
+    try:
+        from prefect_dask.task_runners import DaskTaskRunner
+    except ImportError as exc:
+        raise BadInput(
+            "the Dask task runner needs prefect-dask", hint="pip install 'dataguard[dask]' (or prefect-dask)"
+        ) from exc
+    address = os.environ.get(DASK_ADDRESS_ENV, "").strip() or None
+    return DaskTaskRunner(address=address)
 
 
 @task(name="split", cache_policy=NO_CACHE, persist_result=False)
@@ -218,7 +299,7 @@ def _run_stages(
     version = ingested.version
     run_dir.mkdir(parents=True)
     require_full_validation()
-    outcome = check_rows_task(version.data_path, loaded, run_dir / "failures.parquet")
+    outcome = check_rows_in_partitions(project, loaded, version.data_path, run_dir)
     fault_point("rowchecks")
     if outcome.structural:
         verdict = verdict_task(Results(version.rows, 0, structural=outcome.structural), loaded)

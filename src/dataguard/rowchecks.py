@@ -16,15 +16,18 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pandera.errors import SchemaErrors
 
 from dataguard.contract import LoadedContract
 from dataguard.ingest import ROW_ID
+from dataguard.pushdown import Pushdown, SqlCheck, split_schema, type_is_fixed
 from dataguard.sql import column_list, engine, quote_ident
 
 FAILURE_SCHEMA: pa_arrow.Schema = pa_arrow.schema(
@@ -127,26 +130,220 @@ def _declared(schema: pa.DataFrameSchema, set_checks: list[SetCheck]) -> Iterato
 
 
 def check_rows(data_path: Path, loaded: LoadedContract, failures_path: Path) -> RowCheckOutcome:
-    """Run every check of the contract over the version; failures go to ``failures_path``."""
+    """Run every check of the contract over the version; failures go to ``failures_path``.
+
+    Checks with an exact SQL meaning run in one DuckDB pass over the file
+    (``pushdown``); the rest run through pandera on record batches of only the
+    columns they need; set checks run over the whole version in DuckDB.
+    """
+    part = failures_path.with_name(failures_path.stem + ".part.parquet")
+    structural = check_partition(data_path, loaded, None, part)
+    return finish_checks(data_path, loaded, [part], structural, failures_path)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A contiguous range of ``_row_id`` (both ends included): one unit of row checks."""
+
+    first: int
+    last: int
+
+
+def partitions(data_path: Path, rows: int) -> tuple[Partition, ...]:
+    """The version cut into ranges of ``rows`` row ids (one range when ``rows`` is 0 or covers it all)."""
+    rid = quote_ident(ROW_ID)
+    with engine() as con:
+        query = f"SELECT min({rid}), max({rid}) FROM read_parquet($p)"
+        low, high = con.execute(query, {"p": str(data_path)}).fetchall()[0]
+    if low is None:
+        return (Partition(0, -1),)
+    if rows <= 0 or high - low + 1 <= rows:
+        return (Partition(int(low), int(high)),)
+    return tuple(Partition(start, min(start + rows - 1, int(high))) for start in range(int(low), int(high) + 1, rows))
+
+
+def check_partition(data_path: Path, loaded: LoadedContract, partition: Partition | None, out: Path) -> list[str]:
+    """The per-row checks of one partition (None: all rows) into ``out``; structural reasons, if any."""
     plan = plan_checks(loaded)
-    structural: list[str] = []
-    with pq.ParquetWriter(failures_path, FAILURE_SCHEMA) as writer:
-        for batch in pandas_batches(data_path, loaded.contract.batch_rows):
-            cases = _validate_batch(plan.batch_schema, batch)
-            if cases is None:
-                continue
-            structural = _structural_reasons(cases, loaded)
-            if structural:
-                break  # the same in every batch: the version fails as a whole
-            writer.write_table(_row_failures(cases))
+    layout = FileLayout.of(data_path)
+    empty = _to_frame(layout.schema.empty_table(), layout.as_float)
+    pushdown = split_schema(plan.batch_schema, layout.schema, layout.as_float, layout.columns, empty)
+    structural = _structure_failures(plan.batch_schema, pushdown, empty, loaded)
+    with pq.ParquetWriter(out, FAILURE_SCHEMA) as writer:
         if not structural:
+            batch_rows = loaded.contract.batch_rows
+            write_sql_failures(data_path, pushdown.sql_checks, layout, writer, batch_rows, partition)
+            structural = _residual_failures(data_path, pushdown, layout, loaded, writer, out, partition)
+    return structural
+
+
+def finish_checks(
+    data_path: Path, loaded: LoadedContract, parts: list[Path], structural: list[str], failures_path: Path
+) -> RowCheckOutcome:
+    """Merge the partitions' failures, run the set checks over the whole version, count per check."""
+    plan = plan_checks(loaded)
+    with pq.ParquetWriter(failures_path, FAILURE_SCHEMA) as writer:
+        if not structural:
+            for part in parts:
+                for batch in pq.ParquetFile(part).iter_batches():
+                    writer.write_batch(batch)
             for set_check in plan.set_checks:
                 writer.write_table(_set_check_failures(data_path, set_check))
+    for part in parts:
+        part.unlink(missing_ok=True)
     checks = () if structural else summarise(failures_path, plan, loaded.contract.gate.block_checks)
     return RowCheckOutcome(failures_path, checks, tuple(structural))
 
 
-def pandas_batches(data_path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
+@dataclass(frozen=True)
+class FileLayout:
+    """The version file's data columns, their Arrow types, and the integer columns read as float."""
+
+    schema: pa_arrow.Schema
+    columns: list[str]
+    as_float: list[str]
+
+    @classmethod
+    def of(cls, data_path: Path) -> FileLayout:
+        schema = pq.ParquetFile(data_path).schema_arrow
+        columns = [name for name in schema.names if name != ROW_ID]
+        return cls(schema, columns, _integer_columns_with_nulls(data_path, schema))
+
+
+def _structure_failures(
+    schema: pa.DataFrameSchema, pushdown: Pushdown, empty: pd.DataFrame, loaded: LoadedContract
+) -> list[str]:
+    """Missing or extra columns and wrong types, judged by pandera on the file's zero-row frame.
+
+    Types whose check looks at the values stay in the residual schema, which
+    checks them on every batch.
+    """
+    shape = copy.deepcopy(schema)
+    by_values = set(pushdown.residual_columns) if pushdown.residual is not None else set()
+    updates: dict[str, dict[str, object]] = {}
+    for name in shape.columns:
+        updates[name] = {"checks": [], "nullable": True}
+        if name in by_values and not type_is_fixed(shape.columns[name], empty, name):
+            updates[name]["dtype"] = None
+    shape = shape.update_columns(updates)
+    shape.checks = []
+    cases = _failure_cases(shape, empty)
+    return [] if cases is None else _structural_reasons(cases, loaded)
+
+
+def write_sql_failures(
+    data_path: Path,
+    checks: tuple[SqlCheck, ...],
+    layout: FileLayout,
+    writer: pq.ParquetWriter,
+    batch_rows: int,
+    partition: Partition | None = None,
+) -> None:
+    """One DuckDB pass over the file: each failing row with the checks it fails and its values."""
+    if not checks:
+        return
+    columns = sorted({check.column for check in checks})
+    flags = ", ".join(f"{check.fails} AS f{i}" for i, check in enumerate(checks))
+    values = ", ".join(f"{quote_ident(name)} AS v{j}" for j, name in enumerate(columns))
+    rows = "TRUE" if partition is None else f"{quote_ident(ROW_ID)} BETWEEN $first AND $last"
+    query = f"""SELECT * FROM (SELECT {quote_ident(ROW_ID)} AS rid, {flags}, {values} FROM read_parquet($path)
+                               WHERE {rows})
+                WHERE {" OR ".join(f"f{i}" for i in range(len(checks)))}"""
+    params: dict[str, Any] = {"path": str(data_path)}
+    if partition is not None:
+        params |= {"first": partition.first, "last": partition.last}
+    for check in checks:
+        params.update(check.params)
+    with engine(data_path.parent) as con:
+        # Parquet statistics leave NaN out of min/max, and DuckDB then folds isnan() to false: keep it honest
+        con.execute("SET disabled_optimizers = 'statistics_propagation'")
+        reader = con.sql(query, params=params).to_arrow_reader(batch_rows)
+        for batch in reader:
+            for i, check in enumerate(checks):
+                failing = batch.filter(batch.column(f"f{i}"))
+                if failing.num_rows:
+                    value = failing.column(f"v{columns.index(check.column)}")
+                    writer.write_table(_sql_failure_rows(check, failing.column("rid"), value, layout))
+
+
+def _sql_failure_rows(
+    check: SqlCheck, row_ids: pa_arrow.Array[Any], values: pa_arrow.Array[Any], layout: FileLayout
+) -> pa_arrow.Table:
+    """The failure rows of one pushed-down check, values written as pandera would write them."""
+    if check.code == "not_nullable":
+        text: list[str | None] = [None] * len(row_ids)
+    else:
+        if check.column in layout.as_float:
+            values = values.cast(pa_arrow.float64(), safe=False)
+        text = [_as_text(value) for value in values.to_pandas().tolist()]
+    n = len(row_ids)
+    return pa_arrow.Table.from_arrays(
+        [
+            row_ids,
+            pa_arrow.array([check.code] * n),
+            pa_arrow.array([check.column] * n),
+            pa_arrow.array([check.check] * n),
+            pa_arrow.array(text, pa_arrow.string()),
+        ],
+        schema=FAILURE_SCHEMA,
+    )
+
+
+def _residual_failures(
+    data_path: Path,
+    pushdown: Pushdown,
+    layout: FileLayout,
+    loaded: LoadedContract,
+    writer: pq.ParquetWriter,
+    failures_path: Path,
+    partition: Partition | None = None,
+) -> list[str]:
+    """pandera on what SQL cannot state, over batches of the columns it needs; structural reasons, if any.
+
+    A dataframe-wide check given too few columns (it reached one its code does
+    not name) fails to run: then the checks run again on every column.
+    """
+    if pushdown.residual is None:
+        return []
+    attempts = [list(pushdown.residual_columns)]
+    if attempts[0] != layout.columns:
+        attempts.append(layout.columns)
+    staged = failures_path.with_name(failures_path.stem + ".residual.parquet")
+    structural: list[str] = []
+    for columns in attempts:
+        structural = _stage_residual(data_path, pushdown.residual, columns, loaded, staged, partition)
+        if not structural:
+            for batch in pq.ParquetFile(staged).iter_batches():
+                writer.write_batch(batch)
+        staged.unlink(missing_ok=True)
+        if not structural:
+            return []
+    return structural
+
+
+def _stage_residual(
+    data_path: Path,
+    schema: pa.DataFrameSchema,
+    columns: list[str],
+    loaded: LoadedContract,
+    staged: Path,
+    partition: Partition | None,
+) -> list[str]:
+    with pq.ParquetWriter(staged, FAILURE_SCHEMA) as writer:
+        for batch in pandas_batches(data_path, loaded.contract.batch_rows, columns, partition):
+            cases = _validate_batch(schema, batch)
+            if cases is None:
+                continue
+            structural = _structural_reasons(cases, loaded)
+            if structural:
+                return structural  # the same in every batch: the version fails as a whole
+            writer.write_table(_row_failures(cases))
+    return []
+
+
+def pandas_batches(
+    data_path: Path, batch_rows: int, columns: list[str] | None = None, partition: Partition | None = None
+) -> Iterator[pd.DataFrame]:
     """Record batches as pandas frames indexed by ``_row_id``, with file-wide dtypes.
 
     pandas turns an integer column with nulls into float64; decided per batch,
@@ -157,15 +354,43 @@ def pandas_batches(data_path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
     """
     parquet = pq.ParquetFile(data_path, pre_buffer=False)  # pre-buffering keeps every chunk read: memory grows
     as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
-    for batch in parquet.iter_batches(batch_size=batch_rows):
-        # pandas metadata a writer left in the file would change dtypes by origin: ignore it
-        table = pa_arrow.Table.from_batches([batch]).replace_schema_metadata(None)
-        for name in as_float:
-            position = table.schema.get_field_index(name)
-            table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64()))
-        frame = table.drop_columns([ROW_ID]).to_pandas()
+    wanted = None if columns is None else [ROW_ID, *columns]
+    groups = None if partition is None else _row_groups_within(parquet, partition)
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted, row_groups=groups):
+        table = pa_arrow.Table.from_batches([batch])
+        if partition is not None:
+            ids = table.column(ROW_ID)
+            first, last = (pa_arrow.scalar(end, pa_arrow.int64()) for end in (partition.first, partition.last))
+            table = table.filter(pc.and_(pc.greater_equal(ids, first), pc.less_equal(ids, last)))
+            if not table.num_rows:
+                continue
+        frame = _to_frame(table.drop_columns([ROW_ID]), as_float)
         frame.index = pd.Index(table.column(ROW_ID).to_numpy(), name=None)
         yield frame
+
+
+def _row_groups_within(parquet: pq.ParquetFile, partition: Partition) -> list[int]:
+    """Row groups whose ``_row_id`` statistics overlap the partition (all of them without statistics)."""
+    position = parquet.schema_arrow.get_field_index(ROW_ID)
+    groups = []
+    for group in range(parquet.num_row_groups):
+        stats = parquet.metadata.row_group(group).column(position).statistics
+        low, high = (stats.min, stats.max) if stats is not None and stats.has_min_max else (None, None)
+        if low is None or high is None or (int(low) <= partition.last and int(high) >= partition.first):
+            groups.append(group)
+    return groups
+
+
+def _to_frame(table: pa_arrow.Table, as_float: list[str]) -> pd.DataFrame:
+    # pandas metadata a writer left in the file would change dtypes by origin: ignore it
+    table = table.replace_schema_metadata(None)
+    for name in as_float:
+        position = table.schema.get_field_index(name)
+        if position >= 0:
+            table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64(), safe=False))
+    if ROW_ID in table.schema.names:
+        table = table.drop_columns([ROW_ID])
+    return table.to_pandas()
 
 
 def _integer_columns_with_nulls(data_path: Path, schema: pa_arrow.Schema) -> list[str]:

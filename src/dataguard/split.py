@@ -7,9 +7,9 @@ own output and refuses to finish if clean + quarantined differs from the input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,6 +18,9 @@ import pyarrow.parquet as pq
 from dataguard.errors import InvariantViolation
 from dataguard.ingest import ROW_ID
 from dataguard.sql import engine, quote_ident
+
+if TYPE_CHECKING:
+    import duckdb
 
 REASONS = "_reasons"
 
@@ -46,18 +49,15 @@ def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResu
     rid = quote_ident(ROW_ID)
     params = {"data": str(data_path), "failures": str(failures_path)}
     with engine(out_dir) as con:
-        failing = con.sql(
-            f"SELECT DISTINCT {rid} FROM read_parquet($failures)", params={"failures": str(failures_path)}
-        )
-        write_clean(data_path, failing.to_arrow_table().column(0), clean)
+        failing = write_clean(con, data_path, failures_path, clean)
         con.execute(
-            f"""COPY (SELECT d.*, r.{REASONS} FROM read_parquet($data) d
+            f"""COPY (SELECT d.*, r.{REASONS} FROM (SELECT * FROM read_parquet($data) WHERE {failing.sql}) d
                       JOIN (SELECT {rid}, list({{'code': code, 'column': "column", 'check': "check", 'value': value}}
                                               ORDER BY code, "column", "check", value) AS {REASONS}
                             FROM read_parquet($failures) GROUP BY {rid}) r USING ({rid})
                       ORDER BY {rid})
                 TO $out (FORMAT parquet, COMPRESSION zstd)""",
-            {**params, "out": str(quarantine)},
+            {**params, **failing.params, "out": str(quarantine)},
         )
         reasons = con.execute(
             f"""SELECT code, "column", count(DISTINCT {rid}) AS n FROM read_parquet($failures)
@@ -76,11 +76,76 @@ def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResu
     return result
 
 
-def write_clean(data_path: Path, failing_ids: pa.ChunkedArray[Any], out: Path) -> None:
+@dataclass(frozen=True)
+class FailingFilter:
+    """A filter keeping the failing rows of the version (TRUE: let the join decide)."""
+
+    sql: str = "TRUE"
+    params: dict[str, int] = field(default_factory=dict)
+
+
+def write_clean(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path) -> FailingFilter:
+    """Every row of the version whose ``_row_id`` has no failure, in ``_row_id`` order.
+
+    DuckDB copies the file with one filter, in parallel and without a sort:
+    the failing ids become a bitmap (one bit per row id), and a filter keeps
+    the file's order where a join would not. Types DuckDB would write back
+    differently (zones other than UTC, dictionaries, nested types) take the
+    streaming pyarrow path instead. Returns a filter that selects the failing
+    rows on the same connection, so the quarantine skips clean rows early.
+    """
+    source = pq.ParquetFile(data_path)
+    kept = all(_duckdb_keeps(field.type) for field in source.schema_arrow)
+    span = _row_id_span(con, data_path) if kept else None
+    if span is None:
+        write_clean_streaming(con, data_path, failures_path, out)
+        return FailingFilter()
+    low, high = span
+    con.execute(
+        f"SET VARIABLE dataguard_failing = (SELECT bitstring_agg({quote_ident(ROW_ID)}, {low:d}, {high:d}) "
+        "FROM read_parquet($failures))",
+        {"failures": str(failures_path)},
+    )
+    bit = f"get_bit(getvariable('dataguard_failing'), ({quote_ident(ROW_ID)} - $low)::INTEGER)"
+    con.execute(
+        f"""COPY (SELECT * FROM read_parquet($data) WHERE getvariable('dataguard_failing') IS NULL OR {bit} = 0)
+            TO $out (FORMAT parquet, COMPRESSION zstd)""",
+        {"data": str(data_path), "low": low, "out": str(out)},
+    )
+    return FailingFilter(f"coalesce({bit} = 1, false)", {"low": low})
+
+
+MAX_BITMAP_BITS = 2**31 - 1  # get_bit takes an INTEGER position
+
+
+def _row_id_span(con: duckdb.DuckDBPyConnection, data_path: Path) -> tuple[int, int] | None:
+    """The row ids' range when a bitmap over it is small (ids are positions: dense from 0)."""
+    row = con.execute(
+        f"SELECT min({quote_ident(ROW_ID)}), max({quote_ident(ROW_ID)}), count(*) FROM read_parquet($data)",
+        {"data": str(data_path)},
+    ).fetchall()[0]
+    if row[0] is None:
+        return None
+    low, high, rows = int(row[0]), int(row[1]), int(row[2])
+    return (low, high) if high - low < min(MAX_BITMAP_BITS, 8 * rows + 1024) else None
+
+
+def _duckdb_keeps(arrow_type: pa.DataType) -> bool:
+    """Types a DuckDB COPY writes back as the same Arrow type."""
+    if pa.types.is_timestamp(arrow_type):
+        return arrow_type.tz in (None, "UTC", "+00:00") and arrow_type.unit in ("us", "ms", "s")
+    simple = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_string, pa.types.is_date32)
+    return any(test(arrow_type) for test in simple)
+
+
+def write_clean_streaming(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path) -> None:
     """Stream the version, dropping failing rows: the file is in ``_row_id`` order already,
     so no sort is needed and memory stays at one record batch whatever the size."""
+    failing_ids = con.sql(
+        f"SELECT DISTINCT {quote_ident(ROW_ID)} FROM read_parquet($failures)", params={"failures": str(failures_path)}
+    ).to_arrow_table()
+    failing = failing_ids.column(0).combine_chunks() if failing_ids.num_rows else pa.array([], pa.int64())
     source = pq.ParquetFile(data_path, pre_buffer=False)
-    failing = failing_ids.combine_chunks() if failing_ids.num_chunks else pa.array([], pa.int64())
     with pq.ParquetWriter(out, source.schema_arrow, compression="zstd") as writer:
         for group in range(source.num_row_groups):
             table = source.read_row_group(group)

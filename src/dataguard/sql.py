@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from dataguard.errors import BadInput
 
 if TYPE_CHECKING:
     import duckdb
@@ -24,23 +29,59 @@ def quote_path(path: object) -> str:
 
 
 ENGINE_MEMORY_ENV = "DATAGUARD_DUCKDB_MEMORY"
+ENGINE_TEMP_ENV = "DATAGUARD_DUCKDB_TEMP"
+ENGINE_THREADS_ENV = "DATAGUARD_DUCKDB_THREADS"
 DEFAULT_ENGINE_MEMORY = "256MB"
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How heavy DuckDB queries may use the machine, from the environment.
+
+    memory_limit: DuckDB's ceiling (``DATAGUARD_DUCKDB_MEMORY``, default 256MB);
+        above it, sorts, joins and groupings spill to ``temp_directory``.
+    temp_directory: where they spill (``DATAGUARD_DUCKDB_TEMP``; default: the
+        run's own folder, so spill files live and die with the run).
+    threads: DuckDB worker threads (``DATAGUARD_DUCKDB_THREADS``; default: DuckDB's, one per core).
+    """
+
+    memory_limit: str = DEFAULT_ENGINE_MEMORY
+    temp_directory: str | None = None
+    threads: int | None = None
+
+    @classmethod
+    def from_env(cls) -> EngineSettings:
+        memory = os.environ.get(ENGINE_MEMORY_ENV, "").strip() or DEFAULT_ENGINE_MEMORY
+        if not _MEMORY.match(memory):
+            raise BadInput(
+                f"{ENGINE_MEMORY_ENV}={memory!r} is not a memory size",
+                hint=f"use a number and a unit, such as {DEFAULT_ENGINE_MEMORY} or 2GB",
+            )
+        threads = os.environ.get(ENGINE_THREADS_ENV, "").strip()
+        if threads and (not threads.isdigit() or int(threads) < 1):
+            raise BadInput(f"{ENGINE_THREADS_ENV}={threads!r} is not a positive whole number", hint="such as 2")
+        temp = os.environ.get(ENGINE_TEMP_ENV, "").strip() or None
+        return cls(memory, temp, int(threads) if threads else None)
 
 
 def engine(scratch: object | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for heavy queries over Parquet, with a memory ceiling.
 
-    Above the ceiling DuckDB spills to ``scratch`` instead of growing, which is
-    what keeps a 10M-row version in the same memory as a 1M-row one.
+    Above the ceiling DuckDB spills to the configured temp directory (else
+    ``scratch``) instead of growing, which is what keeps a 10M-row version in
+    the same memory as a 1M-row one. See ``EngineSettings`` for the settings.
     """
-    import os
-
     import duckdb
 
+    settings = EngineSettings.from_env()
     con = duckdb.connect()
-    con.execute("SET memory_limit = $limit", {"limit": os.environ.get(ENGINE_MEMORY_ENV, DEFAULT_ENGINE_MEMORY)})
+    con.execute("SET memory_limit = $limit", {"limit": settings.memory_limit})
     con.execute("SET enable_progress_bar = false")  # it drew on stderr over the CLI's own output on long queries
     con.execute("SET parquet_metadata_cache = true")  # many queries over one wide file parse its footer once
-    if scratch is not None:
-        con.execute("SET temp_directory = $dir", {"dir": str(scratch)})
+    temp = settings.temp_directory or (str(scratch) if scratch is not None else None)
+    if temp is not None:
+        con.execute("SET temp_directory = $dir", {"dir": temp})
+    if settings.threads is not None:
+        con.execute("SET threads = $n", {"n": settings.threads})
     return con

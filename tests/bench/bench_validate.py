@@ -48,7 +48,9 @@ COUNTRIES = ("AT", "BE", "CH", "CZ", "DE", "DK", "ES", "FI", "FR", "GB", "GR", "
 EPOCH_US = 1_577_836_800 * 1_000_000  # 2020-01-01T00:00:00Z
 SPAN_US = 5 * 365 * 86_400 * 1_000_000
 LONG_COMMENT = "x" * 80
-GROWTH_WORTH_A_LOOK = 2.0  # 10x the rows in under 2x the memory reads as bounded
+GROWTH_WORTH_A_LOOK = 2.0
+HUGE_ROWS = 100_000_000
+REFERENCE_SEED_OFFSET = 1000  # 10x the rows in under 2x the memory reads as bounded
 BAD_KINDS = (
     "age_out_of_range",
     "quantity_too_large",
@@ -325,8 +327,12 @@ def write_project(scratch: Path) -> Path:
 # -- the children: one measurement each -----------------------------------------------------------
 
 
-def child_dataguard(file: Path, project: Path) -> dict[str, Any]:
-    """validate_flow end to end; a trivial flow first starts the embedded Prefect server."""
+def child_dataguard(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
+    """validate_flow end to end; a trivial flow first starts the embedded Prefect server.
+
+    With a reference file, that file is validated first (not timed), so the
+    measured run includes drift against a reference of the same size.
+    """
     started = time.perf_counter()
     from dataguard.flows import validate_flow  # first: it sets Prefect's defaults before Prefect loads
 
@@ -335,10 +341,19 @@ def child_dataguard(file: Path, project: Path) -> dict[str, Any]:
     imported = time.perf_counter()
     flow(name="dataguard-bench-warmup")(_warmup)()
     warmed = time.perf_counter()
-    rss_before = peak_rss_mib()
+    reference_s = None
+    if reference is not None:
+        validate_flow(DATASET, source=str(reference), project_dir=str(project))
+        reference_s = time.perf_counter() - warmed
+        reset_peak_rss()  # the measured run's own peak from here
+        warmed = time.perf_counter()
+    rss_before = current_rss_mib() if reference is not None else peak_rss_mib()
     report = validate_flow(DATASET, source=str(file), project_dir=str(project))
     done = time.perf_counter()
     return {
+        "reference_s": reference_s,
+        "reference_version": report.get("reference_version"),
+        "drifted_columns": [c["column"] for c in report.get("drift_columns", []) if c.get("drifted_metrics")],
         "tool": "dataguard",
         "wall_s": done - warmed,
         "import_s": imported - started,
@@ -357,7 +372,7 @@ def _warmup() -> int:
     return 1
 
 
-def child_pandera(file: Path, project: Path) -> dict[str, Any]:
+def child_pandera(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
     """pd.read_parquet and schema.validate(lazy=True), with the contract's own schema object."""
     import pandas as pd
     from pandera.errors import SchemaErrors
@@ -388,7 +403,45 @@ def child_pandera(file: Path, project: Path) -> dict[str, Any]:
     }
 
 
-def child_stages(file: Path, project: Path) -> dict[str, Any]:
+def child_scan(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
+    """DuckDB's floor: read and hash every value of every column once (no checks, no output)."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from dataguard.sql import column_list, quote_ident
+
+    names = pq.ParquetFile(file).schema_arrow.names
+    sums = ", ".join(f"sum(hash({quote_ident(n)}))" for n in names)
+    con = duckdb.connect()
+    base = peak_rss_mib()
+    started = time.perf_counter()
+    con.execute(f"SELECT count(*), {sums} FROM read_parquet($f)", {"f": str(file)}).fetchall()
+    del column_list
+    return {
+        "tool": "duckdb-scan",
+        "wall_s": time.perf_counter() - started,
+        "peak_rss_mib": peak_rss_mib(),
+        "base_rss_mib": base,
+    }
+
+
+def child_scipy(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
+    """scipy drift of the version against the reference, column by column (tests/bench/bench_drift.py)."""
+    from tests.bench import bench_drift
+
+    if reference is None:
+        raise SystemExit("the scipy drift child needs --reference")
+    result = bench_drift.child_scipy(file, reference)
+    return {
+        "tool": "scipy-drift",
+        "wall_s": result["wall_s"],
+        "peak_rss_mib": result["peak_rss_mib"],
+        "base_rss_mib": result["base_rss_mib"],
+        "flags": result["flags"],
+    }
+
+
+def child_stages(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
     """The library stages without Prefect, each with its own peak RSS (reset between stages)."""
     from dataguard.contract import load_contract
     from dataguard.ingest import SourceOptions, ingest
@@ -426,17 +479,31 @@ def _stage(stages: list[dict[str, Any]], name: str, run: Any) -> Any:
     return result
 
 
-CHILDREN = {"dataguard": child_dataguard, "pandera": child_pandera, "stages": child_stages}
+CHILDREN = {
+    "dataguard": child_dataguard,
+    "pandera": child_pandera,
+    "stages": child_stages,
+    "scan": child_scan,
+    "scipy": child_scipy,
+}
+GX_SETUP = Path(__file__).with_name("gx_venv.sh")
+GX_CHILD = Path(__file__).with_name("gx_child.py")
 
 
-def run_child(kind: str, file: Path, project: Path, scratch: Path, rows: int) -> dict[str, Any]:
+def run_child(
+    kind: str, file: Path, project: Path, scratch: Path, rows: int, reference: Path | None = None
+) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter with a fresh warehouse; return its figures."""
     workdir = scratch / "runs" / f"{kind}-{rows}-{uuid.uuid4().hex[:8]}"
     workdir.mkdir(parents=True)
     env = {**os.environ, "DATAGUARD_WAREHOUSE": str(workdir / "warehouse")}
     env.setdefault("PREFECT_HOME", str(scratch / "prefect-home"))  # not the user's own Prefect database
+    if kind == "gx":
+        return _run_gx(file, scratch, rows, env, workdir)
     command = [sys.executable, "-m", "tests.bench.bench_validate", "--child", kind]
     command += ["--file", str(file), "--project", str(project)]
+    if reference is not None:
+        command += ["--reference", str(reference)]
     print(f"  {kind:<9} {rows:>12,} rows ...", file=sys.stderr, flush=True)
     try:
         done = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, check=False)
@@ -450,6 +517,25 @@ def run_child(kind: str, file: Path, project: Path, scratch: Path, rows: int) ->
         return {"tool": kind, "rows": rows, "error": f"child exited with {done.returncode}"}
     result: dict[str, Any] = json.loads(found[-1][len(RESULT_MARKER) :])
     return {**result, "rows_generated": rows}
+
+
+def _run_gx(file: Path, scratch: Path, rows: int, env: dict[str, str], workdir: Path) -> dict[str, Any]:
+    """GX Core in its own venv (made by gx_venv.sh on first use); its failure is printed as its result."""
+    venv = scratch / "gx-venv"
+    made = subprocess.run(["bash", str(GX_SETUP), str(venv)], capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return {"tool": "gx", "rows": rows, "error": "GX venv could not be made: " + made.stderr.strip()[-300:]}
+    print(f"  {'gx':<9} {rows:>12,} rows ...", file=sys.stderr, flush=True)
+    command = [str(venv / "bin" / "python"), str(GX_CHILD), "--file", str(file)]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    found = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARKER)]
+    if done.returncode != 0 or not found:
+        return {"tool": "gx", "rows": rows, "error": f"GX child exited with {done.returncode}: {done.stderr[-300:]}"}
+    return {**json.loads(found[-1][len(RESULT_MARKER) :]), "rows_generated": rows}
 
 
 def warm_prefect(scratch: Path, project: Path) -> float:
@@ -515,15 +601,46 @@ def print_tables(runs: list[dict[str, Any]], computed: dict[str, Any], files: di
     _print_ratios(computed)
     _print_rows(runs, files)
     _print_stages(runs)
+    print_summary(runs)
 
 
 def _detail(run: dict[str, Any]) -> str:
     if run["tool"] == "dataguard":
+        against = f"drift vs v{run['reference_version']}" if run.get("reference_version") else "no reference"
         return (
             f"+ {run['startup_s']:.2f} s Prefect startup, {run['import_s']:.2f} s imports; "
-            f"server process peak {run['server_peak_rss_mib']:,.0f} MiB; verdict {run['verdict']}"
+            f"server process peak {run['server_peak_rss_mib']:,.0f} MiB; verdict {run['verdict']}; {against}"
         )
-    return f"read {run['read_s']:.2f} s + validate {run['validate_s']:.2f} s; {run['failure_cases']:,} failure cases"
+    if run["tool"] == "pandera":
+        cases = run["failure_cases"]
+        return f"read {run['read_s']:.2f} s + validate {run['validate_s']:.2f} s; {cases:,} failure cases"
+    if run["tool"] == "gx":
+        failed = sum(1 for rows in run["unexpected"].values() if rows)
+        return (
+            f"read {run['read_s']:.2f} s + validate {run['validate_s']:.2f} s; "
+            f"{run['failing_rows']:,} failing rows, {failed} expectations failed"
+        )
+    if run["tool"] == "scipy-drift":
+        return f"columns flagged (p < 0.05): {', '.join(run['flags']) or 'none'}"
+    return "count and hash of every value of every column"
+
+
+def print_summary(runs: list[dict[str, Any]]) -> None:
+    """The one table: every tool at every size, with time and memory against pandera and dataguard."""
+    done = [r for r in runs if "error" not in r and r["tool"] != "stages"]
+    by = {(r["tool"], r["rows_generated"]): r for r in done}
+    header = f"{'wall s':>8}  {'peak RSS MiB':>12}  {'wall/pandera':>12}  {'dataguard faster':>16}"
+    print(f"\n{'rows':>12}  {'tool':<12} {header}")
+    for run in done:
+        size = run["rows_generated"]
+        pandera, dataguard = by.get(("pandera", size)), by.get(("dataguard", size))
+        vs_pandera = f"{run['wall_s'] / pandera['wall_s']:.2f}x" if pandera else "-"
+        faster = f"{run['wall_s'] / dataguard['wall_s']:.2f}x" if dataguard and run is not dataguard else "-"
+        print(
+            f"{size:>12,}  {run['tool']:<12} {run['wall_s']:>8.2f}  {run['peak_rss_mib']:>12,.0f}"
+            f"  {vs_pandera:>12}  {faster:>16}"
+        )
+    print("(dataguard faster: the tool's wall time over dataguard's end to end; above 1 means dataguard is faster)")
 
 
 def _print_ratios(computed: dict[str, Any]) -> None:
@@ -590,6 +707,10 @@ def environment() -> dict[str, Any]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.bench_validate", description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000], help="sizes to measure")
+    parser.add_argument("--huge", action="store_true", help="also 100M rows (dataguard, scan floor and pandera)")
+    parser.add_argument("--no-reference", action="store_true", help="dataguard without a reference version (no drift)")
+    parser.add_argument("--no-gx", action="store_true", help="skip Great Expectations (its venv is made on first use)")
+    parser.add_argument("--no-scipy", action="store_true", help="skip the scipy drift baseline")
     parser.add_argument("--quick", action="store_true", help="100k rows only, to check the benchmark works")
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH, help="data files, project, warehouses")
     parser.add_argument("--seed", type=int, default=42)
@@ -599,28 +720,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--reference", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
         args.rows = [100_000]
+    if args.huge:
+        args.rows = [*args.rows, HUGE_ROWS]
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
-        result = CHILDREN[args.child](args.file, args.project)
+        result = CHILDREN[args.child](args.file, args.project, args.reference)
         result["ru_maxrss_mib"] = ru_maxrss_kib() / 1024  # for reference: includes the parent's peak
         print(RESULT_MARKER + json.dumps(result), flush=True)
         return 0
     sizes = sorted(set(args.rows))
     scratch = args.scratch.resolve()
     project = write_project(scratch)
-    files = {}
+    files: dict[int, dict[str, Any]] = {}
+    references: dict[int, Path | None] = {}
     for rows in sizes:
         path, files[rows] = data_file(scratch, rows, args.seed, args.bad_fraction)
         how = "reused" if files[rows]["reused"] else f"generated in {files[rows]['generate_s']:.1f} s"
         print(f"data {rows:,} rows: {path} ({files[rows]['bytes'] / 2**20:,.0f} MiB, {how})", file=sys.stderr)
         files[rows]["path"] = str(path)
+        references[rows] = None
+        if not args.no_reference:  # the same generator, another seed: the reference version for drift
+            references[rows], _ = data_file(scratch, rows, args.seed + REFERENCE_SEED_OFFSET, args.bad_fraction)
+            files[rows]["reference"] = str(references[rows])
     prefect_setup_s = warm_prefect(scratch, project)
     print(
         f"Prefect warm-up run (embedded server start; its database is created on first use): {prefect_setup_s:.1f} s",
@@ -628,8 +757,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     runs = []
     for rows in sizes:
-        for kind in ("dataguard", "pandera", *(("stages",) if args.stages else ())):
-            runs.append(run_child(kind, Path(files[rows]["path"]), project, scratch, rows))
+        kinds = ["dataguard", "pandera", "scan"]
+        if rows != HUGE_ROWS:  # at 100M rows pandas needs tens of GiB: scipy and GX are left out
+            kinds += [*(("scipy",) if references[rows] and not args.no_scipy else ()), *(() if args.no_gx else ("gx",))]
+        kinds += ["stages"] if args.stages else []
+        for kind in kinds:
+            runs.append(run_child(kind, Path(files[rows]["path"]), project, scratch, rows, references[rows]))
     computed = ratios(runs, sizes)
     print_tables(runs, computed, files)
     figures = {
