@@ -201,7 +201,7 @@ def test_a_landed_file_whose_run_crashed_is_validated_again(flights_project: Pro
     catalog.start_run(flights_project.catalog_path, "crashed", "flights", ingested.version.version, None)
     assert [(o["file"], o["status"], o["version"]) for o in watch(flights_project)] == [("feb.parquet", "accepted", 1)]
     assert watch(flights_project) == []
-    assert [(v, state) for _, v, state, _, _ in runs(flights_project)] == [(1, "running"), (1, "finished")]
+    assert [(v, state) for _, v, state, _, _ in runs(flights_project)] == [(1, "abandoned"), (1, "finished")]
 
 
 def test_an_accepted_file_is_a_completed_flow_run_with_its_stages_and_report(flights_project: Project) -> None:

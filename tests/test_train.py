@@ -25,6 +25,7 @@ VALIDATED = ValidatedVersion(
     clean_path=Path("/warehouse/flights/7/runs/r1/clean.parquet"),
     report_path=Path("/warehouse/flights/7/runs/r1/report.json"),
     verdict="WARN",
+    clean_fingerprint="def456",
 )
 
 
@@ -54,6 +55,7 @@ def test_training_env_adds_the_data_to_the_given_environment() -> None:
         "DATAGUARD_VERSION": "7",
         "DATAGUARD_DATASET": "flights",
         "DATAGUARD_FINGERPRINT": "abc123",
+        "DATAGUARD_CLEAN_FINGERPRINT": "def456",
     }
 
 

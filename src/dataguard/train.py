@@ -64,8 +64,11 @@ def training_env(validated: ValidatedVersion, base: Mapping[str, str] | None = N
         DATAGUARD_VERSION=str(validated.version),
         DATAGUARD_DATASET=validated.dataset,
         DATAGUARD_FINGERPRINT=validated.fingerprint,
-        DATAGUARD_CLEAN_FINGERPRINT=validated.clean_fingerprint,
     )
+    if validated.clean_fingerprint:  # runs published before fingerprints were recorded have none
+        env["DATAGUARD_CLEAN_FINGERPRINT"] = validated.clean_fingerprint
+    else:
+        env.pop("DATAGUARD_CLEAN_FINGERPRINT", None)
     return env
 
 
