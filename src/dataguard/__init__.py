@@ -6,6 +6,7 @@ Importing the package is cheap: Prefect loads only with ``dataguard.flows``.
 from dataguard.contract import Contract, GatePolicy
 from dataguard.drift_policy import ColumnDrift, DriftSettings
 from dataguard.errors import DataguardError, GateClosed
+from dataguard.execution import Execution
 from dataguard.gate import ValidatedVersion, open_validated
 from dataguard.slices import SliceTest
 
@@ -14,6 +15,7 @@ __all__ = [
     "Contract",
     "DataguardError",
     "DriftSettings",
+    "Execution",
     "GateClosed",
     "GatePolicy",
     "SliceTest",

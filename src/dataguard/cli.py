@@ -16,6 +16,7 @@ from rich.markup import escape
 from dataguard import catalog, gate
 from dataguard.contract import load_contract
 from dataguard.errors import BadInput, DataguardError
+from dataguard.execution import from_command_line
 from dataguard.ingest import ingest
 from dataguard.project import Project, find_project, init_project
 
@@ -110,12 +111,28 @@ def validate(
     predictions: Annotated[
         Path | None, typer.Option("--predictions", help="Model predictions for the model slice tests.")
     ] = None,
+    partition_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--partition-rows",
+            help="Rows per row-check partition, each its own Prefect task (0: one partition; default 10,000,000).",
+        ),
+    ] = None,
+    task_runner: Annotated[
+        str | None,
+        typer.Option("--task-runner", help="Where the partitions run: thread (this process, default) or dask."),
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option("--dask-address", help="Dask scheduler for --task-runner dask, e.g. tcp://10.0.0.5:8786."),
+    ] = None,
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Ingest FILE(s) and run the whole pipeline; or re-run it on --version N. Prints the verdict."""
     if bool(files) == (version is not None):
         _fail(BadInput("give either FILE(s) or --version N, not both and not neither"), json_out)
+    requested = _run(json_out, lambda: from_command_line(partition_rows, task_runner, dask_address))
     # Prefect loads only for commands that run flows. A closed gate ends the flow run Failed
     # (reasons as its message) so Prefect's automations see it; the report still prints here.
     from dataguard.schedule import VersionRejected, validate_unattended
@@ -127,7 +144,15 @@ def validate(
         label = source or f"version {number}"
         with err.status(f"validating {dataset}: {label} (Prefect flow; the first run starts the embedded API) ..."):
             call = functools.partial(
-                validate_unattended, dataset, source, number, str(proj.root), str(predictions) if predictions else None
+                validate_unattended,
+                dataset,
+                source,
+                number,
+                str(proj.root),
+                str(predictions) if predictions else None,
+                requested.partition_rows,
+                requested.task_runner,
+                requested.dask_address,
             )
             report = _run(json_out, functools.partial(_report_of, call, VersionRejected))
         reports.append(report)
@@ -160,7 +185,7 @@ def evaluate(
     json_out: JsonOpt = False,
 ) -> None:
     """Run the model slice tests on --version N with these predictions (a new validation run of it)."""
-    validate(dataset, None, version, strict, junit, predictions, project, json_out)
+    validate(dataset, None, version, strict, junit, predictions, project=project, json_out=json_out)
 
 
 def _write_junit(path: Path, reports: list[dict[str, Any]]) -> None:

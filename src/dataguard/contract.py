@@ -20,6 +20,7 @@ import pandera.pandas as pa
 
 from dataguard.drift_policy import DriftSettings
 from dataguard.errors import ContractError, UnknownDataset
+from dataguard.execution import Execution
 from dataguard.ingest import SourceOptions
 from dataguard.project import Project
 from dataguard.slices import SliceTest, validate_slices
@@ -62,6 +63,9 @@ class Contract:
     csv_delimiter: the CSV field separator (the dialect is fixed, never sniffed).
     slices: slice tests (``dataguard.SliceTest``), evaluated on the clean rows.
     drift: drift settings (``dataguard.DriftSettings``): columns, kinds, thresholds, severities.
+    execution: where the row checks run (``dataguard.Execution``): partition size,
+        task runner, Dask scheduler address; the command line overrides it, and
+        it overrides the environment.
     """
 
     keys: tuple[str, ...] | list[str] = ()
@@ -71,8 +75,14 @@ class Contract:
     csv_delimiter: str = ","
     slices: tuple[SliceTest, ...] | list[SliceTest] = ()
     drift: DriftSettings = field(default_factory=DriftSettings)
+    execution: Execution = field(default_factory=Execution)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.execution, Execution):
+            raise ContractError(
+                f"Contract.execution takes a dataguard.Execution, got {type(self.execution).__name__}",
+                hint="execution=dataguard.Execution(task_runner='dask', dask_address='tcp://host:8786')",
+            )
         object.__setattr__(self, "keys", _names(self.keys))
         object.__setattr__(self, "slices", tuple(self.slices))
         for test in self.slices:

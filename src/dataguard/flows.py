@@ -29,21 +29,16 @@ from dataguard import catalog  # noqa: E402
 from dataguard.contract import LoadedContract, load_contract, require_full_validation  # noqa: E402
 from dataguard.errors import BadInput, StorageFull, StructuralFailure, UnknownDataset, is_storage_full  # noqa: E402
 from dataguard.evaluate import StageResult, run_drift, run_history, run_slices  # noqa: E402
+from dataguard.execution import DASK, THREAD, Execution, Resolved, from_command_line, from_environment, resolve  # noqa: E402
 from dataguard.faults import fault_point  # noqa: E402
 from dataguard.ingest import Ingested, SourceOptions, ingest  # noqa: E402
 from dataguard.locks import dataset_lock  # noqa: E402
+from dataguard.partitions import PartitionJob, partition_jobs, run_partition_job  # noqa: E402
 from dataguard.project import Project, find_project  # noqa: E402
 from dataguard.publish import publish  # noqa: E402
 from dataguard.reference import Reference, choose_reference  # noqa: E402
 from dataguard.report import render_markdown  # noqa: E402
-from dataguard.rowchecks import (  # noqa: E402
-    Partition,
-    RowCheckOutcome,
-    check_partition,
-    check_rows,
-    finish_checks,
-    partitions,
-)
+from dataguard.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural, partitions  # noqa: E402
 from dataguard.split import SplitResult, split_rows  # noqa: E402
 from dataguard.verdict import CheckOutcome, Results, Verdict, decide  # noqa: E402
 
@@ -82,9 +77,8 @@ def check_rows_task(data_path: str, loaded: LoadedContract, failures_path: Path)
 
 
 @task(name="row checks: partition", cache_policy=NO_CACHE, persist_result=False)
-def check_partition_task(project: Project, dataset: str, data_path: str, partition: Partition, out: str) -> list[str]:
-    # the contract is loaded where the task runs: it holds code, which a Dask worker cannot unpickle by reference
-    return check_partition(Path(data_path), load_contract(project, dataset), partition, Path(out))
+def check_partition_task(job: PartitionJob) -> list[str]:
+    return run_partition_job(job)
 
 
 @task(name="row checks: set checks and counts", cache_policy=NO_CACHE, persist_result=False)
@@ -94,63 +88,64 @@ def finish_checks_task(
     return finish_checks(Path(data_path), loaded, parts, structural, failures_path)
 
 
-PARTITION_ROWS_ENV = "DATAGUARD_PARTITION_ROWS"
-DEFAULT_PARTITION_ROWS = 10_000_000
-TASK_RUNNER_ENV = "DATAGUARD_TASK_RUNNER"
-DASK_ADDRESS_ENV = "DATAGUARD_DASK_ADDRESS"
-
-
 def check_rows_in_partitions(
-    project: Project, loaded: LoadedContract, data_path: str, run_dir: Path
+    project: Project, loaded: LoadedContract, data_path: str, run_dir: Path, settings: Resolved
 ) -> RowCheckOutcome:
     """Row checks partition by partition, each a Prefect task (on Dask when configured), then the set checks.
 
-    One partition and no Dask: the single in-process task of before.
+    One partition in this process: the single task of before. The partitions'
+    tasks get plain values only (``PartitionJob``) and load the contract where
+    they run; the set checks and the counts run here, over the whole version.
     """
-    parts = partitions(Path(data_path), partition_rows())
-    runner = task_runner()
-    if len(parts) == 1 and runner is None:
+    parts = partitions(Path(data_path), settings.partition_rows, loaded.contract.batch_rows)
+    if len(parts) == 1 and settings.task_runner == THREAD:
         outcome: RowCheckOutcome = check_rows_task(data_path, loaded, run_dir / "failures.parquet")
         return outcome
-    outs = [run_dir / f"failures.part{i}.parquet" for i in range(len(parts))]
-    with runner or ThreadPoolTaskRunner(max_workers=2) as running:
-        futures = [
-            running.submit(
-                check_partition_task,
-                {"project": project, "dataset": loaded.dataset, "data_path": data_path, "partition": p, "out": str(o)},
-            )
-            for p, o in zip(parts, outs, strict=True)
-        ]
-        structural = list(dict.fromkeys(reason for future in futures for reason in future.result()))
+    jobs = partition_jobs(project, loaded, data_path, run_dir, parts)
+    where = (settings.dask_address or "a temporary local Dask cluster") if settings.task_runner == DASK else "threads"
+    get_run_logger().info(f"row checks: {len(parts)} partitions of the version on {where}")
+    with _task_runner(settings, len(parts)) as running:
+        futures = [running.submit(check_partition_task, {"job": job}) for job in jobs]
+        structural = first_structural([future.result() for future in futures])
+    outs = [Path(job.out) for job in jobs]
     result: RowCheckOutcome = finish_checks_task(data_path, loaded, outs, structural, run_dir / "failures.parquet")
     return result
 
 
-def partition_rows() -> int:
-    """Rows per row-check partition (``DATAGUARD_PARTITION_ROWS``, default 10M; 0: one partition)."""
-    value = os.environ.get(PARTITION_ROWS_ENV, "").strip().replace("_", "")
-    if not value:
-        return DEFAULT_PARTITION_ROWS
-    if not value.isdigit():
-        raise BadInput(f"{PARTITION_ROWS_ENV}={value!r} is not a whole number of rows", hint="such as 5000000")
-    return int(value)
+def _task_runner(settings: Resolved, partitions: int) -> Any:
+    if settings.task_runner == THREAD:
+        return ThreadPoolTaskRunner(max_workers=max(1, min(partitions, os.cpu_count() or 1)))
+    return _DaskRunner(settings.dask_address)
 
 
-def task_runner() -> Any:
-    """A Dask task runner when ``DATAGUARD_TASK_RUNNER=dask`` (on ``DATAGUARD_DASK_ADDRESS``, else a local cluster)."""
-    kind = os.environ.get(TASK_RUNNER_ENV, "").strip().lower()
-    if kind in ("", "thread", "threads", "local"):
-        return None
-    if kind != "dask":
-        raise BadInput(f"{TASK_RUNNER_ENV}={kind!r} is not a task runner", hint="use dask, or leave it unset")
-    try:
-        from prefect_dask.task_runners import DaskTaskRunner
-    except ImportError as exc:
-        raise BadInput(
-            "the Dask task runner needs prefect-dask", hint="pip install 'dataguard[dask]' (or prefect-dask)"
-        ) from exc
-    address = os.environ.get(DASK_ADDRESS_ENV, "").strip() or None
-    return DaskTaskRunner(address=address)
+class _DaskRunner:
+    """prefect-dask's task runner; a scheduler that cannot be reached is the user's to fix (BadInput)."""
+
+    def __init__(self, address: str | None) -> None:
+        try:
+            from prefect_dask.task_runners import DaskTaskRunner
+        except ImportError as exc:
+            raise BadInput(
+                "the Dask task runner needs prefect-dask", hint="pip install 'dataguard[dask]' (or prefect-dask)"
+            ) from exc
+        self.address = address
+        self.runner = DaskTaskRunner(address=address)  # no address: a temporary local cluster for this run
+
+    def __enter__(self) -> Any:
+        running = self.runner.__enter__()  # type: ignore[no-untyped-call]
+        try:
+            running.client  # noqa: B018  # prefect-dask connects on first use: here, to name the address if it fails
+        except OSError as exc:
+            self.runner.__exit__(None, None, None)
+            raise BadInput(
+                f"cannot reach the Dask scheduler at {self.address}: {exc}",
+                hint="start one (dask scheduler; dask worker tcp://HOST:8786), or fix --dask-address, "
+                "the contract's Execution.dask_address or DATAGUARD_DASK_ADDRESS",
+            ) from exc
+        return running
+
+    def __exit__(self, *exc: object) -> None:
+        self.runner.__exit__(*exc)
 
 
 @task(name="split", cache_policy=NO_CACHE, persist_result=False)
@@ -211,16 +206,23 @@ def validate_flow(
     version: int | None = None,
     project_dir: str | None = None,
     predictions: str | None = None,
+    partition_rows: int | None = None,
+    task_runner: str | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Ingest ``source`` (or take ingested ``version``) and run the whole pipeline on it.
 
-    One run at a time per dataset: a second run of the same dataset waits for the first.
+    ``partition_rows``, ``task_runner``, ``dask_address``: where the row checks
+    run (see ``dataguard.execution``); None leaves it to the contract, then the
+    environment. One run at a time per dataset: a second run of the same
+    dataset waits for the first.
     """
+    requested = from_command_line(partition_rows, task_runner, dask_address)
     project = find_project(project_dir)
     with dataset_lock(project, dataset, on_wait=get_run_logger().info):
         _clear_dead_runs(project, dataset)
         try:
-            return _validate(project, dataset, source, version, predictions)
+            return _validate(project, dataset, source, version, predictions, requested)
         except StorageFull:
             raise
         except Exception as exc:
@@ -241,15 +243,22 @@ def _clear_dead_runs(project: Project, dataset: str) -> None:
 
 
 def _validate(
-    project: Project, dataset: str, source: str | None, version: int | None, predictions: str | None = None
+    project: Project,
+    dataset: str,
+    source: str | None,
+    version: int | None,
+    predictions: str | None = None,
+    requested: Execution | None = None,
 ) -> dict[str, Any]:
     loaded = load_contract_task(project, dataset)
+    # refused before anything is ingested: a bad setting changes nothing
+    settings = resolve(requested or Execution(), loaded.contract.execution, from_environment(os.environ))
     ingested = _version_to_check(project, loaded, source, version)
     run_id = new_run_id()
     run_dir = project.confined(Path(ingested.version.data_path).parent / "runs" / run_id)
     catalog.start_run(project.catalog_path, run_id, dataset, ingested.version.version, _flow_run_id())
     try:
-        report = _run_stages(project, loaded, ingested, run_id, run_dir, predictions)
+        report = _run_stages(project, loaded, ingested, run_id, run_dir, predictions, settings)
     except BadInput:
         _undo(project, ingested, run_id, run_dir)
         raise
@@ -295,11 +304,12 @@ def _run_stages(
     run_id: str,
     run_dir: Path,
     predictions: str | None = None,
+    settings: Resolved | None = None,
 ) -> dict[str, Any]:
     version = ingested.version
     run_dir.mkdir(parents=True)
     require_full_validation()
-    outcome = check_rows_in_partitions(project, loaded, version.data_path, run_dir)
+    outcome = check_rows_in_partitions(project, loaded, version.data_path, run_dir, settings or Resolved())
     fault_point("rowchecks")
     if outcome.structural:
         verdict = verdict_task(Results(version.rows, 0, structural=outcome.structural), loaded)

@@ -149,14 +149,20 @@ class Partition:
     last: int
 
 
-def partitions(data_path: Path, rows: int) -> tuple[Partition, ...]:
-    """The version cut into ranges of ``rows`` row ids (one range when ``rows`` is 0 or covers it all)."""
+def partitions(data_path: Path, rows: int, batch_rows: int) -> tuple[Partition, ...]:
+    """The version cut into ranges of about ``rows`` row ids (one range when ``rows`` is 0 or covers it all).
+
+    ``rows`` is rounded up to a whole number of record batches: a partition then
+    holds exactly the batches a single pass reads (ids are positions, dense from
+    the first), so a dataframe-wide check sees the same rows either way.
+    """
     rid = quote_ident(ROW_ID)
     with engine() as con:
         query = f"SELECT min({rid}), max({rid}) FROM read_parquet($p)"
         low, high = con.execute(query, {"p": str(data_path)}).fetchall()[0]
     if low is None:
         return (Partition(0, -1),)
+    rows = -(-rows // batch_rows) * batch_rows
     if rows <= 0 or high - low + 1 <= rows:
         return (Partition(int(low), int(high)),)
     return tuple(Partition(start, min(start + rows - 1, int(high))) for start in range(int(low), int(high) + 1, rows))
@@ -180,7 +186,10 @@ def check_partition(data_path: Path, loaded: LoadedContract, partition: Partitio
 def finish_checks(
     data_path: Path, loaded: LoadedContract, parts: list[Path], structural: list[str], failures_path: Path
 ) -> RowCheckOutcome:
-    """Merge the partitions' failures, run the set checks over the whole version, count per check."""
+    """Merge the partitions' failures, run the set checks over the whole version, count per check.
+
+    ``structural``: the reasons of the first partition that had any (see ``first_structural``).
+    """
     plan = plan_checks(loaded)
     with pq.ParquetWriter(failures_path, FAILURE_SCHEMA) as writer:
         if not structural:
@@ -193,6 +202,15 @@ def finish_checks(
         part.unlink(missing_ok=True)
     checks = () if structural else summarise(failures_path, plan, loaded.contract.gate.block_checks)
     return RowCheckOutcome(failures_path, checks, tuple(structural))
+
+
+def first_structural(per_partition: list[list[str]]) -> list[str]:
+    """The structural reasons a single pass would give: those of the first partition, in order, that has any.
+
+    A single pass stops at its first batch with a structural failure; the
+    partitions hold the same batches in the same order.
+    """
+    return next((reasons for reasons in per_partition if reasons), [])
 
 
 @dataclass(frozen=True)
@@ -355,18 +373,46 @@ def pandas_batches(
     parquet = pq.ParquetFile(data_path, pre_buffer=False)  # pre-buffering keeps every chunk read: memory grows
     as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
     wanted = None if columns is None else [ROW_ID, *columns]
-    groups = None if partition is None else _row_groups_within(parquet, partition)
-    for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted, row_groups=groups):
-        table = pa_arrow.Table.from_batches([batch])
-        if partition is not None:
-            ids = table.column(ROW_ID)
-            first, last = (pa_arrow.scalar(end, pa_arrow.int64()) for end in (partition.first, partition.last))
-            table = table.filter(pc.and_(pc.greater_equal(ids, first), pc.less_equal(ids, last)))
-            if not table.num_rows:
-                continue
+    if partition is None:
+        batches = parquet.iter_batches(batch_size=batch_rows, columns=wanted)
+        tables: Iterator[pa_arrow.Table] = (pa_arrow.Table.from_batches([batch]) for batch in batches)
+    else:
+        tables = _rebatched(_partition_tables(parquet, batch_rows, wanted, partition), batch_rows)
+    for table in tables:
         frame = _to_frame(table.drop_columns([ROW_ID]), as_float)
         frame.index = pd.Index(table.column(ROW_ID).to_numpy(), name=None)
         yield frame
+
+
+def _partition_tables(
+    parquet: pq.ParquetFile, batch_rows: int, wanted: list[str] | None, partition: Partition
+) -> Iterator[pa_arrow.Table]:
+    """The partition's rows, read from the row groups that can hold them."""
+    groups = _row_groups_within(parquet, partition)
+    first, last = (pa_arrow.scalar(end, pa_arrow.int64()) for end in (partition.first, partition.last))
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted, row_groups=groups):
+        ids = batch.column(ROW_ID)
+        table = pa_arrow.Table.from_batches([batch]).filter(
+            pc.and_(pc.greater_equal(ids, first), pc.less_equal(ids, last))
+        )
+        if table.num_rows:
+            yield table
+
+
+def _rebatched(tables: Iterator[pa_arrow.Table], batch_rows: int) -> Iterator[pa_arrow.Table]:
+    """Tables cut again into ``batch_rows`` rows: row groups start anywhere, a single pass's batches do not."""
+    pending: list[pa_arrow.Table] = []
+    held = 0
+    for table in tables:
+        pending.append(table)
+        held += table.num_rows
+        while held >= batch_rows:
+            whole = pa_arrow.concat_tables(pending)
+            yield whole.slice(0, batch_rows)
+            rest = whole.slice(batch_rows)
+            pending, held = ([rest] if rest.num_rows else []), rest.num_rows
+    if held:
+        yield pa_arrow.concat_tables(pending)
 
 
 def _row_groups_within(parquet: pq.ParquetFile, partition: Partition) -> list[int]:

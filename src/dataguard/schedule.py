@@ -92,13 +92,18 @@ def validate_unattended(
     version: int | None = None,
     project_dir: str | None = None,
     predictions: str | None = None,
+    partition_rows: int | None = None,
+    task_runner: str | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, Any] | State[Any]:
     """``validate_flow`` for schedules and deployments: a closed gate ends the flow run Failed.
 
     Returns the report when the gate opens; a Failed state (message: the reasons,
     data: ``VersionRejected`` carrying the report) when it stays closed.
     """
-    report = validate_flow.fn(dataset, source, version, project_dir, predictions)
+    report = validate_flow.fn(
+        dataset, source, version, project_dir, predictions, partition_rows, task_runner, dask_address
+    )
     if report["gate_open"]:
         return report
     rejected = VersionRejected(report)
