@@ -116,3 +116,41 @@ def test_types_duckdb_would_change_take_the_streaming_path(tmp_path: Path) -> No
     clean = pq.read_table(result.clean_path)
     assert clean.schema == pq.read_table(path).schema
     assert clean.column("_row_id").to_pylist() == [0, 2]
+
+
+def test_a_wide_file_streams_and_splits_exactly_as_a_narrow_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above WIDE_COLUMNS the split streams row groups through pyarrow; the files it writes are the same."""
+    import dataguard.split as split
+
+    columns = {f"c{i}": pa.array([float(r * i) for r in range(50)]) for i in range(split.WIDE_COLUMNS + 1)}
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({"_row_id": pa.array(range(50), pa.int64()), **columns}), path, row_group_size=16)
+    failures = write_failures(
+        tmp_path,
+        [
+            (33, "le", "c2", "less_than_or_equal_to(60)", "66.0"),
+            (17, "le", "c5", "less_than_or_equal_to(80)", "85.0"),
+            (33, "ge", "c1", "greater_than_or_equal_to(40)", "33.0"),
+            (48, "le", "c2", "less_than_or_equal_to(60)", "96.0"),
+        ],
+    )
+    streamed = split_rows(path, failures, tmp_path / "streamed")
+    monkeypatch.setattr(split, "WIDE_COLUMNS", 10_000)
+    copied = split_rows(path, failures, tmp_path / "copied")
+
+    quarantined = pq.read_table(streamed.quarantine_path)
+    assert quarantined.column("_row_id").to_pylist() == [17, 33, 48]
+    assert quarantined.column("_reasons").to_pylist()[1] == [
+        {"code": "ge", "column": "c1", "check": "greater_than_or_equal_to(40)", "value": "33.0"},
+        {"code": "le", "column": "c2", "check": "less_than_or_equal_to(60)", "value": "66.0"},
+    ]
+    assert pq.read_table(streamed.clean_path).column("_row_id").to_pylist() == [
+        r for r in range(50) if r not in (17, 33, 48)
+    ]
+    for name in ("clean_path", "quarantine_path"):
+        ours, theirs = pq.read_table(getattr(streamed, name)), pq.read_table(getattr(copied, name))
+        assert ours.to_pylist() == theirs.to_pylist()
+        assert ours.schema.types == theirs.schema.types
+    assert (streamed.rows_clean, streamed.rows_quarantined, streamed.reasons) == (47, 3, copied.reasons)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from pandera.errors import SchemaErrors
 
 from dataguard.contract import LoadedContract
 from dataguard.ingest import ROW_ID
+from dataguard.profile import column_chunks
 from dataguard.pushdown import Pushdown, SqlCheck, split_schema, type_is_fixed
 from dataguard.sql import column_list, engine, quote_ident
 
@@ -257,9 +258,26 @@ def write_sql_failures(
     batch_rows: int,
     partition: Partition | None = None,
 ) -> None:
-    """One DuckDB pass over the file: each failing row with the checks it fails and its values."""
+    """One DuckDB pass per COLUMNS_PER_QUERY columns: each failing row with the checks it fails.
+
+    A contract over thousands of columns is not planned as one query (DuckDB's
+    memory for a query grows with its expressions); a narrow one is one pass.
+    """
     if not checks:
         return
+    for names in column_chunks(sorted({check.column for check in checks})):
+        chunk = [check for check in checks if check.column in set(names)]
+        _write_sql_failures(data_path, chunk, layout, writer, batch_rows, partition)
+
+
+def _write_sql_failures(
+    data_path: Path,
+    checks: Sequence[SqlCheck],
+    layout: FileLayout,
+    writer: pq.ParquetWriter,
+    batch_rows: int,
+    partition: Partition | None,
+) -> None:
     columns = sorted({check.column for check in checks})
     flags = ", ".join(f"{check.fails} AS f{i}" for i, check in enumerate(checks))
     values = ", ".join(f"{quote_ident(name)} AS v{j}" for j, name in enumerate(columns))

@@ -42,6 +42,17 @@ class SplitResult:
     reasons: tuple[ReasonCount, ...]
 
 
+_REASONS_BY_ROW = f"""SELECT {quote_ident(ROW_ID)},
+           list({{'code': code, 'column': "column", 'check': "check", 'value': value}}
+                ORDER BY code, "column", "check", value) AS {REASONS}
+    FROM read_parquet($failures) GROUP BY {quote_ident(ROW_ID)}"""
+WIDE_COLUMNS = 200  # from here on the split streams row groups through pyarrow
+
+
+def wide(data_path: Path) -> bool:
+    return len(pq.ParquetFile(data_path).schema_arrow) > WIDE_COLUMNS
+
+
 def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResult:
     """Write clean.parquet and quarantine.parquet for one run, then check the sums."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -49,16 +60,18 @@ def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResu
     rid = quote_ident(ROW_ID)
     params = {"data": str(data_path), "failures": str(failures_path)}
     with engine(out_dir) as con:
-        failing = write_clean(con, data_path, failures_path, clean)
-        con.execute(
-            f"""COPY (SELECT d.*, r.{REASONS} FROM (SELECT * FROM read_parquet($data) WHERE {failing.sql}) d
-                      JOIN (SELECT {rid}, list({{'code': code, 'column': "column", 'check': "check", 'value': value}}
-                                              ORDER BY code, "column", "check", value) AS {REASONS}
-                            FROM read_parquet($failures) GROUP BY {rid}) r USING ({rid})
-                      ORDER BY {rid})
-                TO $out (FORMAT parquet, COMPRESSION zstd)""",
-            {**params, **failing.params, "out": str(quarantine)},
-        )
+        if wide(data_path):  # DuckDB would buffer a row group of every column per thread: stream instead
+            write_clean_streaming(con, data_path, failures_path, clean)
+            write_quarantine_streaming(con, data_path, failures_path, quarantine)
+        else:
+            failing = write_clean(con, data_path, failures_path, clean)
+            con.execute(
+                f"""COPY (SELECT d.*, r.{REASONS} FROM (SELECT * FROM read_parquet($data) WHERE {failing.sql}) d
+                          JOIN ({_REASONS_BY_ROW}) r USING ({rid})
+                          ORDER BY {rid})
+                    TO $out (FORMAT parquet, COMPRESSION zstd)""",
+                {**params, **failing.params, "out": str(quarantine)},
+            )
         reasons = con.execute(
             f"""SELECT code, "column", count(DISTINCT {rid}) AS n FROM read_parquet($failures)
                 GROUP BY ALL ORDER BY n DESC, code, "column" NULLS FIRST""",
@@ -151,6 +164,22 @@ def write_clean_streaming(con: duckdb.DuckDBPyConnection, data_path: Path, failu
             table = source.read_row_group(group)
             keep = pc.invert(pc.is_in(table.column(ROW_ID), value_set=failing))
             writer.write_table(table.filter(keep))
+
+
+def write_quarantine_streaming(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path) -> None:
+    """The failing rows with their reasons, row group by row group, in ``_row_id`` order (the file's own)."""
+    reasons = con.sql(
+        f"{_REASONS_BY_ROW} ORDER BY {quote_ident(ROW_ID)}", params={"failures": str(failures_path)}
+    ).to_arrow_table()
+    ids = reasons.column(ROW_ID).combine_chunks() if reasons.num_rows else pa.array([], pa.int64())
+    source = pq.ParquetFile(data_path, pre_buffer=False)
+    schema = source.schema_arrow.append(reasons.schema.field(REASONS))
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        for group in range(source.num_row_groups):
+            table = source.read_row_group(group)
+            failing = table.filter(pc.is_in(table.column(ROW_ID), value_set=ids))
+            at = pc.index_in(failing.column(ROW_ID), value_set=ids)
+            writer.write_table(failing.append_column(schema.field(REASONS), reasons.column(REASONS).take(at)))
 
 
 def _rows(path: Path) -> int:

@@ -152,13 +152,17 @@ def run_case(case: Case, scratch: Path) -> dict[str, Any]:
         print(f"{case.name}: validate {name} ...", file=sys.stderr, flush=True)
         command = [str(Path(sys.executable).parent / "dataguard"), "validate", case.dataset, str(folder / name)]
         command.append("--json")
+        stderr = (folder / f"{name}.stderr").open("wb")
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=stderr)
         assert process.stdout is not None
         out = process.stdout.read()
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         code = os.waitstatus_to_exitcode(status)
+        stderr.close()
+        if code not in (0, 1):  # 1 is a closed gate, a verdict; anything else is a failure to show
+            print((folder / f"{name}.stderr").read_text(errors="replace")[-3000:], file=sys.stderr)
         report = json.loads(out) if out.strip().startswith(b"{") else {}
         runs.append(
             {
