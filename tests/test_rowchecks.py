@@ -210,3 +210,14 @@ def test_extra_column_in_a_strict_schema_is_structural(project: Project, tmp_pat
     frame = pd.DataFrame({"n": [1], "extra": [2]})
     outcome = check_rows(canonical(tmp_path, frame), load_contract(project, "s"), tmp_path / "f.parquet")
     assert outcome.structural == ("column extra is not in the contract s.py (the schema is strict)",)
+
+
+def test_a_wide_contract_is_checked_in_column_chunks_with_exact_failures(project: Project, tmp_path: Path) -> None:
+    """60 columns are three pushed-down passes of 25; every failure is found once, whatever its chunk."""
+    fields = "\n".join(f"    c{i}: int = pa.Field(le={i})" for i in range(60))
+    write_contract(project, "wide", f"import pandera.pandas as pa\n\nclass schema(pa.DataFrameModel):\n{fields}\n")
+    frame = pd.DataFrame({f"c{i}": [i + 1 if row == i % 3 else 0 for row in range(3)] for i in range(60)})
+    outcome = check_rows(canonical(tmp_path, frame), load_contract(project, "wide"), tmp_path / "failures.parquet")
+
+    expected = [(i % 3, "less_than_or_equal_to", f"c{i}", f"less_than_or_equal_to({i})", str(i + 1)) for i in range(60)]
+    assert failures(outcome.failures_path) == sorted(expected)

@@ -266,7 +266,8 @@ def write_sql_failures(
     if not checks:
         return
     for names in column_chunks(sorted({check.column for check in checks})):
-        chunk = [check for check in checks if check.column in set(names)]
+        wanted = set(names)
+        chunk = [check for check in checks if check.column in wanted]
         _write_sql_failures(data_path, chunk, layout, writer, batch_rows, partition)
 
 
