@@ -1,14 +1,15 @@
-"""Row checks: the pandera schema over record batches, set-wide checks in DuckDB.
+"""Row checks: built-in checks pushed down into DuckDB, the rest with pandera, set-wide checks in DuckDB.
 
-Per-row checks (types, ranges, sets, nulls, custom checks) run with pandera's
-pandas backend, ``lazy=True``, one record batch at a time, so memory is bounded
-by the batch size. Checks that compare rows with each other (``unique``, the
-contract's keys) would be wrong per batch, so they run over the whole version
-in DuckDB. Every failure becomes a row of ``failures.parquet``:
-``(_row_id, code, column, check, value)``. A failure that names no row is a
-structural failure of the whole version.
+Built-in checks whose meaning is exact in SQL (see ``pushdown``) run as one
+DuckDB pass over the Parquet file (a pass per 25 columns on wide files).
+The rest (coercion, custom and dataframe-wide checks) runs with pandera's
+pandas backend, ``lazy=True``, one record batch of only the columns it needs
+at a time, so memory is bounded by the batch size. Checks that compare rows
+with each other (``unique``, the contract's keys) would be wrong per batch,
+so they run over the whole version in DuckDB. Every failure becomes a row of
+``failures.parquet``: ``(_row_id, code, column, check, value)``. A failure
+that names no row is a structural failure of the whole version.
 """
-
 from __future__ import annotations
 
 import copy
