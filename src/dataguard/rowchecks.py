@@ -10,6 +10,7 @@ so they run over the whole version in DuckDB. Every failure becomes a row of
 ``failures.parquet``: ``(_row_id, code, column, check, value)``. A failure
 that names no row is a structural failure of the whole version.
 """
+
 from __future__ import annotations
 
 import copy
