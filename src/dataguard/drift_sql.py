@@ -46,8 +46,8 @@ from typing import Any
 
 import duckdb
 
-from dataguard.profile import column_chunks, fetch_row, numeric_value, sample_step, sampled_rows
-from dataguard.sql import quote_ident
+from dataguard.profile import fetch_row, numeric_value, sample_step, sampled_rows
+from dataguard.sql import column_chunks, quote_ident
 
 SHARE_FLOOR = 1e-4  # PSI: a share of 0 (a bin or category on one side only) counts as 0.01%
 TOP_CONTRIBUTORS = 5

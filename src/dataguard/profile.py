@@ -12,17 +12,16 @@ on large columns): exact counts would cost a hash of every value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 
 from dataguard.ingest import ROW_ID
-from dataguard.sql import engine, quote_ident
+from dataguard.sql import column_chunks, engine, quote_ident
 
-T = TypeVar("T")
 NUMERIC, CATEGORICAL, TEMPORAL, OTHER = "numeric", "categorical", "temporal", "other"
 PROFILE_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 QUANTILE_SAMPLE_ROWS = 200_000  # quantiles are exact up to this many rows, then over every k-th row
@@ -112,14 +111,6 @@ def profile(
         return tuple(
             _column_profile(con, path, (name, plan[name], types[name]), row, f"c{i}") for i, name in enumerate(names)
         )
-
-
-COLUMNS_PER_QUERY = 25  # DuckDB plans a query with thousands of aggregates in super-linear time
-
-
-def column_chunks(items: Sequence[T]) -> list[Sequence[T]]:
-    """``items`` in runs of COLUMNS_PER_QUERY, one query each; one empty run when there are none."""
-    return [items[start : start + COLUMNS_PER_QUERY] for start in range(0, len(items), COLUMNS_PER_QUERY)] or [items]
 
 
 def _profile_row(

@@ -29,9 +29,8 @@ from pandera.errors import SchemaErrors
 
 from dataguard.contract import LoadedContract
 from dataguard.ingest import ROW_ID
-from dataguard.profile import column_chunks
 from dataguard.pushdown import Pushdown, SqlCheck, split_schema, type_is_fixed
-from dataguard.sql import column_list, engine, quote_ident
+from dataguard.sql import column_chunks, column_list, engine, quote_ident
 
 FAILURE_SCHEMA: pa_arrow.Schema = pa_arrow.schema(
     [  # type: ignore[arg-type]  # pyarrow-stubs reject a list of fields, pyarrow takes it

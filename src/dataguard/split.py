@@ -7,6 +7,7 @@ own output and refuses to finish if clean + quarantined differs from the input.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,8 +62,7 @@ def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResu
     params = {"data": str(data_path), "failures": str(failures_path)}
     with engine(out_dir) as con:
         if wide(data_path):  # DuckDB would buffer a row group of every column per thread: stream instead
-            write_clean_streaming(con, data_path, failures_path, clean)
-            write_quarantine_streaming(con, data_path, failures_path, quarantine)
+            write_clean_streaming(con, data_path, failures_path, clean, quarantine)
         else:
             failing = write_clean(con, data_path, failures_path, clean)
             con.execute(
@@ -151,35 +151,32 @@ def _duckdb_keeps(arrow_type: pa.DataType) -> bool:
     return any(test(arrow_type) for test in simple)
 
 
-def write_clean_streaming(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path) -> None:
-    """Stream the version, dropping failing rows: the file is in ``_row_id`` order already,
-    so no sort is needed and memory stays at one record batch whatever the size."""
-    failing_ids = con.sql(
-        f"SELECT DISTINCT {quote_ident(ROW_ID)} FROM read_parquet($failures)", params={"failures": str(failures_path)}
-    ).to_arrow_table()
-    failing = failing_ids.column(0).combine_chunks() if failing_ids.num_rows else pa.array([], pa.int64())
-    source = pq.ParquetFile(data_path, pre_buffer=False)
-    with pq.ParquetWriter(out, source.schema_arrow, compression="zstd") as writer:
-        for group in range(source.num_row_groups):
-            table = source.read_row_group(group)
-            keep = pc.invert(pc.is_in(table.column(ROW_ID), value_set=failing))
-            writer.write_table(table.filter(keep))
-
-
-def write_quarantine_streaming(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path) -> None:
-    """The failing rows with their reasons, row group by row group, in ``_row_id`` order (the file's own)."""
+def write_clean_streaming(
+    con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path, quarantine: Path | None = None
+) -> None:
+    """Stream the version, dropping failing rows (and, given ``quarantine``, writing them there with their
+    reasons, in the same pass): the file is in ``_row_id`` order already, so no sort is needed and memory
+    stays at one row group whatever the size."""
     reasons = con.sql(
         f"{_REASONS_BY_ROW} ORDER BY {quote_ident(ROW_ID)}", params={"failures": str(failures_path)}
     ).to_arrow_table()
     ids = reasons.column(ROW_ID).combine_chunks() if reasons.num_rows else pa.array([], pa.int64())
     source = pq.ParquetFile(data_path, pre_buffer=False)
-    schema = source.schema_arrow.append(reasons.schema.field(REASONS))
-    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+    reasons_field = reasons.schema.field(REASONS)
+    with ExitStack() as files:
+        clean = files.enter_context(pq.ParquetWriter(out, source.schema_arrow, compression="zstd"))
+        failed = None
+        if quarantine is not None:
+            schema = source.schema_arrow.append(reasons_field)
+            failed = files.enter_context(pq.ParquetWriter(quarantine, schema, compression="zstd"))
         for group in range(source.num_row_groups):
             table = source.read_row_group(group)
-            failing = table.filter(pc.is_in(table.column(ROW_ID), value_set=ids))
-            at = pc.index_in(failing.column(ROW_ID), value_set=ids)
-            writer.write_table(failing.append_column(schema.field(REASONS), reasons.column(REASONS).take(at)))
+            failing = pc.is_in(table.column(ROW_ID), value_set=ids)
+            clean.write_table(table.filter(pc.invert(failing)))
+            if failed is not None:
+                bad = table.filter(failing)
+                at = pc.index_in(bad.column(ROW_ID), value_set=ids)
+                failed.write_table(bad.append_column(reasons_field, reasons.column(REASONS).take(at)))
 
 
 def _rows(path: Path) -> int:

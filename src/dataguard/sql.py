@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dataguard.errors import BadInput
 
@@ -26,6 +26,15 @@ def column_list(names: Iterable[str]) -> str:
 def quote_path(path: object) -> str:
     """A file path as a SQL string literal (DuckDB table functions need literals)."""
     return "'" + str(path).replace("'", "''") + "'"
+
+
+T = TypeVar("T")
+COLUMNS_PER_QUERY = 25  # DuckDB plans a query with thousands of aggregates in super-linear time
+
+
+def column_chunks(items: Sequence[T]) -> list[Sequence[T]]:
+    """``items`` in runs of COLUMNS_PER_QUERY, one query each; one empty run when there are none."""
+    return [items[start : start + COLUMNS_PER_QUERY] for start in range(0, len(items), COLUMNS_PER_QUERY)] or [items]
 
 
 ENGINE_MEMORY_ENV = "DATAGUARD_DUCKDB_MEMORY"
