@@ -37,7 +37,7 @@ from dataguard.drift import (
 )
 from dataguard.drift_sql import SHARE_FLOOR
 from dataguard.errors import ContractError
-from dataguard.profile import PROFILE_QUANTILES, profile
+from dataguard.profile import PROFILE_QUANTILES, TOP_EXACT_MAX_DISTINCT, profile
 
 CATEGORIES_REF = ("a", "b", "c", "d")  # "d" is gone from the current version
 CATEGORIES_CUR = ("a", "b", "c", "e")  # "e" is new in it
@@ -478,6 +478,25 @@ def test_high_cardinality_text_is_skipped_unless_declared(tmp_path: Path) -> Non
     assert result(declared, "id", "chi2").statistic == 0.0
 
 
+def test_a_single_key_is_an_identifier_skipped_unless_declared(tmp_path: Path) -> None:
+    types = {"_row_id": "BIGINT", "id": "BIGINT", "x": "DOUBLE"}
+    plans, skipped = plan_columns(types, types, DriftSettings(), keys=("id",))
+    assert [p.column for p in plans] == ["x"]
+    assert [(s.column, s.reason) for s in skipped] == [
+        ("id", "the contract's key: an identifier, not a feature; declare ColumnDrift('id') to compare it anyway")
+    ]
+    composite, _ = plan_columns(types, types, DriftSettings(), keys=("id", "x"))
+    assert [p.column for p in composite] == ["id", "x"]  # each part of a composite key is a feature
+    declared, none_skipped = plan_columns(types, types, DriftSettings(columns=[ColumnDrift("id")]), keys=("id",))
+    assert ([p.column for p in declared], none_skipped) == (["id", "x"], ())
+
+    reference = write(tmp_path / "r.parquet", {"id": pa.array(range(100)), "x": pa.array([1.0] * 100)})
+    current = write(tmp_path / "c.parquet", {"id": pa.array(range(100, 200)), "x": pa.array([1.0] * 100)})
+    got = compare(current, reference, keys=("id",))
+    assert [s.column for s in got.skipped] == ["id"]
+    assert {r.column for r in got.results} == {None, "x"}
+
+
 def test_timestamps_declared_numeric_compare_as_epoch_seconds(tmp_path: Path) -> None:
     stamps = np.array(["2024-01-01T00:00", "2024-01-02T00:00", "2024-01-03T00:00"], dtype="datetime64[us]")
     reference = write(tmp_path / "r.parquet", {"t": pa.array(stamps)})
@@ -514,3 +533,17 @@ def test_profile_equals_numpy(pair: tuple[Path, Path]) -> None:
     code = pd.Series(values(reference, "code").astype(str)).value_counts()
     expected_top = sorted(code.items(), key=lambda item: (-item[1], item[0]))
     assert [(c.value, c.rows) for c in by_column["code"].top_categories] == expected_top
+
+
+def test_top_categories_of_free_text_are_its_heavy_hitters_counted_exactly(tmp_path: Path) -> None:
+    unique = [f"note {i}" for i in range(TOP_EXACT_MAX_DISTINCT + 50_000)]
+    text = np.array(["N/A"] * 40_000 + ["unknown"] * 9_000 + ["-"] * 3_000 + unique, dtype=object)
+    np.random.default_rng(7).shuffle(text)
+    path = write(tmp_path / "t.parquet", {"note": pa.array(text, pa.string())})
+    (got,) = profile(path)
+    assert got.distinct > TOP_EXACT_MAX_DISTINCT  # the sketch path, not a GROUP BY of every value
+    top = [(c.value, c.rows) for c in got.top_categories]
+    assert top[:3] == [("N/A", 40_000), ("unknown", 9_000), ("-", 3_000)]
+    assert len(top) == 10
+    assert all(rows == 1 and value.startswith("note ") for value, rows in top[3:])
+    assert got.top_categories[0].share == 40_000 / text.size

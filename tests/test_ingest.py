@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -581,3 +583,60 @@ def test_missing_file_is_refused(project, tmp_path):
 
     assert str(caught.value) == f"{source}: no such file"
     assert warehouse_entries(project) == []
+
+
+# -- row groups and the read-ahead ------------------------------------------------------------
+
+
+def test_canonical_row_groups_are_bounded_by_rows_and_by_bytes(
+    project: Project, write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = pa.table({"n": pa.array(range(2_500), pa.int64()), "s": pa.array(["x" * 100] * 2_500)})
+    source = write("rows.parquet", parquet_bytes(table, row_group_size=250))
+    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 250)
+    monkeypatch.setattr(ingest_module, "ROW_GROUP_ROWS", 1_000)
+    result = ingest(project, "ds", source)
+    meta = pq.ParquetFile(result.version.data_path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [1_000, 1_000, 500]
+    got = canonical(result)
+    assert got.column("_row_id").to_pylist() == list(range(2_500))
+    assert got.column("n").to_pylist() == list(range(2_500))
+
+    wide = pa.table({"n": pa.array(range(2_500, 5_000), pa.int64()), "s": pa.array(["y" * 100] * 2_500)})
+    source = write("bytes.parquet", parquet_bytes(wide, row_group_size=250))
+    batch_bytes = pa.Table.from_batches(wide.slice(0, 250).to_batches()).nbytes
+    monkeypatch.setattr(ingest_module, "ROW_GROUP_BYTES", 2 * batch_bytes)  # two batches of 250 rows a group
+    result = ingest(project, "ds", source)
+    meta = pq.ParquetFile(result.version.data_path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [500] * 5
+    assert canonical(result).column("n").to_pylist() == list(range(2_500, 5_000))
+
+
+def test_the_read_ahead_keeps_order_raises_the_readers_error_and_stops_with_the_writer() -> None:
+    tables = [pa.table({"n": [i]}) for i in range(3)]
+
+    def failing() -> Iterator[pa.Table]:
+        yield from tables
+        raise SourceError("row group 3 cannot be read: boom", path="f.parquet")
+
+    got: list[int] = []
+
+    def drain() -> None:
+        got.extend(table.column("n")[0].as_py() for table in ingest_module._read_ahead(failing()))
+
+    with pytest.raises(SourceError, match="row group 3 cannot be read: boom"):
+        drain()
+    assert got == [0, 1, 2]
+
+    read = []
+
+    def endless() -> Iterator[pa.Table]:
+        for i in range(10**9):
+            read.append(i)
+            yield pa.table({"n": [i]})
+
+    for table in ingest_module._read_ahead(endless()):
+        if table.column("n")[0].as_py() == 5:
+            break  # the writer stops: the reader thread must end, not run on or hang
+    assert 5 <= len(read) <= 8
+    assert not [t for t in threading.enumerate() if t.name == "dataguard-ingest-read"]

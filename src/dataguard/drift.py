@@ -106,7 +106,7 @@ p-values come from scipy (``dataguard.drift_pvalues``), from the statistics only
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -285,15 +285,21 @@ def _worst(severities: Iterable[str]) -> str:
 
 
 def compare(
-    current: Path, reference: Path, settings: DriftSettings | None = None, scratch: Path | None = None
+    current: Path,
+    reference: Path,
+    settings: DriftSettings | None = None,
+    scratch: Path | None = None,
+    keys: Sequence[str] = (),
 ) -> DriftOutcome:
     """Drift of ``current`` against ``reference`` (both clean Parquet files), every figure in DuckDB.
+
+    ``keys``: the contract's keys; a key of one column is an identifier and is skipped (see plan_columns).
 
     Raises DriftUnavailable when either file has no rows: an empty reference is never a pass.
     """
     settings = settings or DriftSettings()
     with engine(scratch) as con:
-        plans, skipped = plan_columns(column_types(con, current), column_types(con, reference), settings)
+        plans, skipped = plan_columns(column_types(con, current), column_types(con, reference), settings, keys)
         ref_rows, ref_stats = side_stats(con, reference, [_request(p) for p in plans])
         _require_rows(ref_rows, reference, "reference")
         samples = reference_sample(con, reference, ref_rows, [_sample_request(p, settings) for p in plans])

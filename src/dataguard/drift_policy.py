@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -184,14 +184,25 @@ class ColumnPlan:
 
 
 def plan_columns(
-    current: Mapping[str, str], reference: Mapping[str, str], settings: DriftSettings
+    current: Mapping[str, str], reference: Mapping[str, str], settings: DriftSettings, keys: Sequence[str] = ()
 ) -> tuple[tuple[ColumnPlan, ...], tuple[SkippedColumn, ...]]:
-    """Which columns to compare, as which kind, and the columns left out with why."""
+    """Which columns to compare, as which kind, and the columns left out with why.
+
+    A key of one column (``Contract(keys=["id"])``) identifies rows: unique by
+    contract, its distribution says nothing about the data, so it is left out
+    unless ``settings.columns`` declares it. A part of a composite key is a
+    feature like any other.
+    """
     declared = {c.column: c for c in settings.columns}
     wanted = list(declared) if settings.declared_only else [*current, *(c for c in declared if c not in current)]
+    identifier = keys[0] if len(keys) == 1 and keys[0] not in declared else None
     plans, skipped = [], []
     for name in dict.fromkeys(wanted):
         if name == ROW_ID or name in settings.exclude:
+            continue
+        if name == identifier:
+            reason = "the contract's key: an identifier, not a feature; declare ColumnDrift(%r) to compare it anyway"
+            skipped.append(SkippedColumn(name, reason % name))
             continue
         plan = _plan(name, current, reference, declared.get(name) or ColumnDrift(name), settings)
         if isinstance(plan, SkippedColumn):

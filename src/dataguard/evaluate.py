@@ -67,7 +67,7 @@ def run_drift(loaded: LoadedContract, clean: Path, reference: Reference, scratch
     if reference.clean_path is None:
         return StageResult({"drift": [], "drift_columns": [], "distributions": []}, ())
     try:
-        outcome = compare(clean, reference.clean_path, loaded.contract.drift, scratch)
+        outcome = compare(clean, reference.clean_path, loaded.contract.drift, scratch, loaded.contract.keys)
     except DriftUnavailable as exc:  # an empty side is a reason to look, never a silent pass
         finding = Finding("(reference)", False, "warn", str(exc))
         return StageResult({"drift": [], "drift_columns": [], "distributions": [], "drift_error": str(exc)}, (finding,))

@@ -26,6 +26,7 @@ NUMERIC, CATEGORICAL, TEMPORAL, OTHER = "numeric", "categorical", "temporal", "o
 PROFILE_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 QUANTILE_SAMPLE_ROWS = 200_000  # quantiles are exact up to this many rows, then over every k-th row
 TOP_CATEGORIES = 10
+TOP_EXACT_MAX_DISTINCT = 100_000  # above: top categories from approx_top_k candidates, counted exactly
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
 _NUMERIC_TYPES = (*_INTEGER_TYPES, *("U" + t for t in _INTEGER_TYPES), "FLOAT", "DOUBLE")
 
@@ -128,8 +129,10 @@ def _profile_row(
     for chunk in column_chunks(keyed):
         if not chunk:
             break
-        parts = [part for key, name, kind in chunk for part in _figures(key, name, kind, types[name])]
-        row |= fetch_row(con, f"SELECT {', '.join(parts)} FROM read_parquet($path)", {"path": str(path)})
+        inner = [expr for key, name, kind in chunk for expr in _inputs(key, name, kind, types[name])]
+        parts = [part for key, name, kind in chunk for part in _figures(key, kind)]
+        query = f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM read_parquet($path))"
+        row |= fetch_row(con, query, {"path": str(path)})
         quantiles = [
             f"quantile_disc({v}, $probs) FILTER (WHERE isfinite({v})) AS {key}_q"
             for key, name, kind in chunk
@@ -141,22 +144,30 @@ def _profile_row(
     return row
 
 
-def _figures(key: str, name: str, kind: str, sql_type: str) -> list[str]:
-    """The aggregate expressions of one column's profile."""
-    col = quote_ident(name)
-    parts = [f"count({col}) AS {key}_n", f"approx_count_distinct({col}) AS {key}_distinct"]
+def _inputs(key: str, name: str, kind: str, sql_type: str) -> list[str]:
+    """One column's inputs to its figures: the value, and for a number its finite value (else NULL).
+
+    Non-finite values become NULL once here, so the moments are plain aggregates:
+    half the work of a FILTER (WHERE isfinite(...)) on each of them.
+    """
+    inputs = [f"{quote_ident(name)} AS {key}"]
     if kind == NUMERIC:
         v = numeric_value(name, sql_type)
-        finite = f"FILTER (WHERE isfinite({v}))"
-        parts += [
-            f"avg({v}) {finite} AS {key}_mean",
-            f"stddev_samp({v}) {finite} AS {key}_std",
-            f"min({v}) {finite} AS {key}_min",
-            f"max({v}) {finite} AS {key}_max",
-        ]
+        inputs.append(f"CASE WHEN isfinite({v}) THEN {v} END AS {key}_v")
+    return inputs
+
+
+def _figures(key: str, kind: str) -> list[str]:
+    """The aggregate expressions of one column's profile, over its _inputs."""
+    parts = [f"count({key}) AS {key}_n", f"approx_count_distinct({key}) AS {key}_distinct"]
+    if kind == NUMERIC:
+        parts += [f"{agg}({key}_v) AS {key}_{name}" for name, agg in _MOMENTS]
     elif kind == TEMPORAL:
-        parts += [f"CAST(min({col}) AS VARCHAR) AS {key}_min", f"CAST(max({col}) AS VARCHAR) AS {key}_max"]
+        parts += [f"CAST(min({key}) AS VARCHAR) AS {key}_min", f"CAST(max({key}) AS VARCHAR) AS {key}_max"]
     return parts
+
+
+_MOMENTS = (("mean", "avg"), ("std", "stddev_samp"), ("min", "min"), ("max", "max"))
 
 
 def fetch_row(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -196,19 +207,32 @@ def _column_profile(
     if kind == TEMPORAL:
         return replace(base, min=row[f"{key}_min"], max=row[f"{key}_max"])
     if kind == CATEGORICAL:
-        return replace(base, top_categories=top_categories(con, path, name, values))
+        return replace(base, top_categories=top_categories(con, path, name, values, distinct=base.distinct))
     return base
 
 
 def top_categories(
-    con: duckdb.DuckDBPyConnection, path: Path, column: str, values: int, top: int = TOP_CATEGORIES
+    con: duckdb.DuckDBPyConnection, path: Path, column: str, values: int, top: int = TOP_CATEGORIES, distinct: int = 0
 ) -> tuple[CategoryShare, ...]:
-    """The most frequent non-null values, most rows first (ties by value)."""
+    """The most frequent non-null values, most rows first (ties by value), with their exact rows.
+
+    Above TOP_EXACT_MAX_DISTINCT distinct values (free text, identifiers) a
+    GROUP BY of every value costs a hash table of the whole column: the
+    candidates then come from ``approx_top_k`` (a one-pass heavy-hitter
+    sketch), and only they are counted, exactly. A value whose count ties
+    closely with others may then be ranked in or out differently from an exact
+    sort; a heavy hitter (the case that matters: a placeholder in 20% of rows)
+    is always found.
+    """
     col = quote_ident(column)
+    params: dict[str, Any] = {"path": str(path), "top": top}
+    candidates = ""
+    if distinct > TOP_EXACT_MAX_DISTINCT:
+        candidates = f"AND {col} IN (SELECT unnest(approx_top_k({col}, $top)) FROM read_parquet($path))"
     rows = con.execute(
         f"""SELECT CAST({col} AS VARCHAR) AS value, count(*) AS n FROM read_parquet($path)
-            WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY n DESC, value LIMIT $top""",
-        {"path": str(path), "top": top},
+            WHERE {col} IS NOT NULL {candidates} GROUP BY {col} ORDER BY n DESC, value LIMIT $top""",
+        params,
     ).fetchall()
     return tuple(CategoryShare(str(value), int(n), int(n) / values) for value, n in rows)
 

@@ -442,24 +442,62 @@ def child_scipy(file: Path, project: Path, reference: Path | None = None) -> dic
 
 
 def child_stages(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
-    """The library stages without Prefect, each with its own peak RSS (reset between stages)."""
+    """Every stage of the flow as a library call, without Prefect, each with its own peak RSS.
+
+    With a reference file, that file is validated first through the flow (not
+    timed), so drift runs against a published reference of the same size.
+    """
+    from dataguard.flows import new_run_id, validate_flow  # first: Prefect's defaults
+
+    from dataguard import catalog  # isort: skip
     from dataguard.contract import load_contract
+    from dataguard.evaluate import run_drift, run_history, run_slices
     from dataguard.ingest import SourceOptions, ingest
     from dataguard.project import find_project
+    from dataguard.publish import publish
+    from dataguard.reference import choose_reference
     from dataguard.rowchecks import check_rows
     from dataguard.split import split_rows
+    from dataguard.verdict import CheckOutcome, Results, decide
 
     found = find_project(project)
+    if reference is not None:
+        validate_flow(DATASET, source=str(reference), project_dir=str(project))
     loaded = load_contract(found, DATASET)
     options = SourceOptions(loaded.contract.encoding, loaded.contract.csv_delimiter)
     stages: list[dict[str, Any]] = []
     ingested = _stage(stages, "ingest", lambda: ingest(found, DATASET, file, options))
-    data_path = Path(ingested.version.data_path)
-    run_dir = data_path.parent / "runs" / "bench"
+    version = ingested.version
+    data_path = Path(version.data_path)
+    run_id = new_run_id()
+    run_dir = data_path.parent / "runs" / run_id
     run_dir.mkdir(parents=True)
+    catalog.start_run(found.catalog_path, run_id, DATASET, version.version, None)
     outcome = _stage(stages, "check_rows", lambda: check_rows(data_path, loaded, run_dir / "failures.parquet"))
-    _stage(stages, "split_rows", lambda: split_rows(data_path, outcome.failures_path, run_dir))
-    return {"tool": "stages", "stages": stages, "peak_rss_mib": peak_rss_mib()}
+    split = _stage(stages, "split_rows", lambda: split_rows(data_path, outcome.failures_path, run_dir))
+    ref = choose_reference(found.catalog_path, DATASET, version.version)
+    drift = _stage(stages, "drift", lambda: run_drift(loaded, split.clean_path, ref, run_dir))
+    slices = _stage(stages, "slices", lambda: run_slices(loaded, split.clean_path, None, ref))
+    history = _stage(
+        stages, "history", lambda: run_history(found.catalog_path, DATASET, version.version, split.clean_path, run_dir)
+    )
+    results = Results(
+        rows_input=split.rows_input,
+        rows_quarantined=split.rows_quarantined,
+        checks=tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in outcome.checks),
+        slices=slices.findings,
+        drift=drift.findings,
+        history=history.findings,
+    )
+    verdict = decide(results, loaded.contract.gate)
+    sections = {"reference_version": ref.version, "reference_reason": ref.reason}
+    sections |= drift.section | slices.section | history.section
+    _stage(
+        stages,
+        "publish",
+        lambda: publish(found.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict, sections),
+    )
+    return {"tool": "stages", "stages": stages, "peak_rss_mib": peak_rss_mib(), "reference_version": ref.version}
 
 
 def _stage(stages: list[dict[str, Any]], name: str, run: Any) -> Any:
@@ -715,7 +753,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH, help="data files, project, warehouses")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--bad-fraction", type=float, default=0.005, help="share of bad rows in the data")
-    parser.add_argument("--stages", action="store_true", help="also measure ingest, check_rows, split_rows apart")
+    parser.add_argument("--stages", action="store_true", help="also measure each stage apart (no Prefect)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON figures go")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
