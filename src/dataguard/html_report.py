@@ -1,18 +1,14 @@
 """report.html: one self-contained page per version, rendered from report.json.
 
-The page is a Jinja2 template with autoescaping on; plots are matplotlib
-figures written as inline SVG (matplotlib escapes their text). No string from
-the data is ever spliced into markup by hand. The page has no script, no
+The page is a Jinja2 template with autoescaping on; plots are inline SVG
+from ``dataguard.svg_plot``, which escapes every text it writes. No string
+from the data is ever spliced into markup unescaped. The page has no script, no
 external stylesheet, font or image, so it opens from disk with no network.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -22,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dataguard.errors import DataguardError
 from dataguard.ingest import ROW_ID
 from dataguard.junit import check_outcome, column_label, drift_columns, drift_severity, slice_outcome
 from dataguard.split import REASONS
+from dataguard.svg_plot import Series, distribution_svg
 
 if TYPE_CHECKING:
     import jinja2
@@ -273,32 +269,27 @@ def _share(entry: dict[str, Any]) -> float | None:
     return quarantined / rows if rows and quarantined is not None else None
 
 
-# --- plots: matplotlib figures as inline SVG ------------------------------------------------------
+# --- plots: SVG written by dataguard.svg_plot ---------------------------------------------------
 
 
 def _is_categorical(distribution: dict[str, Any] | None) -> bool:
     return (distribution or {}).get("kind") == "categorical"
 
 
-def _distribution_svg(distribution: dict[str, Any] | None, salt: str, report: dict[str, Any]) -> Markup:
-    """Reference vs current: overlaid histograms for numbers, paired bars for categories."""
-    try:
-        from matplotlib.figure import Figure
-    except ModuleNotFoundError as missing:
-        raise DataguardError(
-            "report.html draws its drift plots with matplotlib, which is not installed",
-            hint="pip install 'matplotlib>=3.8'",
-        ) from missing
-
+def _distribution_svg(distribution: dict[str, Any] | None, plot_id: str, report: dict[str, Any]) -> Markup:
+    """Reference vs current: filled step outlines for numeric bins, paired bars for categories."""
     bins = (distribution or {}).get("bins") or []
-    with _plot_style(salt):
-        fig = Figure(figsize=(7.2, 2.6), layout="constrained")
-        ax = fig.add_subplot()
-        if _is_categorical(distribution):
-            _paired_bars(ax, _top(bins) if len(bins) > MAX_PLOT_CATEGORIES else bins, report)
-        else:
-            _overlaid_histograms(ax, bins, report)
-        return _svg(fig, salt)
+    categorical = _is_categorical(distribution)
+    if categorical and len(bins) > MAX_PLOT_CATEGORIES:
+        bins = _top(bins)
+    series = []
+    if any(b.get("reference_share") is not None for b in bins):
+        shares = tuple(b.get("reference_share") or 0.0 for b in bins)
+        series.append(Series(_reference_label(report), shares, REFERENCE_COLOR))
+    series.append(Series(_current_label(report), tuple(b.get("current_share") or 0.0 for b in bins), CURRENT_COLOR))
+    labels = [_short(str(b.get("label"))) for b in bins]
+    every = 1 if categorical else max(1, math.ceil(len(bins) / MAX_TICK_LABELS))
+    return distribution_svg(plot_id, labels, series, steps=not categorical, label_every=every)
 
 
 def _top(bins: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -309,56 +300,6 @@ def _top(bins: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     keep = {id(b) for b in sorted(bins, key=weight, reverse=True)[:MAX_PLOT_CATEGORIES]}
     return [b for b in bins if id(b) in keep]
-
-
-def _overlaid_histograms(ax: Any, bins: list[dict[str, Any]], report: dict[str, Any]) -> None:
-    edges = list(range(len(bins) + 1))
-    if _has_reference(bins):
-        reference = [b.get("reference_share") or 0.0 for b in bins]
-        ax.stairs(reference, edges, fill=True, alpha=0.45, color=REFERENCE_COLOR, label=_reference_label(report))
-        ax.stairs(reference, edges, color=REFERENCE_COLOR, linewidth=1.2)
-    current = [b.get("current_share") or 0.0 for b in bins]
-    ax.stairs(current, edges, fill=True, alpha=0.45, color=CURRENT_COLOR, label=_current_label(report))
-    ax.stairs(current, edges, color=CURRENT_COLOR, linewidth=1.2)
-    step = max(1, math.ceil(len(bins) / MAX_TICK_LABELS))
-    _label_bins(ax, [i + 0.5 for i in range(len(bins))][::step], bins[::step])
-    _finish(ax)
-
-
-def _paired_bars(ax: Any, bins: list[dict[str, Any]], report: dict[str, Any]) -> None:
-    positions = list(range(len(bins)))
-    width = 0.4 if _has_reference(bins) else 0.8
-    if _has_reference(bins):
-        reference = [b.get("reference_share") or 0.0 for b in bins]
-        ax.bar([p - width / 2 for p in positions], reference, width, color=REFERENCE_COLOR,
-               label=_reference_label(report))  # fmt: skip
-    current = [b.get("current_share") or 0.0 for b in bins]
-    offset = width / 2 if _has_reference(bins) else 0.0
-    ax.bar([p + offset for p in positions], current, width, color=CURRENT_COLOR, label=_current_label(report))
-    _label_bins(ax, positions, bins)
-    _finish(ax)
-
-
-def _label_bins(ax: Any, positions: Sequence[float], bins: list[dict[str, Any]]) -> None:
-    """Every category is labelled; numeric bins are thinned by the caller to MAX_TICK_LABELS."""
-    labels = [_short(str(b.get("label"))) for b in bins]
-    slanted = len(bins) > 6 or max((len(label) for label in labels), default=0) > 12
-    ax.set_xticks(
-        positions, labels, rotation=35 if slanted else 0, ha="right" if slanted else "center", rotation_mode="anchor"
-    )
-
-
-def _finish(ax: Any) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel("share of rows")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
-
-
-def _has_reference(bins: list[dict[str, Any]]) -> bool:
-    return any(b.get("reference_share") is not None for b in bins)
 
 
 def _reference_label(report: dict[str, Any]) -> str:
@@ -372,45 +313,6 @@ def _current_label(report: dict[str, Any]) -> str:
 
 def _short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
-
-
-@contextmanager
-def _plot_style(salt: str) -> Iterator[None]:
-    """Text stays text (searchable, escaped by matplotlib); a salt per plot keeps SVG ids unique on the page.
-
-    ``text.parse_math`` is off so a ``$`` in a category is a dollar sign, not TeX.
-    """
-    import matplotlib
-
-    with (
-        matplotlib.rc_context(
-            {
-                "svg.fonttype": "none",
-                "svg.hashsalt": salt,
-                "text.parse_math": False,
-                "font.family": "sans-serif",
-                "font.sans-serif": ["DejaVu Sans"],
-                "font.size": 9,
-            }
-        ),
-        warnings.catch_warnings(),
-    ):
-        # A category in a script DejaVu Sans lacks still renders in the browser's own fonts.
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        yield
-
-
-def _svg(fig: Any, salt: str) -> Markup:
-    from markupsafe import Markup
-
-    # Element ids are figure_1, axes_1, ... in every SVG; several on one page need ids of their own.
-    for number, artist in enumerate(fig.findobj()):
-        artist.set_gid(f"{salt}-{number}")
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
-    # matplotlib wrote this SVG and escaped every text it holds; the XML prolog and DOCTYPE go.
-    return Markup(text[text.index("<svg") :])
 
 
 # --- filters -----------------------------------------------------------------------------------

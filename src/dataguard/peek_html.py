@@ -1,7 +1,7 @@
 """peek.html: the peek as one self-contained page, under report.html's rules.
 
 It uses report.html's Jinja2 environment (autoescape on, the same filters) and
-its matplotlib SVG plots; no script, no external resource, so it opens from
+its SVG plots; no script, no external resource, so it opens from
 disk with no network.
 """
 

@@ -96,7 +96,15 @@ def test_hostile_column_names_are_quoted_everywhere(project: Project, tmp_path: 
     assert run("baseline", "set", "hostile", "1").exit_code == 0
     code, third = run_json("validate", "hostile", "--version", "2")
     assert (code, third["reference_version"]) == (0, 1)
-    assert sorted({d["column"] for d in third["drift"]} - {None}) == sorted(NAMES)  # every column compared
+    compared = sorted({d["column"] for d in third["drift"]} - {None})
+    assert compared == sorted(NAMES[1:])  # every column but the key, an identifier
+    assert third["drift_skipped"] == [
+        {
+            "column": NAMES[0],
+            "reason": "the contract's key: an identifier, not a feature; "
+            f"declare ColumnDrift({NAMES[0]!r}) to compare it anyway",
+        }
+    ]
     assert "runs" in catalog_state(project)  # type: ignore[operator]  # the runs table is still there
     code, listed = run_json("quarantine", "list", "hostile", "--version", "1", "--column", "g\th")
     assert (code, [r["row_id"] for r in listed]) == (0, [1, 2])
