@@ -26,7 +26,6 @@ NUMERIC, CATEGORICAL, TEMPORAL, OTHER = "numeric", "categorical", "temporal", "o
 PROFILE_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 QUANTILE_SAMPLE_ROWS = 200_000  # quantiles are exact up to this many rows, then over every k-th row
 TOP_CATEGORIES = 10
-TOP_EXACT_MAX_DISTINCT = 100_000  # above: top categories from approx_top_k candidates, counted exactly
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
 _NUMERIC_TYPES = (*_INTEGER_TYPES, *("U" + t for t in _INTEGER_TYPES), "FLOAT", "DOUBLE")
 
@@ -207,32 +206,19 @@ def _column_profile(
     if kind == TEMPORAL:
         return replace(base, min=row[f"{key}_min"], max=row[f"{key}_max"])
     if kind == CATEGORICAL:
-        return replace(base, top_categories=top_categories(con, path, name, values, distinct=base.distinct))
+        return replace(base, top_categories=top_categories(con, path, name, values))
     return base
 
 
 def top_categories(
-    con: duckdb.DuckDBPyConnection, path: Path, column: str, values: int, top: int = TOP_CATEGORIES, distinct: int = 0
+    con: duckdb.DuckDBPyConnection, path: Path, column: str, values: int, top: int = TOP_CATEGORIES
 ) -> tuple[CategoryShare, ...]:
-    """The most frequent non-null values, most rows first (ties by value), with their exact rows.
-
-    Above TOP_EXACT_MAX_DISTINCT distinct values (free text, identifiers) a
-    GROUP BY of every value costs a hash table of the whole column: the
-    candidates then come from ``approx_top_k`` (a one-pass heavy-hitter
-    sketch), and only they are counted, exactly. A value whose count ties
-    closely with others may then be ranked in or out differently from an exact
-    sort; a heavy hitter (the case that matters: a placeholder in 20% of rows)
-    is always found.
-    """
+    """The most frequent non-null values, most rows first (ties by value)."""
     col = quote_ident(column)
-    params: dict[str, Any] = {"path": str(path), "top": top}
-    candidates = ""
-    if distinct > TOP_EXACT_MAX_DISTINCT:
-        candidates = f"AND {col} IN (SELECT unnest(approx_top_k({col}, $top)) FROM read_parquet($path))"
     rows = con.execute(
         f"""SELECT CAST({col} AS VARCHAR) AS value, count(*) AS n FROM read_parquet($path)
-            WHERE {col} IS NOT NULL {candidates} GROUP BY {col} ORDER BY n DESC, value LIMIT $top""",
-        params,
+            WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY n DESC, value LIMIT $top""",
+        {"path": str(path), "top": top},
     ).fetchall()
     return tuple(CategoryShare(str(value), int(n), int(n) / values) for value, n in rows)
 
