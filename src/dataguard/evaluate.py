@@ -15,8 +15,10 @@ from dataguard.contract import LoadedContract
 from dataguard.drift import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
 from dataguard.history import K_SD, MIN_HISTORY, WINDOW, anomalies, past_profiles, profile_version
 from dataguard.reference import Reference
+from dataguard.rowchecks import CheckResult
 from dataguard.slices import SliceResult, evaluate_slices
-from dataguard.verdict import Finding
+from dataguard.split import SplitResult
+from dataguard.verdict import CheckOutcome, Finding, Results
 
 
 @dataclass(frozen=True)
@@ -138,3 +140,24 @@ def run_history(catalog_path: Path, dataset: str, version: int, clean: Path, scr
         },
     }
     return StageResult(section, tuple(Finding(f"history of {a.column}", False, "warn", a.reason) for a in found))
+
+
+def gather(
+    split: SplitResult,
+    checks: tuple[CheckResult, ...],
+    reference: Reference,
+    drift: StageResult,
+    slices: StageResult,
+    history: StageResult,
+) -> tuple[Results, dict[str, Any]]:
+    """What the verdict weighs, and the report sections the stages after the split add."""
+    results = Results(
+        rows_input=split.rows_input,
+        rows_quarantined=split.rows_quarantined,
+        checks=tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in checks),
+        slices=slices.findings,
+        drift=drift.findings,
+        history=history.findings,
+    )
+    sections = {"reference_version": reference.version, "reference_reason": reference.reason}
+    return results, sections | drift.section | slices.section | history.section

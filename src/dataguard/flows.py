@@ -28,7 +28,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from dataguard import catalog  # noqa: E402
 from dataguard.contract import LoadedContract, load_contract, require_full_validation  # noqa: E402
 from dataguard.errors import BadInput, StorageFull, StructuralFailure, UnknownDataset, is_storage_full  # noqa: E402
-from dataguard.evaluate import StageResult, run_drift, run_history, run_slices  # noqa: E402
+from dataguard.evaluate import StageResult, gather, run_drift, run_history, run_slices  # noqa: E402
 from dataguard.execution import DASK, THREAD, Execution, Resolved, from_command_line, from_environment, resolve  # noqa: E402
 from dataguard.faults import fault_point  # noqa: E402
 from dataguard.ingest import Ingested, SourceOptions, ingest  # noqa: E402
@@ -40,7 +40,7 @@ from dataguard.reference import Reference, choose_reference  # noqa: E402
 from dataguard.report import render_markdown  # noqa: E402
 from dataguard.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural, partitions  # noqa: E402
 from dataguard.split import SplitResult, split_rows  # noqa: E402
-from dataguard.verdict import CheckOutcome, Results, Verdict, decide  # noqa: E402
+from dataguard.verdict import Results, Verdict, decide  # noqa: E402
 
 
 def is_transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -325,22 +325,8 @@ def _run_stages(
     drift = drift_task(loaded, split.clean_path, reference, run_dir)
     slices = slices_task(loaded, split.clean_path, predictions, reference)
     history = history_task(project, loaded.dataset, version.version, split.clean_path, run_dir)
-    results = Results(
-        rows_input=split.rows_input,
-        rows_quarantined=split.rows_quarantined,
-        checks=tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in outcome.checks),
-        slices=slices.findings,
-        drift=drift.findings,
-        history=history.findings,
-    )
+    results, sections = gather(split, outcome.checks, reference, drift, slices, history)
     verdict = verdict_task(results, loaded)
-    sections = {
-        "reference_version": reference.version,
-        "reference_reason": reference.reason,
-        **drift.section,
-        **slices.section,
-        **history.section,
-    }
     report: dict[str, Any] = publish_task(project, version, run_id, run_dir, split, outcome, verdict, sections)
     return report
 

@@ -475,14 +475,14 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
 
     from dataguard import catalog  # isort: skip
     from dataguard.contract import load_contract
-    from dataguard.evaluate import run_drift, run_history, run_slices
+    from dataguard.evaluate import gather, run_drift, run_history, run_slices
     from dataguard.ingest import SourceOptions, ingest
     from dataguard.project import find_project
     from dataguard.publish import publish
     from dataguard.reference import choose_reference
     from dataguard.rowchecks import check_rows
     from dataguard.split import split_rows
-    from dataguard.verdict import CheckOutcome, Results, decide
+    from dataguard.verdict import decide
 
     found = find_project(project)
     if reference is not None:
@@ -505,17 +505,8 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
     history = _stage(
         stages, "history", lambda: run_history(found.catalog_path, DATASET, version.version, split.clean_path, run_dir)
     )
-    results = Results(
-        rows_input=split.rows_input,
-        rows_quarantined=split.rows_quarantined,
-        checks=tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in outcome.checks),
-        slices=slices.findings,
-        drift=drift.findings,
-        history=history.findings,
-    )
+    results, sections = gather(split, outcome.checks, ref, drift, slices, history)
     verdict = decide(results, loaded.contract.gate)
-    sections = {"reference_version": ref.version, "reference_reason": ref.reason}
-    sections |= drift.section | slices.section | history.section
     _stage(
         stages,
         "publish",
