@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dataguard import split as split_module
 from dataguard.errors import InvariantViolation
 from dataguard.rowchecks import FAILURE_SCHEMA
 from dataguard.split import ReasonCount, SplitResult, check_conservation, split_rows
@@ -154,3 +155,33 @@ def test_a_wide_file_streams_and_splits_exactly_as_a_narrow_one(
         assert ours.to_pylist() == theirs.to_pylist()
         assert ours.schema.types == theirs.schema.types
     assert (streamed.rows_clean, streamed.rows_quarantined, streamed.reasons) == (47, 3, copied.reasons)
+
+
+def test_the_quarantine_is_written_a_range_of_row_ids_at_a_time_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = 1_000
+    table = pa.table({"_row_id": pa.array(range(rows), pa.int64()), "x": pa.array(range(rows), pa.int64())})
+    source = tmp_path / "source.parquet"
+    pq.write_table(table, source, row_group_size=100)  # the ranges prune row groups
+    failing = [7, 8, 150, 151, 152, 499, 500, 998, 999]  # every reason listed twice for some rows, out of order
+    failures = write_failures(
+        tmp_path,
+        [(i, "le", "x", "less_than_or_equal_to(5)", str(i)) for i in reversed(failing)]
+        + [(i, "ge", "x", "greater_than_or_equal_to(1000)", str(i)) for i in failing[::2]],
+    )
+    monkeypatch.setattr(split_module, "QUARANTINE_CHUNK_ROWS", 2)  # five ranges: [7, 149], [150, 151], ...
+    result = split_rows(source, failures, tmp_path / "run")
+
+    quarantine = pq.read_table(result.quarantine_path).to_pylist()
+    assert [row["_row_id"] for row in quarantine] == failing
+    assert [[r["code"] for r in row["_reasons"]] for row in quarantine] == [
+        ["ge", "le"] if i in failing[::2] else ["le"] for i in failing
+    ]
+    assert pq.ParquetFile(result.quarantine_path).schema_arrow.field("_reasons").type == pa.list_(
+        pa.struct([("code", pa.string()), ("column", pa.string()), ("check", pa.string()), ("value", pa.string())])
+    )
+    assert (result.rows_clean, result.rows_quarantined) == (rows - len(failing), len(failing))
+    assert [row["_row_id"] for row in pq.read_table(result.clean_path).to_pylist()] == [
+        i for i in range(rows) if i not in failing
+    ]

@@ -291,6 +291,8 @@ def _row_groups(batches: Iterator[pa.RecordBatch], source: Path) -> Iterator[pa.
     rows = size = 0
     for batch in batches:
         _check_reserved(batch.schema.names, source)
+        if not batch.num_rows:
+            continue
         pending.append(batch)
         rows, size = rows + batch.num_rows, size + batch.nbytes
         if rows >= ROW_GROUP_ROWS or size >= ROW_GROUP_BYTES:

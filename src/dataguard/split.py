@@ -8,7 +8,7 @@ own output and refuses to finish if clean + quarantined differs from the input.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,10 +43,15 @@ class SplitResult:
     reasons: tuple[ReasonCount, ...]
 
 
-_REASONS_BY_ROW = f"""SELECT {quote_ident(ROW_ID)},
+def _reasons_by_row(where: str = "TRUE") -> str:
+    """Each failing row's ``_row_id`` and its reasons as one list, in a fixed order."""
+    return f"""SELECT {quote_ident(ROW_ID)},
            list({{'code': code, 'column': "column", 'check': "check", 'value': value}}
                 ORDER BY code, "column", "check", value) AS {REASONS}
-    FROM read_parquet($failures) GROUP BY {quote_ident(ROW_ID)}"""
+    FROM read_parquet($failures) WHERE {where} GROUP BY {quote_ident(ROW_ID)}"""
+
+
+QUARANTINE_CHUNK_ROWS = 50_000  # failing rows whose reasons are gathered by one query
 WIDE_COLUMNS = 200  # from here on the split streams row groups through pyarrow
 
 
@@ -59,19 +64,12 @@ def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResu
     out_dir.mkdir(parents=True, exist_ok=True)
     clean, quarantine = out_dir / "clean.parquet", out_dir / "quarantine.parquet"
     rid = quote_ident(ROW_ID)
-    params = {"data": str(data_path), "failures": str(failures_path)}
     with engine(out_dir) as con:
         if wide(data_path):  # DuckDB would buffer a row group of every column per thread: stream instead
             write_clean_streaming(con, data_path, failures_path, clean, quarantine)
         else:
-            failing = write_clean(con, data_path, failures_path, clean)
-            con.execute(
-                f"""COPY (SELECT d.*, r.{REASONS} FROM (SELECT * FROM read_parquet($data) WHERE {failing.sql}) d
-                          JOIN ({_REASONS_BY_ROW}) r USING ({rid})
-                          ORDER BY {rid})
-                    TO $out (FORMAT parquet, COMPRESSION zstd)""",
-                {**params, **failing.params, "out": str(quarantine)},
-            )
+            write_clean(con, data_path, failures_path, clean)
+            write_quarantine(con, data_path, failures_path, quarantine)
         reasons = con.execute(
             f"""SELECT code, "column", count(DISTINCT {rid}) AS n FROM read_parquet($failures)
                 GROUP BY ALL ORDER BY n DESC, code, "column" NULLS FIRST""",
@@ -89,30 +87,21 @@ def split_rows(data_path: Path, failures_path: Path, out_dir: Path) -> SplitResu
     return result
 
 
-@dataclass(frozen=True)
-class FailingFilter:
-    """A filter keeping the failing rows of the version (TRUE: let the join decide)."""
-
-    sql: str = "TRUE"
-    params: dict[str, int] = field(default_factory=dict)
-
-
-def write_clean(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path) -> FailingFilter:
+def write_clean(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path) -> None:
     """Every row of the version whose ``_row_id`` has no failure, in ``_row_id`` order.
 
     DuckDB copies the file with one filter, in parallel and without a sort:
     the failing ids become a bitmap (one bit per row id), and a filter keeps
     the file's order where a join would not. Types DuckDB would write back
     differently (zones other than UTC, dictionaries, nested types) take the
-    streaming pyarrow path instead. Returns a filter that selects the failing
-    rows on the same connection, so the quarantine skips clean rows early.
+    streaming pyarrow path instead.
     """
     source = pq.ParquetFile(data_path)
     kept = all(_duckdb_keeps(field.type) for field in source.schema_arrow)
     span = _row_id_span(con, data_path) if kept else None
     if span is None:
         write_clean_streaming(con, data_path, failures_path, out)
-        return FailingFilter()
+        return
     low, high = span
     con.execute(
         f"SET VARIABLE dataguard_failing = (SELECT bitstring_agg({quote_ident(ROW_ID)}, {low:d}, {high:d}) "
@@ -125,7 +114,43 @@ def write_clean(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: 
             TO $out (FORMAT parquet, COMPRESSION zstd)""",
         {"data": str(data_path), "low": low, "out": str(out)},
     )
-    return FailingFilter(f"coalesce({bit} = 1, false)", {"low": low})
+
+
+def write_quarantine(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: Path, out: Path) -> None:
+    """The failing rows with every reason, in ``_row_id`` order, QUARANTINE_CHUNK_ROWS rows per query.
+
+    A row's reasons are gathered by DuckDB's ``list`` aggregate, whose state
+    cannot spill to disk: over all 500,000 failing rows of a 100M-row version
+    at once it ran out of the engine's 256 MB. A range of row ids at a time
+    keeps that state small; the range also prunes the version's row groups by
+    their ``_row_id`` statistics, so the version is still read about once.
+    """
+    rid = quote_ident(ROW_ID)
+    starts = [
+        int(row[0])
+        for row in con.execute(
+            f"""SELECT {rid} FROM (SELECT {rid}, row_number() OVER (ORDER BY {rid}) - 1 AS i
+                                  FROM (SELECT DISTINCT {rid} FROM read_parquet($failures)))
+                WHERE i % $chunk = 0 ORDER BY {rid}""",
+            {"failures": str(failures_path), "chunk": QUARANTINE_CHUNK_ROWS},
+        ).fetchall()
+    ]
+    ends = [start - 1 for start in starts[1:]] + [2**63 - 1]
+    ranges = list(zip(starts, ends, strict=True)) if starts else [(0, -1)]  # no failure: an empty file, typed
+    within = f"{rid} BETWEEN $low AND $high"
+    query = f"""SELECT d.*, r.{REASONS} FROM (SELECT * FROM read_parquet($data) WHERE {within}) d
+                JOIN ({_reasons_by_row(within)}) r USING ({rid}) ORDER BY {rid}"""
+    writer: pq.ParquetWriter | None = None
+    try:
+        for low, high in ranges:
+            params = {"data": str(data_path), "failures": str(failures_path), "low": low, "high": high}
+            table = con.sql(query, params=params).to_arrow_table()
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema, compression="zstd")
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 MAX_BITMAP_BITS = 2**31 - 1  # get_bit takes an INTEGER position
@@ -158,7 +183,8 @@ def write_clean_streaming(
     reasons, in the same pass): the file is in ``_row_id`` order already, so no sort is needed and memory
     stays at one row group whatever the size."""
     reasons = con.sql(
-        f"{_REASONS_BY_ROW} ORDER BY {quote_ident(ROW_ID)}", params={"failures": str(failures_path)}
+        _reasons_by_row() + f" ORDER BY {quote_ident(ROW_ID)}",
+        params={"failures": str(failures_path)},
     ).to_arrow_table()
     ids = reasons.column(ROW_ID).combine_chunks() if reasons.num_rows else pa.array([], pa.int64())
     source = pq.ParquetFile(data_path, pre_buffer=False)
