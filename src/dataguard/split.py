@@ -181,14 +181,14 @@ def write_clean_streaming(
 ) -> None:
     """Stream the version, dropping failing rows (and, given ``quarantine``, writing them there with their
     reasons, in the same pass): the file is in ``_row_id`` order already, so no sort is needed and memory
-    stays at one row group whatever the size."""
-    reasons = con.sql(
-        _reasons_by_row() + f" ORDER BY {quote_ident(ROW_ID)}",
-        params={"failures": str(failures_path)},
-    ).to_arrow_table()
-    ids = reasons.column(ROW_ID).combine_chunks() if reasons.num_rows else pa.array([], pa.int64())
+    stays at one row group whatever the size. The reasons are gathered a row group at a time, for the
+    row ids it holds (see write_quarantine: the list aggregate cannot spill)."""
+    rid = quote_ident(ROW_ID)
+    params: dict[str, object] = {"failures": str(failures_path)}
+    ids = con.sql(f"SELECT DISTINCT {rid} FROM read_parquet($failures)", params=params).to_arrow_table().column(0)
+    failing_ids = ids.combine_chunks() if len(ids) else pa.array([], pa.int64())
     source = pq.ParquetFile(data_path, pre_buffer=False)
-    reasons_field = reasons.schema.field(REASONS)
+    reasons_field = con.sql(_reasons_by_row("FALSE"), params=params).to_arrow_table().schema.field(REASONS)
     with ExitStack() as files:
         clean = files.enter_context(pq.ParquetWriter(out, source.schema_arrow, compression="zstd"))
         failed = None
@@ -197,11 +197,16 @@ def write_clean_streaming(
             failed = files.enter_context(pq.ParquetWriter(quarantine, schema, compression="zstd"))
         for group in range(source.num_row_groups):
             table = source.read_row_group(group)
-            failing = pc.is_in(table.column(ROW_ID), value_set=ids)
+            failing = pc.is_in(table.column(ROW_ID), value_set=failing_ids)
             clean.write_table(table.filter(pc.invert(failing)))
-            if failed is not None:
-                bad = table.filter(failing)
-                at = pc.index_in(bad.column(ROW_ID), value_set=ids)
+            bad = table.filter(failing)
+            if failed is not None and bad.num_rows:
+                span = pc.min_max(bad.column(ROW_ID))
+                reasons = con.sql(
+                    _reasons_by_row(f"{rid} BETWEEN $low AND $high"),
+                    params={**params, "low": span["min"].as_py(), "high": span["max"].as_py()},
+                ).to_arrow_table()
+                at = pc.index_in(bad.column(ROW_ID), value_set=reasons.column(ROW_ID))
                 failed.write_table(bad.append_column(reasons_field, reasons.column(REASONS).take(at)))
 
 
