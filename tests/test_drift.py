@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency, ks_2samp, ttest_ind, wasserstein_distance
 
+from dataguard import profile as profile_module
 from dataguard.drift import (
     BLOCK,
     NONE,
@@ -533,3 +534,24 @@ def test_profile_equals_numpy(pair: tuple[Path, Path]) -> None:
     code = pd.Series(values(reference, "code").astype(str)).value_counts()
     expected_top = sorted(code.items(), key=lambda item: (-item[1], item[0]))
     assert [(c.value, c.rows) for c in by_column["code"].top_categories] == expected_top
+
+
+def test_top_values_of_a_huge_column_are_the_samples_most_frequent_counted_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unique = [f"note {i:06d}" for i in range(300_000)]
+    text = np.array(["N/A"] * 40_000 + ["unknown"] * 9_000 + ["-"] * 3_000 + unique, dtype=object)
+    np.random.default_rng(7).shuffle(text)
+    path = write(tmp_path / "t.parquet", {"note": pa.array(text, pa.string())})
+    (exact,) = profile(path)
+    monkeypatch.setattr(profile_module, "TOP_EXACT_MAX_DISTINCT", 1_000)  # the sampled path from here
+    (sampled,) = profile(path)
+    (again,) = profile(path)
+
+    top = [(c.value, c.rows) for c in sampled.top_categories]
+    assert top[:3] == [("N/A", 40_000), ("unknown", 9_000), ("-", 3_000)]  # found in the sample, counted exactly
+    assert top[:3] == [(c.value, c.rows) for c in exact.top_categories][:3]
+    assert len(top) == 10
+    assert all(rows == 1 and value.startswith("note ") for value, rows in top[3:])
+    assert sampled.top_categories == again.top_categories  # deterministic
+    assert sampled.top_categories[0].share == 40_000 / text.size

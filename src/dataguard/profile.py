@@ -3,7 +3,8 @@
 A profile is what a version looks like, column by column: rows, null rate,
 mean, standard deviation, min, max, quantiles, distinct count and top
 categories, all from one DuckDB pass over the Parquet file (plus one small
-GROUP BY per categorical column for its top categories, and one over every
+GROUP BY per categorical column for its top categories (above 2M distinct
+values, of the candidates found in an even sample: see top_categories), and one over every
 k-th row for quantiles: exact up to 200,000 rows, then over an even sample of
 that size, which keeps them within the engine's memory ceiling). The distinct count
 is DuckDB's HyperLogLog estimate (``approx_count_distinct``, a few percent off
@@ -26,6 +27,8 @@ NUMERIC, CATEGORICAL, TEMPORAL, OTHER = "numeric", "categorical", "temporal", "o
 PROFILE_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 QUANTILE_SAMPLE_ROWS = 200_000  # quantiles are exact up to this many rows, then over every k-th row
 TOP_CATEGORIES = 10
+TOP_EXACT_MAX_DISTINCT = 2_000_000  # above: top values found in the even sample, then counted exactly
+TOP_CANDIDATES = 100
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
 _NUMERIC_TYPES = (*_INTEGER_TYPES, *("U" + t for t in _INTEGER_TYPES), "FLOAT", "DOUBLE")
 
@@ -206,19 +209,40 @@ def _column_profile(
     if kind == TEMPORAL:
         return replace(base, min=row[f"{key}_min"], max=row[f"{key}_max"])
     if kind == CATEGORICAL:
-        return replace(base, top_categories=top_categories(con, path, name, values))
+        return replace(base, top_categories=top_categories(con, path, name, values, distinct=base.distinct))
     return base
 
 
 def top_categories(
-    con: duckdb.DuckDBPyConnection, path: Path, column: str, values: int, top: int = TOP_CATEGORIES
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    column: str,
+    values: int,
+    top: int = TOP_CATEGORIES,
+    distinct: int = 0,
 ) -> tuple[CategoryShare, ...]:
-    """The most frequent non-null values, most rows first (ties by value)."""
+    """The most frequent non-null values, most rows first (ties by value), with their exact rows.
+
+    Up to TOP_EXACT_MAX_DISTINCT distinct values (``distinct``: the profile's
+    estimate) every value is counted. Above, a GROUP BY of every value needs a
+    hash table of the whole column, which DuckDB could not spill (100M
+    distinct strings ran out of 256 MB): the candidates are then the
+    TOP_CANDIDATES most frequent values of the even sample (every k-th row,
+    as for quantiles), and only they are counted over every row. A value with
+    more than about 0.01% of the rows is in that sample; among rare values that
+    tie, the ones listed may differ from a full sort's. Both ways are deterministic.
+    """
     col = quote_ident(column)
+    params: dict[str, Any] = {"path": str(path), "top": top}
+    candidates = ""
+    if distinct > TOP_EXACT_MAX_DISTINCT:
+        candidates = f"""AND {col} IN (SELECT {col} FROM {sampled_rows()} WHERE {col} IS NOT NULL GROUP BY {col}
+                                       ORDER BY count(*) DESC, CAST({col} AS VARCHAR) LIMIT $candidates)"""
+        params |= {"step": sample_step(values), "candidates": TOP_CANDIDATES}
     rows = con.execute(
         f"""SELECT CAST({col} AS VARCHAR) AS value, count(*) AS n FROM read_parquet($path)
-            WHERE {col} IS NOT NULL GROUP BY {col} ORDER BY n DESC, value LIMIT $top""",
-        {"path": str(path), "top": top},
+            WHERE {col} IS NOT NULL {candidates} GROUP BY {col} ORDER BY n DESC, value LIMIT $top""",
+        params,
     ).fetchall()
     return tuple(CategoryShare(str(value), int(n), int(n) / values) for value, n in rows)
 
