@@ -553,11 +553,16 @@ def _as_text(value: object) -> str | None:
 def _set_check_failures(data_path: Path, set_check: SetCheck) -> pa_arrow.Table:
     cols = column_list(set_check.columns)
     value = " || ', ' || ".join(f"coalesce(CAST({quote_ident(c)} AS VARCHAR), 'null')" for c in set_check.columns)
+    # Grouping by the values themselves needs every distinct value in memory at once: DuckDB could not
+    # spill 100M distinct strings within its 256 MB. Their 64-bit hashes group within it (spilling);
+    # only rows whose hash repeats are then grouped by value, which also drops hash collisions.
     query = f"""
         WITH data AS (SELECT * FROM read_parquet($path)),
-             dup AS (SELECT {cols} FROM data GROUP BY ALL HAVING count(*) > 1)
+             repeated AS (SELECT hash({cols}) AS h FROM data GROUP BY h HAVING count(*) > 1),
+             suspects AS (SELECT * FROM data WHERE hash({cols}) IN (SELECT h FROM repeated)),
+             dup AS (SELECT {cols} FROM suspects GROUP BY ALL HAVING count(*) > 1)
         SELECT {quote_ident(ROW_ID)}, $code AS code, $column AS "column", $check AS "check", {value} AS value
-        FROM data SEMI JOIN dup USING ({cols})
+        FROM suspects SEMI JOIN dup USING ({cols})
         ORDER BY {quote_ident(ROW_ID)}"""
     params = {
         "path": str(data_path),
