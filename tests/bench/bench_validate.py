@@ -724,10 +724,10 @@ def _print_rows(runs: list[dict[str, Any]], files: dict[int, dict[str, Any]]) ->
             continue
         rows, size = run["rows"], run["rows_generated"]
         holds = rows["clean"] + rows["quarantined"] == rows["input"]
-        failing = pandera[size]["failing_rows"] if size in pandera else "-"
+        failing = f"{pandera[size]['failing_rows']:,}" if size in pandera else "-"
         print(
             f"{size:>12,}  {rows['input']:>12,} {rows['clean']:>12,} {rows['quarantined']:>12,}  {holds!s:<13}"
-            f"  {files[size]['bad_rows']:>13,}  {failing:>20,}"
+            f"  {files[size]['bad_rows']:>13,}  {failing:>20}"
         )
     print("(pandera alone has no key check: its failing rows exclude the duplicate-key rows.)")
 
@@ -821,7 +821,6 @@ def main(argv: list[str] | None = None) -> int:
         for kind in kinds:
             runs.append(run_child(kind, Path(files[rows]["path"]), project, scratch, rows, references[rows]))
     computed = ratios(runs, sizes)
-    print_tables(runs, computed, files)
     figures = {
         "command": " ".join([Path(sys.executable).name, "-m", "tests.bench.bench_validate", *sys.argv[1:]]),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -832,7 +831,8 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": computed,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n")
+    args.out.write_text(json.dumps(figures, indent=2) + "\n")  # first: a long run's figures outlive a print bug
+    print_tables(runs, computed, files)
     print(f"\nfigures written to {args.out}")
     return 1 if any("error" in r for r in runs) else 0
 
