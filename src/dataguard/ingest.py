@@ -264,9 +264,7 @@ def dictionary_columns(table: pa.Table) -> list[str]:
 
 def parquet_writer(out: Path, first: pa.Table, schema: pa.Schema | None = None) -> pq.ParquetWriter:
     """A zstd Parquet writer for tables like ``first``, dictionary encoding only the columns that repeat."""
-    return pq.ParquetWriter(
-        out, schema or first.schema, compression="zstd", use_dictionary=dictionary_columns(first)
-    )
+    return pq.ParquetWriter(out, schema or first.schema, compression="zstd", use_dictionary=dictionary_columns(first))
 
 
 def _read_ahead(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
