@@ -411,7 +411,7 @@ def child_scan(file: Path, project: Path, reference: Path | None = None) -> dict
     import duckdb
     import pyarrow.parquet as pq
 
-    from dataguard.sql import column_list, quote_ident
+    from dataguard.sql import quote_ident
 
     names = pq.ParquetFile(file).schema_arrow.names
     sums = ", ".join(f"sum(hash({quote_ident(n)}))" for n in names)
@@ -419,7 +419,6 @@ def child_scan(file: Path, project: Path, reference: Path | None = None) -> dict
     base = peak_rss_mib()
     started = time.perf_counter()
     con.execute(f"SELECT count(*), {sums} FROM read_parquet($f)", {"f": str(file)}).fetchall()
-    del column_list
     return {
         "tool": "duckdb-scan",
         "wall_s": time.perf_counter() - started,
