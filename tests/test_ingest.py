@@ -640,3 +640,37 @@ def test_the_read_ahead_keeps_order_raises_the_readers_error_and_stops_with_the_
             break  # the writer stops: the reader thread must end, not run on or hang
     assert 5 <= len(read) <= 8
     assert not [t for t in threading.enumerate() if t.name == "dataguard-ingest-read"]
+
+
+def test_only_columns_whose_values_repeat_are_dictionary_encoded(project: Project, write) -> None:
+    """Near-unique columns are written plain (a dictionary there only costs time and bytes); repeating ones,
+    including a column that is all null and nested values, keep pyarrow's dictionary."""
+    n = 1_000
+    table = pa.table(
+        {
+            "id": pa.array(range(n), pa.int64()),
+            "price": pa.array([i / 7 for i in range(n)], pa.float64()),
+            "country": pa.array(["NL", "DE", "FR", "IT"] * (n // 4)),
+            "half": pa.array([i // 2 for i in range(n)], pa.int64()),  # 500 distinct of 1,000: at the limit
+            "empty": pa.nulls(n, pa.string()),
+            "tags": pa.array([["a"], ["b", "c"]] * (n // 2), pa.list_(pa.string())),
+        }
+    )
+    result = ingest(project, "ds", write("mixed.parquet", parquet_bytes(table)))
+    meta = pq.ParquetFile(result.version.data_path).metadata
+    group = meta.row_group(0)
+    with_dictionary = sorted(
+        meta.schema.column(i).path for i in range(group.num_columns) if group.column(i).has_dictionary_page
+    )
+    assert with_dictionary == ["country", "empty", "half", "tags.list.element"]
+    assert ingest_module.dictionary_columns(pa.table({"x": pa.array([1, 2, 3])})) == []
+    nested = pa.table(
+        {"m": pa.array([[("k", 1)]], pa.map_(pa.string(), pa.int64())), "s": pa.array([{"a": 1, "b": [2]}])}
+    )
+    assert ingest_module.dictionary_columns(nested) == [
+        "m.key_value.key",
+        "m.key_value.value",
+        "s.a",
+        "s.b.list.element",
+    ]
+    assert canonical(result).drop(["_row_id"]).equals(table)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import duckdb
 import numpy as np
@@ -241,30 +241,64 @@ def _write_batches(batches: Iterator[pa.RecordBatch], out: Path, source: Path, e
 DICTIONARY_MAX_DISTINCT = 0.5  # share of distinct values above which a column is written without a dictionary
 
 
-def dictionary_columns(table: pa.Table) -> list[str]:
-    """The columns of ``table`` worth dictionary encoding: those whose values repeat.
+def dictionary_columns(table: pa.Table) -> list[str] | bool:
+    """The Parquet columns of ``table`` worth dictionary encoding: those whose values repeat.
 
     pyarrow tries a dictionary for every column and falls back, page by page,
     once it outgrows its limit: for near-unique columns (ids, prices,
     timestamps, free text) that attempt was over a third of the write time,
     and the fallback pages came out larger than plain ones. ``table`` is the
-    first row group; later ones are assumed alike.
+    first row group; later ones are assumed alike. Nested columns keep
+    pyarrow's default (a dictionary for each of their leaves). ``True``, the
+    default for every column, when the leaves cannot be matched to the columns.
     """
-    chosen = []
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        try:
-            distinct = pc.count_distinct(column, mode="all").as_py()
-        except pa.ArrowNotImplementedError:  # nested types: leave them to pyarrow's default
-            chosen.append(name)
-            continue
-        if distinct <= DICTIONARY_MAX_DISTINCT * max(len(column), 1):
-            chosen.append(name)
+    leaves = _leaf_paths(table.schema)
+    if leaves is None:
+        return True
+    chosen: list[str] = []
+    for column, paths in zip(table.columns, leaves, strict=True):
+        if _repeats(column):
+            chosen.extend(paths)
     return chosen
+
+
+def _repeats(column: pa.ChunkedArray[Any]) -> bool:
+    if pa.types.is_nested(column.type):
+        return True
+    try:
+        distinct = pc.count_distinct(column, mode="all").as_py()
+    except pa.ArrowNotImplementedError:  # a type without the kernel: pyarrow's default
+        return True
+    return bool(distinct <= DICTIONARY_MAX_DISTINCT * max(len(column), 1))
+
+
+def _leaf_paths(schema: pa.Schema) -> list[list[str]] | None:
+    """Each column's Parquet leaf paths (``tags.list.element``: what ``use_dictionary`` names), in order."""
+    buffer = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), buffer)
+    parquet_schema = pq.ParquetFile(pa.BufferReader(buffer.getvalue())).schema
+    paths = [parquet_schema.column(i).path for i in range(len(parquet_schema))]
+    counts = [_leaf_count(field.type) for field in schema]
+    if sum(counts) != len(paths):
+        return None
+    starts = np.cumsum([0, *counts])
+    return [paths[starts[i] : starts[i + 1]] for i in range(len(counts))]
+
+
+def _leaf_count(arrow_type: pa.DataType) -> int:
+    if pa.types.is_struct(arrow_type):
+        return sum(_leaf_count(arrow_type.field(i).type) for i in range(arrow_type.num_fields))
+    if pa.types.is_map(arrow_type):
+        return _leaf_count(arrow_type.key_type) + _leaf_count(arrow_type.item_type)
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_fixed_size_list(arrow_type):
+        return _leaf_count(arrow_type.value_type)
+    return 1
 
 
 def parquet_writer(out: Path, first: pa.Table, schema: pa.Schema | None = None) -> pq.ParquetWriter:
     """A zstd Parquet writer for tables like ``first``, dictionary encoding only the columns that repeat."""
-    return pq.ParquetWriter(out, schema or first.schema, compression="zstd", use_dictionary=dictionary_columns(first))
+    dictionary: Any = dictionary_columns(first)  # pyarrow takes a list of column paths; its stubs say bool only
+    return pq.ParquetWriter(out, schema or first.schema, compression="zstd", use_dictionary=dictionary)
 
 
 def _read_ahead(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
