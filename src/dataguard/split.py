@@ -94,9 +94,9 @@ def write_clean(con: duckdb.DuckDBPyConnection, data_path: Path, failures_path: 
     the failing ids become a bitmap (one bit per row id), and a filter keeps
     the file's order where a join would not. Row groups as large as the
     version's: DuckDB's default (122,880 rows) made it carry partial groups
-    across threads under the memory ceiling, about a third slower. Types DuckDB would write back
-    differently (zones other than UTC, dictionaries, nested types) take the
-    streaming pyarrow path instead.
+    across threads under the memory ceiling, about a third slower. Types
+    DuckDB would write back differently (zones other than UTC, dictionaries,
+    nested types) take the streaming pyarrow path instead.
     """
     source = pq.ParquetFile(data_path)
     kept = all(_duckdb_keeps(field.type) for field in source.schema_arrow)
