@@ -207,3 +207,15 @@ def test_sql_pushdown_and_pandera_quarantine_the_same_rows_for_the_same_reasons(
         pq.write_table(table, path)
         expected = pandera_reasons(path, schema)
         assert dataguard_reasons(path, schema, batch_rows, folder) == expected
+
+
+def test_a_nan_in_a_row_group_whose_min_and_max_are_finite_is_not_nullable(tmp_path: Path) -> None:
+    """Found by the test above: Parquet min/max leave NaN out (here both are 1.0), and DuckDB pruned the
+    row group when the NaN test was pushed into the scan, so the NaN row went to clean.parquet."""
+    path = tmp_path / "source.parquet"
+    table = pa_arrow.table({"_row_id": pa_arrow.array([0, 1], pa_arrow.int64()), "f": [1.0, math.nan]})
+    pq.write_table(table, path)
+    schema = pa.DataFrameSchema({"f": pa.Column("float64")})
+    assert pandera_reasons(path, schema) == {1: {("f", "not_nullable", None)}}
+    for batch_rows in (1, 2):
+        assert dataguard_reasons(path, schema, batch_rows, tmp_path) == {1: {("f", "not_nullable", None)}}

@@ -49,8 +49,10 @@ class SqlColumn:
     @property
     def is_null(self) -> str:
         if self.kind == FLOAT_KIND:
-            # NaN, spelled so that DuckDB cannot rule it out from Parquet min/max (they leave NaN out)
-            return f"({self.value} IS NULL OR (NOT isfinite({self.value}) AND NOT isinf({self.value})))"
+            # NaN, spelled so that DuckDB cannot rule it out from Parquet min/max (they leave NaN out):
+            # a plain isnan(), or NOT isfinite() AND NOT isinf(), is pushed into the scan, which then
+            # skipped a row group whose min and max are 1.0 but which holds a NaN; coalesce() is not pushed
+            return f"({self.value} IS NULL OR coalesce(isnan({self.value}), false))"
         return f"({quote_ident(self.name)} IS NULL)"
 
     @property
