@@ -9,7 +9,7 @@ run's own:
   same schema object, loaded from the same contract;
 - GX Core on the equivalent expectations (its own venv), scipy drift against the
   reference, and two DuckDB floors: a scan of every value, and a copy of the
-  file (what writing clean.parquet alone costs).
+  generated file under dataguard's memory ceiling.
 
 It prints wall time, peak RSS and the ratios, and writes them to
 ``bench-results/validate.json``. Bounded memory is the requirement: peak RSS at
@@ -428,10 +428,12 @@ def child_scan(file: Path, project: Path, reference: Path | None = None) -> dict
 
 
 def child_copy(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
-    """The write floor: DuckDB reads the file and writes it back once, as the split writes clean.parquet.
+    """The write floor: DuckDB reads the generated file and writes it back once, under dataguard's ceiling.
 
-    dataguard must write a clean file of about the input's size on every run;
-    no check, drift or report can make a run cheaper than this.
+    dataguard must write a clean file of about the input's size on every run.
+    The split copies the canonical file, whose 100k-row groups DuckDB copies
+    in about 40% of this time under the same ceiling (3.7 s against 9.3 s at 10M
+    rows): the generated file's 1M-row groups make this copy the slower one.
     """
     from dataguard.sql import engine
 
@@ -676,7 +678,8 @@ def _detail(run: dict[str, Any]) -> str:
     if run["tool"] == "scipy-drift":
         return f"columns flagged (p < 0.05): {', '.join(run['flags']) or 'none'}"
     if run["tool"] == "duckdb-copy":
-        return "read the file and write it back once (zstd): what writing clean.parquet alone costs"
+        group = min(CHUNK_ROWS, run["rows_generated"])
+        return f"read the generated file ({group:,}-row groups), write it back once (zstd) under the ceiling"
     return "count and hash of every value of every column"
 
 
