@@ -284,8 +284,12 @@ def test_warn_blocks_policy_closes_the_gate(flights_project: Project) -> None:
     )
 
 
-def test_report_md_is_a_prefect_artifact(validated: list[dict[str, Any]]) -> None:
+def test_report_md_is_a_prefect_artifact(flights_project: Project) -> None:
     from prefect.client.orchestration import get_client
+
+    code, report = run_json("validate", "flights", FEB, "--prefect")
+    assert code == 0
+    validated = [None, report]
 
     with get_client(sync_client=True) as client:
         artifact = client.read_latest_artifacts()  # one per key: the newest

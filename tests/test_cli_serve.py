@@ -1,5 +1,5 @@
 """`dataguard serve` as a user runs it (a real process on Prefect's embedded API, stopped with Ctrl-C),
-and `dataguard validate` leaving a Failed flow run when the gate stays closed."""
+and `dataguard validate --prefect` leaving a Failed flow run when the gate stays closed."""
 
 from __future__ import annotations
 
@@ -70,7 +70,8 @@ def test_validate_on_a_closed_gate_exits_1_and_leaves_a_failed_flow_run_with_the
     flights_project: Project,
 ) -> None:
     strict(flights_project)
-    result = CliRunner().invoke(app, ["validate", "flights", str(JAN), "--project", str(flights_project.root)])
+    command = ["validate", "flights", str(JAN), "--prefect", "--project", str(flights_project.root)]
+    result = CliRunner().invoke(app, command)
     assert result.exit_code == 1
     assert "flights v1  FAIL  (gate closed)" in result.output
     with duckdb.connect(str(flights_project.catalog_path), read_only=True) as con:
@@ -83,7 +84,8 @@ def test_validate_on_a_closed_gate_exits_1_and_leaves_a_failed_flow_run_with_the
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_validate_on_an_open_gate_leaves_a_completed_flow_run(flights_project: Project) -> None:
-    result = CliRunner().invoke(app, ["validate", "flights", str(FEB), "--project", str(flights_project.root)])
+    command = ["validate", "flights", str(FEB), "--prefect", "--project", str(flights_project.root)]
+    result = CliRunner().invoke(app, command)
     assert result.exit_code == 0
     with duckdb.connect(str(flights_project.catalog_path), read_only=True) as con:
         ((run_id,),) = con.execute("SELECT flow_run_id FROM runs").fetchall()

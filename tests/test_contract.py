@@ -403,3 +403,46 @@ def test_init_refuses_an_existing_project(project):
 
     assert caught.value.exit_code == 2
     assert str(caught.value) == f"{project.root.resolve()} is already a dataguard project (it has schemas/)"
+
+
+INDEXED_MODEL = """
+import pandera.pandas as pa
+from pandera.typing import Index, Series
+
+
+class schema(pa.DataFrameModel):
+    idx: Index[int] = pa.Field(ge=0)
+    label: Series[str] = pa.Field(isin=["cat", "dog"])
+    score: float = pa.Field(nullable=True)
+"""
+
+
+def test_a_model_with_an_index_becomes_the_schema_pandera_builds(project):
+    write_contract(project, "pets", INDEXED_MODEL)
+    loaded = load_contract(project, "pets")
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("pets_by_pandera", project.contract_path("pets"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        assert loaded.schema == module.schema.to_schema()  # pandera's own lists of index and series types
+    finally:
+        del sys.modules[spec.name]
+    assert (type(loaded.schema.index).__name__, list(loaded.schema.columns)) == ("Index", ["label", "score"])
+
+
+def test_loading_a_contract_does_not_import_dask(project):
+    import subprocess
+    import sys
+
+    write_contract(project, "pets", INDEXED_MODEL)
+    probe = (
+        "import sys; from dataguard.contract import load_contract; from dataguard.project import find_project; "
+        "load_contract(find_project(), 'pets'); print('dask.dataframe' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=project.root, capture_output=True, text=True, check=True)
+    assert done.stdout == "False\n"

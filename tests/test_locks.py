@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -70,7 +71,8 @@ def test_waiting_past_the_timeout_is_a_retryable_error(project: Project) -> None
         thread.join(timeout=10)
     assert len(failures) == 1
     assert getattr(failures[0], "retryable", False) is True
-    assert str(failures[0]).startswith("flights stayed locked by another run for 0 s (pid ")
+    assert str(failures[0]).startswith(f"flights stayed locked by another run for 0 s (held by pid {os.getpid()} on ")
+    assert "(pytest " in str(failures[0])  # the holder's command
     assert len(waits) == 1
     assert waits[0].startswith(f"waiting for the other run of flights to finish (lock {lock_path(project, 'flights')}")
 

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from prefect.states import Failed
 
-from dataguard import flows, landing
+from dataguard import flows, landing, pipeline
 from dataguard.errors import BadInput, CatalogBusy, SourceError
 from dataguard.flows import validate_flow
 from dataguard.ingest import fingerprint
@@ -346,7 +346,7 @@ def test_only_retryable_errors_are_retried(error: Exception, retried: bool) -> N
 
 def test_a_transient_error_is_retried_with_backoff(flights_project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[float] = []
-    real_ingest = flows.ingest
+    real_ingest = pipeline.ingest
 
     def busy_once(*args: Any) -> Any:
         calls.append(time.monotonic())
@@ -354,11 +354,11 @@ def test_a_transient_error_is_retried_with_backoff(flights_project: Project, mon
             raise CatalogBusy("catalog stayed locked")
         return real_ingest(*args)
 
-    monkeypatch.setattr(flows, "ingest", busy_once)
+    monkeypatch.setattr(pipeline, "ingest", busy_once)
     state = validate_unattended("flights", str(FEB), return_state=True)
     assert (state.type.value, state.result()["version"]) == ("COMPLETED", 1)
     assert len(calls) == 2
-    assert calls[1] - calls[0] >= flows.RETRY_DELAYS[0]
+    assert calls[1] - calls[0] >= pipeline.RETRY_DELAYS[0]
     ingest_run = [t for t in task_runs(str(state.state_details.flow_run_id), STAGES) if stage(t) == "ingest"]
     assert [(t.run_count, t.state.type.value) for t in ingest_run] == [(2, "COMPLETED")]
     assert runs_per_version(flights_project) == {("flights", 1): 1}

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from dataguard.errors import CatalogBusy
+from dataguard.locks import wait_seconds
 
 LOCK_TIMEOUT_SECONDS = 60.0
 
@@ -206,10 +207,14 @@ class RunRecord:
 
 
 @contextmanager
-def connect(path: Path, *, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the catalog, waiting (with backoff) while another process holds it."""
+def connect(path: Path, *, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the catalog, waiting (with backoff) while another process holds it.
+
+    The wait is ``$DATAGUARD_LOCK_WAIT_SECONDS`` when set, else ``LOCK_TIMEOUT_SECONDS``;
+    past it, ``CatalogBusy`` (exit 3).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open_with_retry(path, timeout)
+    con = _open_with_retry(path, wait_seconds(LOCK_TIMEOUT_SECONDS) if timeout is None else timeout)
     try:
         con.execute(SCHEMA_SQL)
         yield con
@@ -229,7 +234,8 @@ def _open_with_retry(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:
             if time.monotonic() >= deadline:
                 raise CatalogBusy(
                     f"catalog {path} stayed locked by another process for {timeout:.0f} s",
-                    hint="another dataguard run is writing; retry when it finishes",
+                    hint="another process holds the catalog file open (a dataguard run, or a notebook): "
+                    "retry when it finishes, or wait longer (DATAGUARD_LOCK_WAIT_SECONDS)",
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
@@ -378,6 +384,17 @@ def abandon_dead_runs(path: Path, dataset: str) -> list[tuple[int, str]]:
             [dataset],
         )
     return [(int(version), str(run_id)) for version, run_id in rows]
+
+
+def abandon_run(path: Path, run_id: str, error: str) -> bool:
+    """Mark a run that is still 'running' as 'abandoned'; False when it had already ended (published)."""
+    with transaction(path) as con:
+        rows = con.execute(
+            "UPDATE runs SET state = 'abandoned', finished = now(), error = ? WHERE run_id = ? AND state = 'running' "
+            "RETURNING run_id",
+            [error, run_id],
+        ).fetchall()
+    return bool(rows)
 
 
 def fail_run(path: Path, run_id: str, error: str) -> None:

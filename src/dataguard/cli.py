@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -13,11 +15,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from dataguard import catalog, gate
-from dataguard.contract import load_contract
-from dataguard.errors import BadInput, DataguardError
+from dataguard import catalog, gate, progress
+from dataguard.errors import BadInput, DataguardError, Interrupted, could_not_run
 from dataguard.execution import from_command_line
-from dataguard.ingest import ingest
 from dataguard.project import Project, find_project, init_project
 
 app = typer.Typer(
@@ -43,11 +43,15 @@ def _run(json_mode: bool, call: Callable[[], T]) -> T:
     """Call the library; turn its errors into a message and the documented exit code."""
     try:
         return call()
-    except DataguardError as exc:
+    except (DataguardError, Interrupted) as exc:
         _fail(exc, json_mode)
+    except OSError as exc:
+        if (infrastructure := could_not_run(exc)) is None:
+            raise
+        _fail(infrastructure, json_mode)
 
 
-def _fail(exc: DataguardError, json_mode: bool) -> NoReturn:
+def _fail(exc: DataguardError | Interrupted, json_mode: bool) -> NoReturn:
     if json_mode:
         print(json.dumps({"error": {"type": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code}}))
     err.print(f"[bold red]error:[/] {escape(str(exc))}")
@@ -78,8 +82,14 @@ def init(
 def ingest_cmd(dataset: str, file: Path, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
     """Register FILE as a new version of DATASET (the same bytes again give the same version)."""
 
+    from dataguard.contract import load_contract
+    from dataguard.ingest import ingest
+    from dataguard.preflight import check_source
+
     def call() -> dict[str, Any]:
         proj = find_project(project)
+        proj.require_contract(dataset)
+        check_source(file)
         loaded = load_contract(proj, dataset)
         with err.status(f"ingesting {file} ..."):
             result = ingest(proj, dataset, file, loaded.source_options)
@@ -99,6 +109,17 @@ def ingest_cmd(dataset: str, file: Path, project: ProjectOpt = None, json_out: J
     out.print(f"{dataset}: {state} {doc['version']} ({doc['rows']:,} rows, {doc['fingerprint'][:19]})")
 
 
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")]
+PrefectOpt = Annotated[
+    bool,
+    typer.Option(
+        "--prefect",
+        help="Run as the Prefect flow dataguard-validate (the default when PREFECT_API_URL is set; "
+        "without it, on Prefect's embedded API, which takes seconds to start).",
+    ),
+]
+
+
 @app.command()
 def validate(
     dataset: str,
@@ -115,7 +136,7 @@ def validate(
         int | None,
         typer.Option(
             "--partition-rows",
-            help="Rows per row-check partition, each its own Prefect task (0: one partition; default 10,000,000).",
+            help="Rows per row-check partition (0: one partition; default 10,000,000).",
         ),
     ] = None,
     task_runner: Annotated[
@@ -126,52 +147,57 @@ def validate(
         str | None,
         typer.Option("--dask-address", help="Dask scheduler for --task-runner dask, e.g. tcp://10.0.0.5:8786."),
     ] = None,
+    prefect: PrefectOpt = False,
+    quiet: QuietOpt = False,
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Ingest FILE(s) and run the whole pipeline; or re-run it on --version N. Prints the verdict."""
+    """Ingest FILE(s) and run the whole pipeline; or re-run it on --version N. Prints the verdict.
+
+    Every file is checked before any is ingested: one that cannot be read stops the command
+    (exit 2) with nothing ingested. Exit codes: 0 PASS or WARN, 1 rejected (gate closed, or WARN
+    with --strict), 2 bad input, 3 could not run (catalog busy, Prefect API down, disk full,
+    permission denied); with several files, the worst of them.
+    """
+    from dataguard.commands import validate_files
+
     if bool(files) == (version is not None):
         _fail(BadInput("give either FILE(s) or --version N, not both and not neither"), json_out)
     requested = _run(json_out, lambda: from_command_line(partition_rows, task_runner, dask_address))
-    # Prefect loads only for commands that run flows. A closed gate ends the flow run Failed
-    # (reasons as its message) so Prefect's automations see it; the report still prints here.
-    from dataguard.schedule import VersionRejected, validate_unattended
-
-    proj = _run(json_out, lambda: find_project(project))
-    targets: list[tuple[str | None, int | None]] = [(str(f), None) for f in files or []] or [(None, version)]
-    reports = []
-    for source, number in targets:
-        label = source or f"version {number}"
-        with err.status(f"validating {dataset}: {label} (Prefect flow; the first run starts the embedded API) ..."):
-            call = functools.partial(
-                validate_unattended,
+    show = not (quiet or json_out)
+    with progress.shown(err, enabled=show and err.is_terminal, notes=show):
+        outcomes = _run(
+            json_out,
+            lambda: validate_files(
+                find_project(project),
                 dataset,
-                source,
-                number,
-                str(proj.root),
-                str(predictions) if predictions else None,
-                requested.partition_rows,
-                requested.task_runner,
-                requested.dask_address,
-            )
-            report = _run(json_out, functools.partial(_report_of, call, VersionRejected))
-        reports.append(report)
-        if not json_out:
-            _print_report(report)
-    if junit is not None:
+                files or [],
+                version,
+                predictions,
+                requested,
+                prefect=prefect,
+                on_done=functools.partial(_print_outcome, errors_only=json_out),
+            ),
+        )
+    reports = [o.report for o in outcomes if o.report is not None]
+    if junit is not None and reports:
         _write_junit(junit, reports)
     if json_out:
-        _emit(reports[0] if len(reports) == 1 else reports)
-    raise typer.Exit(max(_exit_code(r, strict) for r in reports))
+        documents = [o.document() for o in outcomes]
+        _emit(documents[0] if len(documents) == 1 and len(files or []) <= 1 else documents)
+    raise typer.Exit(max(o.exit_code(strict) for o in outcomes))
 
 
-def _report_of(call: Callable[[], Any], rejected: type[Any]) -> dict[str, Any]:
-    """The run's report, whether its gate opened or stayed closed."""
-    try:
-        report: dict[str, Any] = call()
-    except rejected as closed:
-        report = closed.report
-    return report
+def _print_outcome(outcome: Any, *, errors_only: bool = False) -> None:
+    """A file's verdict on stdout, or its error on stderr (errors only under --json: stdout holds the document)."""
+    if outcome.report is not None:
+        if not errors_only:
+            _print_report(outcome.report)
+    elif outcome.error is not None:
+        message = str(outcome.error)
+        if outcome.label not in message and isinstance(outcome.error, BadInput):
+            message = f"{outcome.label}: {message}"  # which of several files it was
+        err.print(f"[bold red]error:[/] {escape(message)}")
 
 
 @app.command()
@@ -181,11 +207,24 @@ def evaluate(
     predictions: Annotated[Path, typer.Option("--predictions", help="Model predictions to test on the slices.")],
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on WARN too.")] = False,
     junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to this file.")] = None,
+    prefect: PrefectOpt = False,
+    quiet: QuietOpt = False,
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the model slice tests on --version N with these predictions (a new validation run of it)."""
-    validate(dataset, None, version, strict, junit, predictions, project=project, json_out=json_out)
+    validate(
+        dataset,
+        None,
+        version,
+        strict,
+        junit,
+        predictions,
+        prefect=prefect,
+        quiet=quiet,
+        project=project,
+        json_out=json_out,
+    )
 
 
 def _write_junit(path: Path, reports: list[dict[str, Any]]) -> None:
@@ -193,12 +232,6 @@ def _write_junit(path: Path, reports: list[dict[str, Any]]) -> None:
     from dataguard.junit import to_junit, to_junit_many
 
     path.write_text(to_junit(reports[0]) if len(reports) == 1 else to_junit_many(reports), encoding="utf-8")
-
-
-def _exit_code(report: dict[str, Any], strict: bool) -> int:
-    if not report["gate_open"] or (strict and report["verdict"] == "WARN"):
-        return 1
-    return 0
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -220,6 +253,12 @@ def _print_report(report: dict[str, Any]) -> None:
             out.print(f"    {r['rows']:>8,}  {escape(r['code'])}  {escape(r['column'] or '(row)')}")
     for name in ("report_html", "report_json", "report_md", "clean", "quarantine"):
         out.print(f"  {name}: {escape(report['paths'][name])}")
+    if flow := report.get("prefect"):
+        where = flow["ui"] or "run `prefect server start` and open http://127.0.0.1:4200/artifacts"
+        out.print(
+            f"  prefect: flow run {flow['flow_run_id']}, artifacts {', '.join(flow['artifacts'])} "
+            f"(report.md and the quarantine table): {escape(where)}"
+        )
 
 
 @app.command("gate")
@@ -280,7 +319,7 @@ def versions(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False
 
 def _known(project: Project, dataset: str) -> None:
     if not project.contract_path(dataset).is_file() and not catalog.list_versions(project.catalog_path, dataset):
-        load_contract(project, dataset)  # raises UnknownDataset with a did-you-mean hint
+        project.require_contract(dataset)  # raises UnknownDataset with a did-you-mean hint
 
 
 @app.command()
@@ -640,6 +679,8 @@ def _decide(
         chosen = select_rows(run, ids, code)
         selector = f"--rows {rows}" if rows is not None else f"--code {code}"
         who = reviewer or os.environ.get("USER") or getpass.getuser()
+        from dataguard.contract import load_contract
+
         policy = load_contract(proj, dataset).contract.gate
         decision = decide_rows(
             proj.catalog_path, run, action, chosen, selector=selector, reviewer=who, note=note, policy=policy
@@ -816,8 +857,21 @@ def serve(
     )
 
 
+BUG_EXIT_CODE = 3
+
+
 def main() -> None:
-    app(prog_name="dataguard")
+    """The console script: an error nobody expected is a bug, said so under its traceback (exit 3)."""
+    try:
+        app(prog_name="dataguard")
+    except Exception:
+        traceback.print_exc()
+        print(
+            "dataguard: the error above is a bug in dataguard, not a problem with your data or setup; "
+            "please report it with the traceback",
+            file=sys.stderr,
+        )
+        sys.exit(BUG_EXIT_CODE)
 
 
 if __name__ == "__main__":

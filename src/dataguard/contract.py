@@ -10,16 +10,19 @@ from __future__ import annotations
 import ast
 import codecs
 import difflib
+import functools
 import importlib.util
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandera.pandas as pa
 
 from dataguard.drift_policy import DriftSettings
-from dataguard.errors import ContractError, UnknownDataset
+from dataguard.errors import ContractError
 from dataguard.execution import Execution
 from dataguard.ingest import SourceOptions
 from dataguard.project import Project
@@ -138,15 +141,7 @@ def _is_text(dtype: object) -> bool:
 
 def load_contract(project: Project, dataset: str) -> LoadedContract:
     """Import ``schemas/<dataset>.py`` and check it exposes a usable schema."""
-    path = project.contract_path(dataset)
-    if not path.is_file():
-        known = project.datasets()
-        close = difflib.get_close_matches(dataset, known, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"known datasets: {', '.join(known) or 'none'}"
-        raise UnknownDataset(
-            f"unknown dataset {dataset!r}: no contract at {path}",
-            hint=f"{hint}; to start one: dataguard infer {dataset} FILE",
-        )
+    path = project.require_contract(dataset)
     name = f"dataguard_contract_{path.stem}"
     try:
         module = _import_contract(path, name)
@@ -215,6 +210,49 @@ def _bound_names(node: ast.stmt) -> set[str]:
     return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
+@contextmanager
+def _typing_modules_already_imported() -> Iterator[None]:
+    """Build a model without pandera importing dask just to list the types a model could name.
+
+    pandera asks ``get_index_types()`` and ``get_series_types()`` for every
+    model, and they import ``dask.dataframe`` whenever dask is installed (0.9 s
+    here: most of a small validate). A model can only be annotated with a
+    dask, modin, pyspark or geopandas type if its module imported that
+    pandera typing module, so the types of the modules already imported are
+    the complete answer.
+    """
+    from pandera.api.pandas import model
+
+    asked = {name: getattr(model, name) for name in _TYPE_LISTS}
+    for name, (base, attribute) in _TYPE_LISTS.items():
+        setattr(model, name, functools.partial(_imported_types, base, attribute))
+    try:
+        yield
+    finally:
+        for name, function in asked.items():
+            setattr(model, name, function)
+
+
+# pandera's list function -> (the pandas type, the name of the same type in each other typing module)
+_TYPE_LISTS = {"get_index_types": ("Index", "Index"), "get_series_types": ("Series", "Series")}
+_OTHER_TYPING = {
+    "pandera.typing.dask": ("DASK_INSTALLED", None),
+    "pandera.typing.modin": ("MODIN_INSTALLED", None),
+    "pandera.typing.pyspark": ("PYSPARK_INSTALLED", None),
+    "pandera.typing.geopandas": ("GEOPANDAS_INSTALLED", "GeoSeries"),
+}
+
+
+def _imported_types(base: str, attribute: str) -> set[type]:
+    found: set[type] = {getattr(pa.typing, base)}
+    for module_name, (flag, series_name) in _OTHER_TYPING.items():
+        other = sys.modules.get(module_name)
+        name = series_name if series_name and attribute == "Series" else attribute
+        if other is not None and getattr(other, flag, False) and hasattr(other, name):
+            found.add(getattr(other, name))
+    return found
+
+
 def _schema_of(module: object, path: Path) -> pa.DataFrameSchema:
     schema = getattr(module, "schema", None)
     if schema is None:
@@ -224,7 +262,8 @@ def _schema_of(module: object, path: Path) -> pa.DataFrameSchema:
         )
     if isinstance(schema, type) and issubclass(schema, pa.DataFrameModel):
         try:
-            return schema.to_schema()
+            with _typing_modules_already_imported():
+                return schema.to_schema()
         except Exception as exc:
             raise ContractError(f"{_where(path, 'schema')}: `schema` is not a valid pandera model: {exc}") from exc
     if isinstance(schema, pa.DataFrameSchema):

@@ -1,20 +1,25 @@
 """One exception family for dataguard.
 
-Each error knows its exit code, so the CLI never guesses: bad usage or bad
-input is 2, rejected data is 1. Messages say what failed, where, and what to
-run next; the original exception is kept as ``__cause__``.
+Each error knows its exit code, so the CLI never guesses: rejected data is 1,
+bad usage or bad input is 2, and 3 means dataguard could not run (the machine,
+not the data: a catalog busy past its wait, a Prefect API that does not answer,
+a full disk, a warehouse it may not write). Messages say what failed, where,
+and what to run next; the original exception is kept as ``__cause__``.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import signal
+from collections.abc import Iterator
 
 
 class DataguardError(Exception):
     """Base of every error dataguard raises on purpose."""
 
     exit_code = 1
+    retryable = False  # True: the same call may succeed later (a lock released, a file finished)
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -79,13 +84,27 @@ class StructuralFailure(BadInput):
         self.reasons = reasons
 
 
-class CatalogBusy(DataguardError):
+class CouldNotRun(DataguardError):
+    """The machine, not the data or the command: nothing was decided about the data (exit 3)."""
+
+    exit_code = 3
+
+
+class CatalogBusy(CouldNotRun):
     """The catalog file stayed locked by another process; retryable."""
 
     retryable = True
 
 
-class StorageFull(DataguardError):
+class PrefectUnavailable(CouldNotRun):
+    """The Prefect API a run was sent to does not answer."""
+
+
+class PermissionDenied(CouldNotRun):
+    """The operating system refused to let dataguard read or write a file of the project."""
+
+
+class StorageFull(CouldNotRun):
     """A write failed for lack of space (disk full, quota, file-size limit); the run published nothing."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
@@ -96,6 +115,17 @@ class StorageFull(DataguardError):
 
 _FULL_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 _FULL_MESSAGES = tuple(os.strerror(code) for code in _FULL_ERRNOS)
+_DENIED_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what caused it, outermost first (each once)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def is_storage_full(exc: BaseException) -> bool:
@@ -104,16 +134,50 @@ def is_storage_full(exc: BaseException) -> bool:
     pyarrow and DuckDB report it in their own exception types, with the
     operating system's message in the text, so the text counts as well as errno.
     """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError) and current.errno in _FULL_ERRNOS:
-            return True
-        if any(message in str(current) for message in _FULL_MESSAGES):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    return any(
+        (isinstance(e, OSError) and e.errno in _FULL_ERRNOS) or any(m in str(e) for m in _FULL_MESSAGES)
+        for e in causes(exc)
+    )
+
+
+def is_permission_denied(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is the operating system refusing access (EACCES, EPERM, EROFS)."""
+    return any(isinstance(e, OSError) and e.errno in _DENIED_ERRNOS for e in causes(exc))
+
+
+def could_not_run(exc: BaseException) -> CouldNotRun | None:
+    """The error to report for an operating-system failure that is the machine's, not the data's; None if not one."""
+    if isinstance(exc, CouldNotRun):
+        return exc
+    if is_storage_full(exc):
+        return StorageFull(f"a write ran out of space: {exc}")
+    if is_permission_denied(exc):
+        denied = next(e for e in causes(exc) if isinstance(e, OSError) and e.errno in _DENIED_ERRNOS)
+        error = PermissionDenied(
+            f"permission denied: {denied.filename or exc}",
+            hint="give this user access to the project's warehouse (or set DATAGUARD_WAREHOUSE to a folder it may "
+            "write), then run the command again",
+        )
+        error.__cause__ = exc
+        return error
+    return None
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal (Ctrl-C, SIGTERM); marked abandoned, nothing published.
+
+    A ``KeyboardInterrupt``, so no ``except Exception`` on the way swallows it.
+    Exit code 128 + the signal's number, as a shell reports it (130, 143).
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signal.Signals(signum)
+        self.exit_code = 128 + int(signum)
+        self.message = f"stopped by {self.signum.name}: the run was marked abandoned and nothing was published"
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class InvariantViolation(DataguardError):

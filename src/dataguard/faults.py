@@ -2,7 +2,9 @@
 
 ``DATAGUARD_FAULT_AT=<stage>`` makes the process kill itself with SIGKILL (as
 ``kill -9`` would) when the run reaches ``<stage>``; ``<stage>:transient``
-raises a retryable ``CatalogBusy`` there instead, once per process. The tests
+raises a retryable ``CatalogBusy`` there instead, once per process;
+``<stage>:sigterm`` and ``<stage>:sigint`` send the process that signal (as
+``kill`` or Ctrl-C would), once. The tests
 in tests/faults/ use it to stop a real run at an exact stage boundary, with no
 timing involved. Stages, in the order a run reaches them:
 
@@ -34,6 +36,7 @@ STAGES = (
     "publish",
     "review",
 )
+_SIGNALS = {"sigterm": signal.SIGTERM, "sigint": signal.SIGINT}
 _fired: set[str] = set()
 
 
@@ -46,9 +49,12 @@ def fault_point(stage: str) -> None:
         name, _, kind = spec.strip().partition(":")
         if name != stage:
             continue
-        if kind == "transient":
-            if stage not in _fired:
-                _fired.add(stage)
+        if kind in _SIGNALS or kind == "transient":
+            if stage in _fired:
+                continue
+            _fired.add(stage)
+            if kind == "transient":
                 raise CatalogBusy(f"injected transient fault at {stage} ({FAULT_ENV})")
+            os.kill(os.getpid(), _SIGNALS[kind])
             continue
         os.kill(os.getpid(), signal.SIGKILL)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from dataguard.ingest import SourceOptions, source_format, write_canonical
+from dataguard.ingest import SourceOptions, write_canonical
+from dataguard.preflight import source_format
 from dataguard.rowchecks import pandas_batches
 
 SAMPLE_ROWS = 100_000

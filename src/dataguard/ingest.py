@@ -30,9 +30,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dataguard import catalog
+from dataguard import catalog, progress
 from dataguard.errors import SourceError, StorageFull, is_storage_full
 from dataguard.faults import fault_point
+from dataguard.preflight import check_not_binary, source_format
 from dataguard.project import Project, check_dataset_name
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 ROW_ID = "_row_id"
 RESERVED_COLUMNS = (ROW_ID, "_reasons")
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 CHUNK_BYTES = 8 << 20
 BATCH_ROWS = 100_000
 ROW_GROUP_ROWS = 100_000  # canonical files: row groups of at most this many rows
@@ -177,17 +177,6 @@ def _move_and_insert(
     return record
 
 
-def source_format(path: Path) -> str:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise SourceError(
-            f"unsupported file type {path.suffix!r}",
-            path=str(path),
-            hint="dataguard reads " + ", ".join(sorted(FORMATS)),
-        )
-    return fmt
-
-
 def fingerprint(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -202,7 +191,7 @@ def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, s
         raise SourceError("the file is empty (0 bytes)", path=str(source))
     if fmt == "parquet":
         return _write_batches(_parquet_batches(source), out, source, _parquet_records(source))
-    _check_not_binary(source, fmt, options.encoding)
+    check_not_binary(source, fmt, options.encoding)
     text = _utf8_copy(source, options.encoding, scratch)
     if fmt == "csv":
         expected, width = _count_csv(text, source, options.csv_delimiter)
@@ -226,6 +215,7 @@ def _write_batches(batches: Iterator[pa.RecordBatch], out: Path, source: Path, e
                 writer = parquet_writer(out, table)
             writer.write_table(table, row_group_size=table.num_rows)
             written += table.num_rows
+            progress.advance(table.num_rows)
     finally:
         if writer is not None:
             writer.close()
@@ -387,29 +377,6 @@ def _check_reserved(names: list[str], source: Path) -> None:
 
 
 # -- text encodings ------------------------------------------------------------------
-
-# What a text file's first bytes say it really is: (magic, what it is, what to do).
-_NOT_TEXT = (
-    (b"PAR1", "a Parquet file (it starts with PAR1)", "rename it to .parquet"),
-    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip)"),
-    (b"PK\x03\x04", "a zip archive", "unzip it first"),
-)
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def _check_not_binary(source: Path, fmt: str, encoding: str) -> None:
-    """A file that is not text of the declared encoding, said plainly instead of as a bad byte."""
-    with source.open("rb") as handle:
-        head = handle.read(4)
-    for magic, what, hint in _NOT_TEXT:
-        if head.startswith(magic):
-            raise SourceError(f"the file is {what}, not {fmt.upper()} text", path=str(source), hint=hint)
-    if head[:2] in _UTF16_BOMS and codecs.lookup(encoding).name not in ("utf-16", "utf-16-le", "utf-16-be"):
-        raise SourceError(
-            f"the file is UTF-16 text (it starts with a UTF-16 byte order mark), not {encoding}",
-            path=str(source),
-            hint="declare the encoding in the contract: Contract(encoding='utf-16')",
-        )
 
 
 def _utf8_copy(source: Path, encoding: str, scratch: Path) -> Path:

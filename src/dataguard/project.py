@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataguard.errors import BadInput, ProjectNotFound
+from dataguard.errors import BadInput, ProjectNotFound, UnknownDataset
 
 PROJECT_ENV = "DATAGUARD_PROJECT"
 WAREHOUSE_ENV = "DATAGUARD_WAREHOUSE"
@@ -46,6 +47,19 @@ class Project:
 
     def datasets(self) -> list[str]:
         return sorted(p.stem for p in self.schemas_dir.glob("*.py") if not p.name.startswith("_"))
+
+    def require_contract(self, dataset: str) -> Path:
+        """The dataset's contract file; ``UnknownDataset`` naming the closest known dataset when there is none."""
+        path = self.contract_path(dataset)
+        if not path.is_file():
+            known = self.datasets()
+            close = difflib.get_close_matches(dataset, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known datasets: {', '.join(known) or 'none'}"
+            raise UnknownDataset(
+                f"unknown dataset {dataset!r}: no contract at {path}",
+                hint=f"{hint}; to start one: dataguard infer {dataset} FILE",
+            )
+        return path
 
 
 DATASET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pandera.errors import SchemaErrors
 
+from dataguard import progress
 from dataguard.contract import LoadedContract
 from dataguard.ingest import ROW_ID
 from dataguard.pushdown import Pushdown, SqlCheck, split_schema, type_is_fixed
@@ -370,6 +371,7 @@ def _stage_residual(
     with pq.ParquetWriter(staged, FAILURE_SCHEMA) as writer:
         for batch in pandas_batches(data_path, loaded.contract.batch_rows, columns, partition):
             cases = _validate_batch(schema, batch)
+            progress.advance(len(batch))
             if cases is None:
                 continue
             structural = _structural_reasons(cases, loaded)

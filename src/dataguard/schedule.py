@@ -50,8 +50,9 @@ from prefect.types.entrypoint import EntrypointType  # noqa: E402
 
 from dataguard import landing  # noqa: E402
 from dataguard.errors import BadInput, DataguardError  # noqa: E402
-from dataguard.flows import RETRIES, RETRY_DELAYS, is_transient, validate_flow  # noqa: E402
+from dataguard.flows import is_transient, validate_flow  # noqa: E402
 from dataguard.locks import dataset_lock  # noqa: E402
+from dataguard.pipeline import RETRIES, RETRY_DELAYS  # noqa: E402
 from dataguard.project import Project, find_project  # noqa: E402
 
 NIGHTLY_CRON = "0 2 * * *"
@@ -104,7 +105,7 @@ def validate_unattended(
     report = validate_flow.fn(
         dataset, source, version, project_dir, predictions, partition_rows, task_runner, dask_address
     )
-    if report["gate_open"]:
+    if isinstance(report, State) or report["gate_open"]:  # an expected error's Failed state, or an open gate
         return report
     rejected = VersionRejected(report)
     return Failed(message=rejected.message, data=rejected)
@@ -136,7 +137,7 @@ class Outcome:
     cache_policy=NO_CACHE,
     persist_result=False,
     retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAYS,
+    retry_delay_seconds=list(RETRY_DELAYS),
     retry_condition_fn=is_transient,
 )
 def recheck_task(

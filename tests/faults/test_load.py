@@ -22,44 +22,18 @@ import pytest
 
 from dataguard import catalog
 from dataguard.contract import LoadedContract, load_contract
-from dataguard.evaluate import run_drift, run_history, run_slices
-from dataguard.flows import new_run_id
 from dataguard.html_report import DRIFT_PLOT_CAP, HISTORY_CAP
-from dataguard.ingest import ingest
+from dataguard.pipeline import Request, validate_version
 from dataguard.profile import TOP_CATEGORIES
 from dataguard.project import Project
-from dataguard.publish import publish
-from dataguard.reference import choose_reference
-from dataguard.rowchecks import check_rows
-from dataguard.split import split_rows
-from dataguard.verdict import CheckOutcome, Results, decide
 from tests.conftest import write_contract
 from tests.faults.conftest import CONTRACT, version_csv
 from tests.test_cli import run_json
 
 
 def validate_without_flow(project: Project, loaded: LoadedContract, source: Path) -> dict[str, Any]:
-    """One version through every stage, as flows._run_stages runs them, minus Prefect."""
-    version = ingest(project, loaded.dataset, source, loaded.source_options).version
-    run_id = new_run_id()
-    run_dir = Path(version.data_path).parent / "runs" / run_id
-    catalog.start_run(project.catalog_path, run_id, loaded.dataset, version.version, None)
-    run_dir.mkdir(parents=True)
-    outcome = check_rows(Path(version.data_path), loaded, run_dir / "failures.parquet")
-    split = split_rows(Path(version.data_path), outcome.failures_path, run_dir)
-    reference = choose_reference(project.catalog_path, loaded.dataset, version.version)
-    drift = run_drift(loaded, split.clean_path, reference, run_dir)
-    slices = run_slices(loaded, split.clean_path, None, reference)
-    history = run_history(project.catalog_path, loaded.dataset, version.version, split.clean_path, run_dir)
-    checks = tuple(CheckOutcome(c.name, c.column, c.code, c.failed_rows) for c in outcome.checks)
-    results = Results(
-        split.rows_input, split.rows_quarantined, checks, slices=slices.findings, drift=drift.findings,
-        history=history.findings,
-    )  # fmt: skip
-    verdict = decide(results, loaded.contract.gate)
-    sections = {"reference_version": reference.version, "reference_reason": reference.reason}
-    sections |= drift.section | slices.section | history.section
-    return publish(project.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict, sections)
+    """One version through every stage with the in-process engine: the same stages the flow runs, minus Prefect."""
+    return validate_version(project, Request(loaded.dataset, str(source)))
 
 
 def same_values_new_bytes(number: int) -> str:
