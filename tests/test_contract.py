@@ -424,7 +424,8 @@ def test_a_model_with_an_index_becomes_the_schema_pandera_builds(project):
     import sys
 
     spec = importlib.util.spec_from_file_location("pets_by_pandera", project.contract_path("pets"))
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     try:
