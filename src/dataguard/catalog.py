@@ -7,6 +7,7 @@ Heavy queries never run here; they use their own connection over Parquet files.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 import uuid
@@ -213,6 +214,10 @@ def connect(path: Path, *, timeout: float | None = None) -> Iterator[duckdb.Duck
     The wait is ``$DATAGUARD_LOCK_WAIT_SECONDS`` when set, else ``LOCK_TIMEOUT_SECONDS``;
     past it, ``CatalogBusy`` (exit 3).
     """
+    held = _SESSION.get()
+    if held is not None and held[0] == path:
+        yield held[1]  # inside ``session``: the connection already open
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open_with_retry(path, wait_seconds(LOCK_TIMEOUT_SECONDS) if timeout is None else timeout)
     try:
@@ -220,6 +225,29 @@ def connect(path: Path, *, timeout: float | None = None) -> Iterator[duckdb.Duck
         yield con
     finally:
         con.close()
+
+
+_SESSION: contextvars.ContextVar[tuple[Path, duckdb.DuckDBPyConnection] | None] = contextvars.ContextVar(
+    "dataguard_catalog_session", default=None
+)
+
+
+@contextmanager
+def session(path: Path) -> Iterator[None]:
+    """Within the block, every catalog call on ``path`` shares one connection (opened once, not per query).
+
+    For a few reads in a row (the gate's decision): the file stays locked for
+    the block, so never hold a session around slow work.
+    """
+    if _SESSION.get() is not None or not exists(path):
+        yield
+        return
+    with connect(path) as con:
+        token = _SESSION.set((path, con))
+        try:
+            yield
+        finally:
+            _SESSION.reset(token)
 
 
 def _open_with_retry(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:

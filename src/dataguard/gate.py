@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,6 +94,11 @@ class ValidatedVersion:
 
 def judge(project: Project, dataset: str, version: int | None = None) -> GateDecision:
     """The gate's decision for one version (the newest when not given)."""
+    with catalog.session(project.catalog_path):
+        return _judge(project, dataset, version)
+
+
+def _judge(project: Project, dataset: str, version: int | None) -> GateDecision:
     record = _version(project, dataset, version)
     if record is None:
         return GateDecision(dataset, None, False, None, (f"no version of {dataset!r} has been ingested yet",))
@@ -141,17 +146,29 @@ def open_validated(
     ``IntegrityError`` (a ``GateClosed``) and records an incident naming ``opened_by``.
     """
     proj = project if isinstance(project, Project) else find_project(project)
+    with catalog.session(proj.catalog_path):  # every read in one open of the catalog; the hash after it
+        found, run, recorded = _open_version(proj, dataset, version)
+    if verify:
+        _verify(proj, run, found.clean_path, recorded, opened_by)
+    return replace(found, verified=verify)
+
+
+def _open_version(
+    project: Project, dataset: str, version: int | None
+) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
     if version is not None:
-        return _opened(proj, judge(proj, dataset, version), verify, opened_by)
-    runs = catalog.latest_runs(proj.catalog_path, dataset)
+        return _opened(project, judge(project, dataset, version))
+    runs = catalog.latest_runs(project.catalog_path, dataset)
     for number in sorted(runs, reverse=True):
         if runs[number].gate_open:
-            return _opened(proj, judge(proj, dataset, number), verify, opened_by)
-    newest = judge(proj, dataset)
+            return _opened(project, judge(project, dataset, number))
+    newest = judge(project, dataset)
     raise GateClosed(dataset, ["no version has an open gate", *newest.reasons])
 
 
-def _opened(project: Project, decision: GateDecision, verify: bool, opened_by: str) -> ValidatedVersion:
+def _opened(
+    project: Project, decision: GateDecision
+) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
     if not decision.open or decision.version is None:
         raise GateClosed(decision.dataset, [f"version {decision.version}: {r}" for r in decision.reasons])
     record = catalog.find_version(project.catalog_path, decision.dataset, version=decision.version)
@@ -175,9 +192,7 @@ def _opened(project: Project, decision: GateDecision, verify: bool, opened_by: s
             f"so it cannot be proven to be the validated data (run: {rerun})"
         )
         raise GateClosed(decision.dataset, [reason])
-    if verify:
-        _verify(project, run, clean, recorded, opened_by)
-    return ValidatedVersion(
+    opened = ValidatedVersion(
         dataset=decision.dataset,
         version=decision.version,
         fingerprint=record.fingerprint,
@@ -186,8 +201,8 @@ def _opened(project: Project, decision: GateDecision, verify: bool, opened_by: s
         verdict=run.verdict or "",
         revision=run.revision,
         clean_fingerprint=recorded.fingerprint,
-        verified=verify,
     )
+    return opened, run, recorded
 
 
 def _verify(project: Project, run: catalog.RunRecord, clean: Path, recorded: catalog.CleanFile, opened_by: str) -> None:

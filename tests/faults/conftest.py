@@ -1,7 +1,8 @@
 """Fixtures for the fault suite: a small contract, small versions, the CLI in a child process.
 
-Children talk to the session's Prefect test server (``PREFECT_API_URL`` of the
-harness), so each one starts in seconds instead of starting an embedded API.
+Children run the command line as a user does, with no Prefect API configured:
+the pipeline runs in the child's own process (tests/test_pipeline.py shows
+the Prefect flow publishes the same; tests/faults/test_retry.py runs it).
 """
 
 from __future__ import annotations
@@ -76,15 +77,17 @@ class Child:
     stderr: str
 
 
-@pytest.fixture
-def cli(prefect_harness: None, project: Project) -> Callable[..., Child]:
-    """Run the dataguard CLI in a child process; ``fault=`` sets DATAGUARD_FAULT_AT, ``preexec=`` runs in the child."""
-    from prefect.settings import PREFECT_API_URL
+def child_environment() -> dict[str, str]:
+    """This process's environment without a Prefect API: a child runs the pipeline in-process."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
 
-    api = str(PREFECT_API_URL.value())
+
+@pytest.fixture
+def cli(project: Project) -> Callable[..., Child]:
+    """Run the dataguard CLI in a child process; ``fault=`` sets DATAGUARD_FAULT_AT, ``preexec=`` runs in the child."""
 
     def run(*args: str | Path, fault: str | None = None, preexec: Callable[[], None] | None = None) -> Child:
-        env = {**os.environ, "PREFECT_API_URL": api, "DATAGUARD_PROJECT": str(project.root)}  # as it is now
+        env = {**child_environment(), "DATAGUARD_PROJECT": str(project.root)}
         env.pop("DATAGUARD_FAULT_AT", None)
         if fault:
             env["DATAGUARD_FAULT_AT"] = fault
@@ -103,11 +106,9 @@ def cli(prefect_harness: None, project: Project) -> Callable[..., Child]:
 
 
 @pytest.fixture
-def spawn(prefect_harness: None, project: Project) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+def spawn(project: Project) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     """Start the CLI in a child without waiting (for runs side by side); every child is reaped."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "DATAGUARD_PROJECT": str(project.root)}
+    env = {**child_environment(), "DATAGUARD_PROJECT": str(project.root)}
     env.pop("DATAGUARD_FAULT_AT", None)
     started: list[subprocess.Popen[str]] = []
 
