@@ -166,9 +166,7 @@ def _open_version(
     raise GateClosed(dataset, ["no version has an open gate", *newest.reasons])
 
 
-def _opened(
-    project: Project, decision: GateDecision
-) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
+def _opened(project: Project, decision: GateDecision) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
     if not decision.open or decision.version is None:
         raise GateClosed(decision.dataset, [f"version {decision.version}: {r}" for r in decision.reasons])
     record = catalog.find_version(project.catalog_path, decision.dataset, version=decision.version)
