@@ -37,8 +37,10 @@ chromium:
 	    (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
 	    echo "chromium could not be installed: the browser test will be skipped"; } || true
 
+# Two workers (pytest-xdist): one per core of the 2-core machine the suite is sized for.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests schemas flows data
@@ -46,6 +48,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/python -m tests.bench.bench_cli $(BENCH_CLI_ARGS)
 	$(BIN)/python -m tests.bench.bench_validate $(BENCH_ARGS)
 
 samples: $(STAMP)

@@ -221,10 +221,22 @@ def connect(path: Path, *, timeout: float | None = None) -> Iterator[duckdb.Duck
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open_with_retry(path, wait_seconds(LOCK_TIMEOUT_SECONDS) if timeout is None else timeout)
     try:
-        con.execute(SCHEMA_SQL)
+        _ensure_schema(con, path)
         yield con
     finally:
         con.close()
+
+
+_SCHEMA_DONE: set[tuple[str, int, int]] = set()
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The tables exist: created once per catalog file per process, not on every open (a third of its cost)."""
+    stat = path.stat()
+    identity = (str(path), stat.st_dev, stat.st_ino)  # a catalog deleted and made anew is another file
+    if identity not in _SCHEMA_DONE:
+        con.execute(SCHEMA_SQL)
+        _SCHEMA_DONE.add(identity)
 
 
 _SESSION: contextvars.ContextVar[tuple[Path, duckdb.DuckDBPyConnection] | None] = contextvars.ContextVar(
@@ -379,12 +391,20 @@ def _run(row: tuple[Any, ...]) -> RunRecord:
     return RunRecord(*values)
 
 
-def start_run(path: Path, run_id: str, dataset: str, version: int, flow_run_id: str | None) -> None:
+def start_run(path: Path, run_id: str, dataset: str, version: int, flow_run_id: str | None) -> list[tuple[int, str]]:
+    """Record a new run; the dataset's runs still 'running' are marked abandoned first, and returned.
+
+    Called by a run that holds the dataset's lock: no other run of the dataset
+    is alive, so a run still marked running is one whose process died. One
+    transaction (one open of the catalog) for both.
+    """
     with transaction(path) as con:
+        dead = _abandon_dead(con, dataset)
         con.execute(
             "INSERT INTO runs (run_id, dataset, version, state, flow_run_id) VALUES (?, ?, ?, 'running', ?)",
             [run_id, dataset, version, flow_run_id],
         )
+    return dead
 
 
 def discard_run(path: Path, run_id: str) -> None:
@@ -393,18 +413,11 @@ def discard_run(path: Path, run_id: str) -> None:
         con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
 
 
-def abandon_dead_runs(path: Path, dataset: str) -> list[tuple[int, str]]:
-    """Mark the dataset's runs still 'running' as 'abandoned'; return their (version, run_id).
-
-    Called by a run that holds the dataset's lock: no other run of the dataset
-    is alive, so a run still marked running is one whose process died.
-    """
-    if not exists(path):
-        return []
-    with transaction(path) as con:
-        rows = con.execute(
-            "SELECT version, run_id FROM runs WHERE dataset = ? AND state = 'running' ORDER BY started", [dataset]
-        ).fetchall()
+def _abandon_dead(con: duckdb.DuckDBPyConnection, dataset: str) -> list[tuple[int, str]]:
+    rows = con.execute(
+        "SELECT version, run_id FROM runs WHERE dataset = ? AND state = 'running' ORDER BY started", [dataset]
+    ).fetchall()
+    if rows:
         con.execute(
             """UPDATE runs SET state = 'abandoned', finished = now(),
                    error = 'its process stopped before the run finished (killed or crashed)'

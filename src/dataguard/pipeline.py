@@ -122,7 +122,6 @@ def validate_version(project: Project, request: Request, engine: Engine | None =
     """
     engine = engine or InProcess()
     with dataset_lock(project, request.dataset, on_wait=engine.log):
-        clear_dead_runs(project, request.dataset)
         try:
             return _validate(project, request, engine)
         except StorageFull:
@@ -135,12 +134,9 @@ def validate_version(project: Project, request: Request, engine: Engine | None =
             raise
 
 
-def clear_dead_runs(project: Project, dataset: str) -> None:
-    """Runs left 'running' by a process that died: marked abandoned, their unpublished files removed.
-
-    Only called while holding the dataset's lock, so none of them is alive.
-    """
-    for version, run_id in catalog.abandon_dead_runs(project.catalog_path, dataset):
+def remove_dead_runs(project: Project, dataset: str, dead: list[tuple[int, str]]) -> None:
+    """The unpublished files of runs whose process died (``catalog.start_run`` marked them abandoned)."""
+    for version, run_id in dead:
         record = catalog.find_version(project.catalog_path, dataset, version=version)
         if record is not None:
             shutil.rmtree(Path(record.data_path).parent / "runs" / run_id, ignore_errors=True)
@@ -153,9 +149,10 @@ def _validate(project: Project, request: Request, engine: Engine) -> dict[str, A
     ingested = _version_to_check(project, loaded, request, engine)
     run_id = new_run_id()
     run_dir = project.confined(Path(ingested.version.data_path).parent / "runs" / run_id)
-    catalog.start_run(
+    dead = catalog.start_run(
         project.catalog_path, run_id, request.dataset, ingested.version.version, engine.orchestrator_run_id
     )
+    remove_dead_runs(project, request.dataset, dead)
     try:
         with signals.abandoning():
             return _run_stages(project, loaded, ingested, run_id, run_dir, request.predictions, settings, engine)

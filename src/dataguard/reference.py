@@ -22,8 +22,9 @@ class Reference:
 
 
 def choose_reference(catalog_path: Path, dataset: str, version: int) -> Reference:
-    pinned = pinned_baseline(catalog_path, dataset)
-    runs = catalog.latest_runs(catalog_path, dataset)
+    with catalog.session(catalog_path):  # two reads, one open of the catalog
+        pinned = pinned_baseline(catalog_path, dataset)
+        runs = catalog.latest_runs(catalog_path, dataset)
     if pinned is not None and pinned != version:
         run = runs.get(pinned)
         if run is None or not run.clean_path:

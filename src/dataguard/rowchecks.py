@@ -293,7 +293,7 @@ def _write_sql_failures(
         params |= {"first": partition.first, "last": partition.last}
     for check in checks:
         params.update(check.params)
-    with engine(data_path.parent) as con:
+    with engine(data_path.parent, private=True) as con:  # a global setting: a database of its own
         # Parquet statistics leave NaN out of min/max, and DuckDB then folds isnan() to false: keep it honest
         con.execute("SET disabled_optimizers = 'statistics_propagation'")
         reader = con.sql(query, params=params).to_arrow_reader(batch_rows)

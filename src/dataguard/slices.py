@@ -355,7 +355,7 @@ def measure_version(
     Not ``strict`` (a reference version): a slice whose SQL does not fit this
     version (a column added since) gives None instead of an error.
     """
-    with tempfile.TemporaryDirectory(prefix="dataguard-slices-") as scratch, engine(scratch) as con:
+    with tempfile.TemporaryDirectory(prefix="dataguard-slices-") as scratch, engine(scratch, private=True) as con:
         version = _load(con, clean, predictions, keys)
         lock(con)
         if strict:

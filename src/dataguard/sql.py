@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -74,21 +75,46 @@ class EngineSettings:
         return cls(memory, temp, int(threads) if threads else None)
 
 
-def engine(scratch: object | None = None) -> duckdb.DuckDBPyConnection:
+def engine(scratch: object | None = None, *, private: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for heavy queries over Parquet, with a memory ceiling.
 
     Above the ceiling DuckDB spills to the configured temp directory (else
     ``scratch``) instead of growing, which is what keeps a 10M-row version in
     the same memory as a 1M-row one. See ``EngineSettings`` for the settings.
+
+    A new DuckDB database costs about 11 ms, and a run asks for one per stage:
+    the connection returned is a cursor of a database kept per thread and
+    settings (so concurrent partitions keep a ceiling each, as before), which
+    costs nothing. ``private``: a database of its own, for a caller that
+    changes global settings (locks its configuration, disables an optimizer).
+    Close the connection when done; the database stays for the next caller.
     """
+    settings = EngineSettings.from_env()
+    temp = settings.temp_directory or (str(scratch) if scratch is not None else None)
+    if private:
+        return _database(settings, temp)
+    databases: dict[tuple[EngineSettings, str | None], duckdb.DuckDBPyConnection] = _PER_THREAD.__dict__.setdefault(
+        "databases", {}
+    )
+    key = (settings, temp)
+    database = databases.pop(key, None) or _database(settings, temp)
+    databases[key] = database  # the newest last
+    while len(databases) > KEPT_DATABASES:  # the oldest: a run that ended (each run has its own scratch)
+        databases.pop(next(iter(databases))).close()
+    return database.cursor()
+
+
+KEPT_DATABASES = 4
+_PER_THREAD = threading.local()
+
+
+def _database(settings: EngineSettings, temp: str | None) -> duckdb.DuckDBPyConnection:
     import duckdb
 
-    settings = EngineSettings.from_env()
     con = duckdb.connect()
     con.execute("SET memory_limit = $limit", {"limit": settings.memory_limit})
     con.execute("SET enable_progress_bar = false")  # it drew on stderr over the CLI's own output on long queries
     con.execute("SET parquet_metadata_cache = true")  # many queries over one wide file parse its footer once
-    temp = settings.temp_directory or (str(scratch) if scratch is not None else None)
     if temp is not None:
         con.execute("SET temp_directory = $dir", {"dir": temp})
     if settings.threads is not None:

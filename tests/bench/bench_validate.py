@@ -4,7 +4,8 @@ Generates seeded Parquet files (12 mixed columns, about 0.5% bad rows) of 1M and
 10M rows, then measures in one child process per run, so each peak RSS is that
 run's own:
 
-- dataguard: ``validate_flow`` through Prefect's embedded API, fresh warehouse;
+- dataguard: ``pipeline.validate_version`` in-process, as ``dataguard validate``
+  runs it, fresh warehouse, its fixed cost (a 1,000-row run) shown apart;
 - pandera: ``pd.read_parquet`` then ``schema.validate(df, lazy=True)`` with the
   same schema object, loaded from the same contract;
 - GX Core on the equivalent expectations (its own venv), scipy drift against the
@@ -148,24 +149,6 @@ def reset_peak_rss() -> bool:
     except OSError:
         return False
     return True
-
-
-def descendants_peak_rss_mib() -> float:
-    """Sum of the peak RSS of this process's live descendants (Prefect's embedded server)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    pending, total = list(children.get(os.getpid(), [])), 0
-    while pending:
-        pid = pending.pop()
-        total += _proc_status_kib(pid, "VmHWM") or 0
-        pending += children.get(pid, [])
-    return total / 1024
 
 
 # -- data generation -----------------------------------------------------------------------------
@@ -331,27 +314,32 @@ def write_project(scratch: Path) -> Path:
 
 
 def child_dataguard(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
-    """validate_flow end to end; a trivial flow first starts the embedded Prefect server.
+    """The command line's engine end to end: ``pipeline.validate_version`` in this process, fresh warehouse.
 
-    With a reference file, that file is validated first (not timed), so the
-    measured run includes drift against a reference of the same size.
+    First a run of the file's first 1,000 rows in a warehouse of its own: its
+    wall is the fixed cost every run pays whatever its size (contract load,
+    catalog, reports), so ``wall_s - fixed_s`` is the work that grows with the
+    data. With a reference file, that file is validated next (not timed), so
+    the measured run includes drift against a reference of the same size.
     """
     started = time.perf_counter()
-    from dataguard.flows import validate_flow  # first: it sets Prefect's defaults before Prefect loads
-
-    from prefect import flow  # isort: skip
+    from dataguard.pipeline import Request, validate_version
+    from dataguard.project import Project
 
     imported = time.perf_counter()
-    flow(name="dataguard-bench-warmup")(_warmup)()
+    tiny = _first_rows(file, 1_000, project.parent / "tiny.parquet")
+    validate_version(Project(project, project.parent / "tiny-warehouse"), Request(DATASET, str(tiny)))
+    fixed = time.perf_counter() - imported
+    proj = Project(project, Path(os.environ["DATAGUARD_WAREHOUSE"]))
     warmed = time.perf_counter()
     reference_s = None
     if reference is not None:
-        validate_flow(DATASET, source=str(reference), project_dir=str(project))
+        validate_version(proj, Request(DATASET, str(reference)))
         reference_s = time.perf_counter() - warmed
         reset_peak_rss()  # the measured run's own peak from here
         warmed = time.perf_counter()
     rss_before = current_rss_mib() if reference is not None else peak_rss_mib()
-    report = validate_flow(DATASET, source=str(file), project_dir=str(project))
+    report = validate_version(proj, Request(DATASET, str(file)))
     done = time.perf_counter()
     return {
         "reference_s": reference_s,
@@ -359,20 +347,25 @@ def child_dataguard(file: Path, project: Path, reference: Path | None = None) ->
         "drifted_columns": [c["column"] for c in report.get("drift_columns", []) if c.get("drifted_metrics")],
         "tool": "dataguard",
         "wall_s": done - warmed,
+        "fixed_s": fixed,
+        "work_s": done - warmed - fixed,
         "import_s": imported - started,
-        "startup_s": warmed - imported,
         "child_s": done - started,
         "peak_rss_mib": peak_rss_mib(),
         "base_rss_mib": rss_before,
-        "server_peak_rss_mib": descendants_peak_rss_mib(),
         "verdict": report["verdict"],
         "rows": report["rows"],
         "quarantine_reasons": report["quarantine_reasons"],
     }
 
 
-def _warmup() -> int:
-    return 1
+def _first_rows(file: Path, rows: int, out: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = next(pq.ParquetFile(file).iter_batches(batch_size=rows))
+    pq.write_table(pa.Table.from_batches([first]), out)
+    return out
 
 
 def child_pandera(file: Path, project: Path, reference: Path | None = None) -> dict[str, Any]:
@@ -593,19 +586,6 @@ def _run_gx(file: Path, scratch: Path, rows: int, env: dict[str, str], workdir: 
     return {**json.loads(found[-1][len(RESULT_MARKER) :]), "rows_generated": rows}
 
 
-def warm_prefect(scratch: Path, project: Path) -> float:
-    """Start Prefect once before measuring, so its first-time database setup is timed on its own."""
-    env = {**os.environ, "DATAGUARD_WAREHOUSE": str(scratch / "runs" / "warmup")}
-    env.setdefault("PREFECT_HOME", str(scratch / "prefect-home"))
-    code = (
-        "from dataguard._prefect_env import apply_defaults; apply_defaults()\n"
-        "from prefect import flow\nflow(name='dataguard-bench-warmup')(lambda: 1)()\n"
-    )
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - started
-
-
 # -- figures -----------------------------------------------------------------------------------------
 
 
@@ -651,8 +631,8 @@ def print_tables(runs: list[dict[str, Any]], computed: dict[str, Any], files: di
             f"{run['rows_generated']:>12,}  {run['tool']:<10} {run['wall_s']:>8.2f}  {run['peak_rss_mib']:>12,.0f}"
             f"  {run['base_rss_mib']:>8,.0f}  {_detail(run)}"
         )
-    print("\n(wall s: dataguard = the validate_flow call; pandera = read_parquet + validate. base MiB: peak RSS")
-    print(" of the child before the measured call: imports, and for dataguard the Prefect client.)")
+    print("\n(wall s: dataguard = the validate_version call, fixed + work; pandera = read_parquet + validate.")
+    print(" base MiB: peak RSS of the child before the measured call. Whole-process figures: bench_cli.)")
     _print_ratios(computed)
     _print_rows(runs, files)
     _print_stages(runs)
@@ -663,8 +643,8 @@ def _detail(run: dict[str, Any]) -> str:
     if run["tool"] == "dataguard":
         against = f"drift vs v{run['reference_version']}" if run.get("reference_version") else "no reference"
         return (
-            f"+ {run['startup_s']:.2f} s Prefect startup, {run['import_s']:.2f} s imports; "
-            f"server process peak {run['server_peak_rss_mib']:,.0f} MiB; verdict {run['verdict']}; {against}"
+            f"fixed {run['fixed_s']:.2f} s (a 1,000-row run) + work {run['work_s']:.2f} s; "
+            f"{run['import_s']:.2f} s imports before; verdict {run['verdict']}; {against}"
         )
     if run["tool"] == "pandera":
         cases = run["failure_cases"]
@@ -808,11 +788,6 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_reference:  # the same generator, another seed: the reference version for drift
             references[rows], _ = data_file(scratch, rows, args.seed + REFERENCE_SEED_OFFSET, args.bad_fraction)
             files[rows]["reference"] = str(references[rows])
-    prefect_setup_s = warm_prefect(scratch, project)
-    print(
-        f"Prefect warm-up run (embedded server start; its database is created on first use): {prefect_setup_s:.1f} s",
-        file=sys.stderr,
-    )
     runs = []
     for rows in sizes:
         kinds = ["dataguard", "scan", "copy"]
@@ -827,7 +802,6 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.executable).name, "-m", "tests.bench.bench_validate", *sys.argv[1:]]),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "environment": environment(),
-        "prefect_setup_s": prefect_setup_s,
         "files": {str(k): v for k, v in files.items()},
         "runs": runs,
         "ratios": computed,
