@@ -195,6 +195,9 @@ def dataguard_reasons(path: Path, schema: pa.DataFrameSchema, batch_rows: int, f
 
 # pandas warns when str.contains gets a pattern with groups; a warning, not a failure, outside pytest
 @pytest.mark.filterwarnings("ignore:This pattern is interpreted as a regular expression:UserWarning")
+# The strategy draws from hypothesis only; the global `random` it may see move is a background thread's (the
+# session's Prefect API, in the same pytest worker), which hypothesis cannot tell from the strategy's own use.
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(cases())
 def test_sql_pushdown_and_pandera_quarantine_the_same_rows_for_the_same_reasons(

@@ -22,7 +22,10 @@ from dataguard.project import Project, find_project, init_project
 
 app = typer.Typer(
     name="dataguard",
-    help="Validate dataset versions, quarantine bad rows, and gate training on the result.",
+    help="Validate dataset versions, quarantine bad rows, and gate training on the result.\n\n"
+    "Exit codes: 0 PASS or WARN (gate open); 1 data rejected (FAIL, gate closed); 2 bad usage or bad input "
+    "(nothing changed); 3 could not run (catalog busy, Prefect API unreachable, disk full, permission denied); "
+    "130/143 stopped by Ctrl-C/SIGTERM.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -129,9 +129,43 @@ class LoadedContract:
 
     @property
     def source_options(self) -> SourceOptions:
-        """How ingest reads this dataset's files: encoding, delimiter, and which columns stay text."""
-        text = tuple(name for name, column in self.schema.columns.items() if _is_text(column.dtype))
-        return SourceOptions(self.contract.encoding, self.contract.csv_delimiter, text)
+        """How ingest reads this dataset's files: encoding, delimiter, and the DuckDB type of each column
+        whose dtype the schema declares (so whole numbers in a float column are read as floats)."""
+        types = tuple(
+            (name, kind)
+            for name, column in self.schema.columns.items()
+            if not column.regex and (kind := duckdb_type(column.dtype)) is not None
+        )
+        return SourceOptions(self.contract.encoding, self.contract.csv_delimiter, column_types=types)
+
+
+# pandera dtype (lower case) -> DuckDB type; a nullable int (Int64) is a BIGINT with nulls
+_DUCKDB_TYPES = {
+    "float64": "DOUBLE",
+    "float32": "FLOAT",
+    "int64": "BIGINT",
+    "int32": "INTEGER",
+    "int16": "SMALLINT",
+    "int8": "TINYINT",
+    "uint64": "UBIGINT",
+    "uint32": "UINTEGER",
+    "uint16": "USMALLINT",
+    "uint8": "UTINYINT",
+    "bool": "BOOLEAN",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+}
+
+
+def duckdb_type(dtype: object) -> str | None:
+    """The DuckDB type a source column is read as for a pandera dtype; None (DuckDB infers it) when
+    the dtype is not declared or has no DuckDB match (category, object, timedelta, ...)."""
+    if _is_text(dtype):
+        return "VARCHAR"
+    name = str(dtype)
+    if name.startswith("datetime64"):  # datetime64[ns], datetime64[us, UTC]
+        return "TIMESTAMPTZ" if "," in name else "TIMESTAMP"
+    return _DUCKDB_TYPES.get(name.lower())
 
 
 def _is_text(dtype: object) -> bool:

@@ -17,12 +17,12 @@ import queue
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import duckdb
 import numpy as np
@@ -35,6 +35,7 @@ from dataguard.errors import SourceError, StorageFull, is_storage_full
 from dataguard.faults import fault_point
 from dataguard.preflight import check_not_binary, source_format
 from dataguard.project import Project, check_dataset_name
+from dataguard.sql import quote_ident
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -47,16 +48,53 @@ ROW_GROUP_ROWS = 100_000  # canonical files: row groups of at most this many row
 ROW_GROUP_BYTES = 64 << 20  # and about this much Arrow memory
 STAGING = ".staging"
 CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) would refuse long text fields
+CSV_MAX_LINE_BYTES = 64 << 20
+"""The most one CSV record may hold: its line (or lines, for a quoted field with line breaks) and
+line break, in bytes of UTF-8 text. A longer record is refused naming the line it starts on.
+DuckDB's own limit (2 MB by default) is set a little above it, so DuckDB never refuses first:
+its message would name the wrong line."""
+DUCKDB_LINE_SLACK = 1024  # DuckDB counts a record's bytes slightly differently (CRLF, the last line)
+
+_INTEGERS = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
+CASTS_THAT_CANNOT_FAIL: dict[str, frozenset[str]] = {
+    "DOUBLE": _INTEGERS,  # whole numbers in a float column: 1 -> 1.0
+    "FLOAT": _INTEGERS,
+    "TIMESTAMP": frozenset({"DATE"}),  # a date is that day's midnight
+}
+"""Declared type -> the types DuckDB may infer that convert to it for every value. Nothing else is
+converted: a cast that can fail ("abc" to DOUBLE, 3000000000 to INTEGER) would refuse the whole
+file where the row checks quarantine the one row (``coerce=True``) or name the column's type
+(without), and TRY_CAST would hide the value as a null. Naive timestamps are not read as UTC ones."""
+NAMED_TYPES = frozenset({*_INTEGERS, "DOUBLE", "FLOAT", "BOOLEAN", "VARCHAR", "DATE", "TIMESTAMP", "TIMESTAMPTZ"})
+"""The types a column that is all null takes when declared; no other text is ever written into a CAST."""
 
 
 @dataclass(frozen=True)
 class SourceOptions:
-    """How to read a source. ``text_columns``: CSV columns read as text whatever they look like,
-    so codes with leading zeros and ids longer than any integer type keep their exact characters."""
+    """How to read a source.
+
+    text_columns: CSV columns read as text whatever they look like, so codes with leading
+        zeros and ids longer than any integer type keep their exact characters.
+    column_types: (column, DuckDB type) the contract declares, names matched case-insensitively.
+        A CSV column declared ``VARCHAR`` is read as text, as ``text_columns``. Any other
+        declared type is taken where DuckDB's reading of the whole column converts to it
+        without fail (CASTS_THAT_CANNOT_FAIL; a column that is all null, in JSON Lines,
+        takes any); elsewhere the column keeps the type DuckDB infers, and its values reach
+        the row checks as they are.
+    """
 
     encoding: str = "utf-8"
     csv_delimiter: str = ","
     text_columns: tuple[str, ...] = ()
+    column_types: tuple[tuple[str, str], ...] = ()
+
+    def declared_types(self) -> dict[str, str]:
+        """Folded column name -> declared DuckDB type; ``text_columns`` are ``VARCHAR``."""
+        declared = {name.lower(): kind.upper() for name, kind in self.column_types}
+        declared.update((name.lower(), "VARCHAR") for name in self.text_columns)
+        return declared
 
 
 @dataclass(frozen=True)
@@ -193,13 +231,14 @@ def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, s
         return _write_batches(_parquet_batches(source), out, source, _parquet_records(source))
     check_not_binary(source, fmt, options.encoding)
     text = _utf8_copy(source, options.encoding, scratch)
+    declared = options.declared_types()
     if fmt == "csv":
         expected, width = _count_csv(text, source, options.csv_delimiter)
-        as_text = _text_types(_csv_header(text, options.csv_delimiter), options.text_columns)
-        batches = _csv_batches(text, source, options.csv_delimiter, width, as_text)
+        as_text = _text_types(_csv_header(text, options.csv_delimiter), declared)
+        batches = _csv_batches(text, source, options.csv_delimiter, width, as_text, declared)
         return _write_batches(batches, out, source, expected)
     expected = count_jsonl_records(text, source)
-    return _write_batches(_jsonl_batches(text, source), out, source, expected)
+    return _write_batches(_jsonl_batches(text, source, declared), out, source, expected)
 
 
 def _write_batches(batches: Iterator[pa.RecordBatch], out: Path, source: Path, expected: int) -> int:
@@ -448,23 +487,74 @@ def count_csv_records(text: Path, source: Path, delimiter: str) -> int:
 
 def _count_csv(text: Path, source: Path, delimiter: str) -> tuple[int, int]:
     """(records, fields per record)."""
-    with text.open(encoding="utf-8", newline="") as handle, _csv_field_limit(CSV_FIELD_LIMIT):
-        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    limit = CSV_MAX_LINE_BYTES
+    # no field may be longer than a record: the csv module stops reading one there, at no cost per record
+    with text.open(encoding="utf-8", newline="") as handle, _csv_field_limit(limit):
+        lines = _Lines(handle, source, measured=text.stat().st_size > limit)  # else no record can be too long
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         try:
             header = next(reader, None)
+            lines.check_record(1)
             if not header or header == [""]:
                 raise SourceError("the file has no header row", path=str(source), line=1)
             _check_header(header, source)
-            return _count_records(reader, header, source), len(header)
+            return _count_records(reader, header, source, lines), len(header)
         except csv.Error as exc:
+            if _over_field_limit(exc):
+                raise _too_long(source, 1) from exc
             raise SourceError(f"malformed CSV: {exc}", path=str(source), line=reader.line_num) from exc
 
 
-def _count_records(reader: CsvReader, header: list[str], source: Path) -> int:
+class _Lines:
+    """The lines of a text file for the csv reader, their UTF-8 bytes counted when ``measured``.
+
+    The reader takes no line beyond the record it returns, so the bytes counted since the
+    previous record are the record's size. Counting costs about a sixth of the strict pass:
+    it is skipped for a file no larger than a record may be.
+    """
+
+    def __init__(self, handle: TextIO, source: Path, *, measured: bool) -> None:
+        self.handle = handle
+        self.source = source
+        self.measured = measured
+        self.bytes_read = 0
+        self.record_start = 0  # bytes before the record being read
+
+    def __iter__(self) -> Iterator[str]:
+        return self._counted() if self.measured else iter(self.handle)
+
+    def _counted(self) -> Iterator[str]:
+        for line in self.handle:
+            self.bytes_read += len(line) if line.isascii() else len(line.encode("utf-8"))
+            yield line
+
+    def check_record(self, line: int) -> None:
+        """Refuse the record just read, which starts on ``line``, if it is over the limit."""
+        if self.bytes_read - self.record_start > CSV_MAX_LINE_BYTES:
+            raise _too_long(self.source, line)
+        self.record_start = self.bytes_read
+
+
+def _over_field_limit(exc: csv.Error) -> bool:
+    return str(exc).startswith("field larger than field limit")
+
+
+def _too_long(source: Path, line: int) -> SourceError:
+    return SourceError(
+        f"the record starting on this line is longer than {CSV_MAX_LINE_BYTES:,} bytes, "
+        "the most one CSV record may hold",
+        path=str(source),
+        line=line,
+        hint="store values this large in a Parquet file",
+    )
+
+
+def _count_records(reader: CsvReader, header: list[str], source: Path, lines: _Lines) -> int:
     records = 0
     end = reader.line_num  # the line the previous record ended on
     try:
         for record in reader:
+            lines.check_record(end + 1)
             end = reader.line_num
             if not record:
                 continue  # blank line: no record
@@ -479,6 +569,8 @@ def _count_records(reader: CsvReader, header: list[str], source: Path) -> int:
                 )
             records += 1
     except csv.Error as exc:
+        if _over_field_limit(exc):
+            raise _too_long(source, end + 1) from exc
         if str(exc) != "unexpected end of data":
             raise
         raise SourceError(
@@ -542,33 +634,48 @@ def _csv_header(text: Path, delimiter: str) -> list[str]:
         return next(csv.reader(handle, delimiter=delimiter), [])
 
 
-def _text_types(header: list[str], text_columns: tuple[str, ...]) -> dict[str, str]:
-    """read_csv ``types`` for the header's columns the contract declares as text (names are case-insensitive)."""
-    wanted = {name.lower() for name in text_columns}
-    return {name: "VARCHAR" for name in header if name.lower() in wanted}
+def _text_types(header: list[str], declared: Mapping[str, str]) -> dict[str, str]:
+    """read_csv ``types`` for the header's columns declared as text (``declared``: folded names).
+
+    Only these are given to the reader: its inference would lose what makes them text (leading
+    zeros, digits past any integer type), and reading any value as text cannot fail.
+    """
+    return {name: "VARCHAR" for name in header if declared.get(name.lower()) == "VARCHAR"}
 
 
 def _csv_batches(
-    text: Path, source: Path, delimiter: str, width: int, types: dict[str, str] | None = None
+    text: Path,
+    source: Path,
+    delimiter: str,
+    width: int,
+    types: dict[str, str] | None = None,
+    declared: Mapping[str, str] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     # A fixed dialect: the sniffer may skip "junk" lines or fall back to one column.
     query = """SELECT * FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
                  skip = 0, comment = '', strict_mode = true, null_padding = false, ignore_errors = false,
-                 allow_quoted_nulls = false, sample_size = -1{types})"""
-    params: dict[str, object] = {"path": str(text), "delim": delimiter}
+                 allow_quoted_nulls = false, sample_size = -1, max_line_size = $max_line{types})"""
+    params: dict[str, object] = {
+        "path": str(text),
+        "delim": delimiter,
+        "max_line": CSV_MAX_LINE_BYTES + DUCKDB_LINE_SLACK,
+    }
     if types:
         params["types"] = types
     query = query.format(types=", types = $types" if types else "")
     if width == 1:  # DuckDB reads a blank line of a one-column file as a NULL row; it is no record
         query += " WHERE COLUMNS(*) IS NOT NULL"
-    yield from _duckdb_batches(query, params, source)
+    yield from _duckdb_batches(query, params, source, declared or {})
 
 
-def _duckdb_batches(query: str, params: dict[str, object], source: Path) -> Iterator[pa.RecordBatch]:
+def _duckdb_batches(
+    query: str, params: dict[str, object], source: Path, declared: Mapping[str, str]
+) -> Iterator[pa.RecordBatch]:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # timestamps read the same on every machine
     try:
-        reader = con.sql(query, params=params).to_arrow_reader(BATCH_ROWS)
+        relation = _as_declared(con.sql(query, params=params), declared)
+        reader = relation.to_arrow_reader(BATCH_ROWS)
         yield from reader
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
@@ -613,9 +720,38 @@ def _check_keys(value: dict[str, object], keys: dict[str, str], source: Path, li
             )
 
 
-def _jsonl_batches(text: Path, source: Path) -> Iterator[pa.RecordBatch]:
+def _jsonl_batches(text: Path, source: Path, declared: Mapping[str, str] | None = None) -> Iterator[pa.RecordBatch]:
+    # read_json's ``columns`` would drop every column it does not name: the declared types are cast to instead
     query = "SELECT * FROM read_json($path, format = 'newline_delimited', sample_size = -1)"
-    yield from _duckdb_batches(query, {"path": str(text)}, source)
+    yield from _duckdb_batches(query, {"path": str(text)}, source, declared or {})
+
+
+# -- declared types -----------------------------------------------------------------------------
+
+
+def _as_declared(relation: duckdb.DuckDBPyRelation, declared: Mapping[str, str]) -> duckdb.DuckDBPyRelation:
+    """``relation`` with each column whose inferred type converts to its declared one without fail cast to it.
+
+    DuckDB has inferred every column from all its values (``sample_size = -1``) when the
+    relation is bound, so which casts are safe is known before a row is read.
+    """
+    casts = [
+        (name, declared[name.lower()])
+        for name, inferred in zip(relation.columns, relation.types, strict=True)
+        if _cast_cannot_fail(str(inferred), declared.get(name.lower()))
+    ]
+    if not casts:
+        return relation
+    replaced = ", ".join(f"CAST({quote_ident(name)} AS {kind}) AS {quote_ident(name)}" for name, kind in casts)
+    return relation.project(f"* REPLACE ({replaced})")
+
+
+def _cast_cannot_fail(inferred: str, declared: str | None) -> bool:
+    if declared is None or inferred == declared:
+        return False
+    if inferred == '"NULL"':  # JSON Lines: a key that is null on every line
+        return declared in NAMED_TYPES
+    return inferred in CASTS_THAT_CANNOT_FAIL.get(declared, ())
 
 
 # -- Parquet --------------------------------------------------------------------------------
