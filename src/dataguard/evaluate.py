@@ -131,7 +131,7 @@ def _distribution(summary: ColumnSummary) -> dict[str, Any] | None:
 def run_history(catalog_path: Path, dataset: str, version: int, clean: Path, scratch: Path) -> StageResult:
     """Profile the clean rows; a figure far from its recent history becomes a WARN reason."""
     profiles = profile_version(clean, scratch)
-    found = anomalies(profiles, past_profiles(catalog_path, dataset, version))
+    found = anomalies(profiles, past_profiles(catalog_path, dataset, version, newest=WINDOW))  # all the rule reads
     section = {
         "profiles": profiles,
         "metric_history": {

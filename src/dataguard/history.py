@@ -61,18 +61,21 @@ def _as_json(p: ColumnProfile) -> dict[str, Any]:
     return data
 
 
-def past_profiles(catalog_path: Path, dataset: str, before: int) -> dict[int, dict[str, dict[str, Any]]]:
-    """Per earlier version, the profiles of its newest finished run."""
+def past_profiles(
+    catalog_path: Path, dataset: str, before: int, newest: int | None = None
+) -> dict[int, dict[str, dict[str, Any]]]:
+    """Per earlier version (the ``newest`` of them, or all), the profiles of its newest finished run."""
     if not catalog_path.exists():
         return {}
     with catalog.connect(catalog_path) as con:
         rows = con.execute(
             """WITH latest AS (
                    SELECT run_id, version FROM runs WHERE dataset = ? AND state = 'finished' AND version < ?
-                   QUALIFY row_number() OVER (PARTITION BY version ORDER BY finished DESC) = 1)
+                   QUALIFY row_number() OVER (PARTITION BY version ORDER BY finished DESC) = 1
+                   ORDER BY version DESC LIMIT ?)
                SELECT p.version, p.column_name, p.profile FROM profiles p JOIN latest USING (run_id)
                ORDER BY p.version""",
-            [dataset, before],
+            [dataset, before, newest if newest is not None else 2**62],
         ).fetchall()
     history: dict[int, dict[str, dict[str, Any]]] = {}
     for version, column, text in rows:

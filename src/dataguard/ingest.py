@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import duckdb
 import numpy as np
@@ -47,13 +47,11 @@ BATCH_ROWS = 100_000
 ROW_GROUP_ROWS = 100_000  # canonical files: row groups of at most this many rows
 ROW_GROUP_BYTES = 64 << 20  # and about this much Arrow memory
 STAGING = ".staging"
-CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) would refuse long text fields
-CSV_MAX_LINE_BYTES = 64 << 20
-"""The most one CSV record may hold: its line (or lines, for a quoted field with line breaks) and
-line break, in bytes of UTF-8 text. A longer record is refused naming the line it starts on.
-DuckDB's own limit (2 MB by default) is set a little above it, so DuckDB never refuses first:
-its message would name the wrong line."""
-DUCKDB_LINE_SLACK = 1024  # DuckDB counts a record's bytes slightly differently (CRLF, the last line)
+CSV_MAX_FIELD_CHARS = 64 << 20
+"""The most characters one CSV field may hold (64 Mi: at least 64 MiB of text). A longer field is
+refused by the strict pass, naming the line its record starts on. The csv module checks it as it
+reads, at no cost per record; DuckDB's own limit on a record (2 MB by default, and named at the
+wrong line) is raised past any record whose every field is within this one (``_duckdb_line_limit``)."""
 
 _INTEGERS = frozenset(
     {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
@@ -234,8 +232,7 @@ def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, s
     declared = options.declared_types()
     if fmt == "csv":
         expected, width = _count_csv(text, source, options.csv_delimiter)
-        as_text = _text_types(_csv_header(text, options.csv_delimiter), declared)
-        batches = _csv_batches(text, source, options.csv_delimiter, width, as_text, declared)
+        batches = _csv_batches(text, source, options.csv_delimiter, width, declared)
         return _write_batches(batches, out, source, expected)
     expected = count_jsonl_records(text, source)
     return _write_batches(_jsonl_batches(text, source, declared), out, source, expected)
@@ -487,74 +484,39 @@ def count_csv_records(text: Path, source: Path, delimiter: str) -> int:
 
 def _count_csv(text: Path, source: Path, delimiter: str) -> tuple[int, int]:
     """(records, fields per record)."""
-    limit = CSV_MAX_LINE_BYTES
-    # no field may be longer than a record: the csv module stops reading one there, at no cost per record
-    with text.open(encoding="utf-8", newline="") as handle, _csv_field_limit(limit):
-        lines = _Lines(handle, source, measured=text.stat().st_size > limit)  # else no record can be too long
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    with text.open(encoding="utf-8", newline="") as handle, _csv_field_limit(CSV_MAX_FIELD_CHARS):
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
         try:
             header = next(reader, None)
-            lines.check_record(1)
             if not header or header == [""]:
                 raise SourceError("the file has no header row", path=str(source), line=1)
             _check_header(header, source)
-            return _count_records(reader, header, source, lines), len(header)
+            return _count_records(reader, header, source), len(header)
         except csv.Error as exc:
             if _over_field_limit(exc):
-                raise _too_long(source, 1) from exc
+                raise _field_too_long(source, 1) from exc
             raise SourceError(f"malformed CSV: {exc}", path=str(source), line=reader.line_num) from exc
-
-
-class _Lines:
-    """The lines of a text file for the csv reader, their UTF-8 bytes counted when ``measured``.
-
-    The reader takes no line beyond the record it returns, so the bytes counted since the
-    previous record are the record's size. Counting costs about a sixth of the strict pass:
-    it is skipped for a file no larger than a record may be.
-    """
-
-    def __init__(self, handle: TextIO, source: Path, *, measured: bool) -> None:
-        self.handle = handle
-        self.source = source
-        self.measured = measured
-        self.bytes_read = 0
-        self.record_start = 0  # bytes before the record being read
-
-    def __iter__(self) -> Iterator[str]:
-        return self._counted() if self.measured else iter(self.handle)
-
-    def _counted(self) -> Iterator[str]:
-        for line in self.handle:
-            self.bytes_read += len(line) if line.isascii() else len(line.encode("utf-8"))
-            yield line
-
-    def check_record(self, line: int) -> None:
-        """Refuse the record just read, which starts on ``line``, if it is over the limit."""
-        if self.bytes_read - self.record_start > CSV_MAX_LINE_BYTES:
-            raise _too_long(self.source, line)
-        self.record_start = self.bytes_read
 
 
 def _over_field_limit(exc: csv.Error) -> bool:
     return str(exc).startswith("field larger than field limit")
 
 
-def _too_long(source: Path, line: int) -> SourceError:
+def _field_too_long(source: Path, line: int) -> SourceError:
     return SourceError(
-        f"the record starting on this line is longer than {CSV_MAX_LINE_BYTES:,} bytes, "
-        "the most one CSV record may hold",
+        f"a field of the record starting on this line is longer than {CSV_MAX_FIELD_CHARS:,} characters, "
+        "the most a CSV field may hold",
         path=str(source),
         line=line,
         hint="store values this large in a Parquet file",
     )
 
 
-def _count_records(reader: CsvReader, header: list[str], source: Path, lines: _Lines) -> int:
+def _count_records(reader: CsvReader, header: list[str], source: Path) -> int:
     records = 0
     end = reader.line_num  # the line the previous record ended on
     try:
         for record in reader:
-            lines.check_record(end + 1)
             end = reader.line_num
             if not record:
                 continue  # blank line: no record
@@ -569,8 +531,8 @@ def _count_records(reader: CsvReader, header: list[str], source: Path, lines: _L
                 )
             records += 1
     except csv.Error as exc:
-        if _over_field_limit(exc):
-            raise _too_long(source, end + 1) from exc
+        if _over_field_limit(exc):  # the field is cut where the limit is reached: name where its record starts
+            raise _field_too_long(source, end + 1) from exc
         if str(exc) != "unexpected end of data":
             raise
         raise SourceError(
@@ -630,7 +592,7 @@ def _check_header(header: list[str], source: Path) -> None:
 
 
 def _csv_header(text: Path, delimiter: str) -> list[str]:
-    with text.open(encoding="utf-8-sig", newline="") as handle, _csv_field_limit(CSV_FIELD_LIMIT):
+    with text.open(encoding="utf-8-sig", newline="") as handle, _csv_field_limit(CSV_MAX_FIELD_CHARS):
         return next(csv.reader(handle, delimiter=delimiter), [])
 
 
@@ -644,12 +606,7 @@ def _text_types(header: list[str], declared: Mapping[str, str]) -> dict[str, str
 
 
 def _csv_batches(
-    text: Path,
-    source: Path,
-    delimiter: str,
-    width: int,
-    types: dict[str, str] | None = None,
-    declared: Mapping[str, str] | None = None,
+    text: Path, source: Path, delimiter: str, width: int, declared: Mapping[str, str]
 ) -> Iterator[pa.RecordBatch]:
     # A fixed dialect: the sniffer may skip "junk" lines or fall back to one column.
     query = """SELECT * FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
@@ -658,14 +615,21 @@ def _csv_batches(
     params: dict[str, object] = {
         "path": str(text),
         "delim": delimiter,
-        "max_line": CSV_MAX_LINE_BYTES + DUCKDB_LINE_SLACK,
+        "max_line": _duckdb_line_limit(width),
     }
+    types = _text_types(_csv_header(text, delimiter), declared)
     if types:
         params["types"] = types
     query = query.format(types=", types = $types" if types else "")
     if width == 1:  # DuckDB reads a blank line of a one-column file as a NULL row; it is no record
         query += " WHERE COLUMNS(*) IS NOT NULL"
-    yield from _duckdb_batches(query, params, source, declared or {})
+    yield from _duckdb_batches(query, params, source, declared)
+
+
+def _duckdb_line_limit(width: int) -> int:
+    """Bytes in the longest record of ``width`` fields within CSV_MAX_FIELD_CHARS: a character is at most
+    4 bytes of UTF-8 (a doubled quote 2), then two quotes, a delimiter, and CR of a CRLF line break."""
+    return width * (4 * CSV_MAX_FIELD_CHARS + 4)
 
 
 def _duckdb_batches(
@@ -720,10 +684,10 @@ def _check_keys(value: dict[str, object], keys: dict[str, str], source: Path, li
             )
 
 
-def _jsonl_batches(text: Path, source: Path, declared: Mapping[str, str] | None = None) -> Iterator[pa.RecordBatch]:
+def _jsonl_batches(text: Path, source: Path, declared: Mapping[str, str]) -> Iterator[pa.RecordBatch]:
     # read_json's ``columns`` would drop every column it does not name: the declared types are cast to instead
     query = "SELECT * FROM read_json($path, format = 'newline_delimited', sample_size = -1)"
-    yield from _duckdb_batches(query, {"path": str(text)}, source, declared or {})
+    yield from _duckdb_batches(query, {"path": str(text)}, source, declared)
 
 
 # -- declared types -----------------------------------------------------------------------------
