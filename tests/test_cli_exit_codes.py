@@ -186,3 +186,13 @@ def test_the_flow_engine_refuses_a_bad_file_without_prefects_traceback(
     )
     recorded = catalog_rows(flights_project, "SELECT flow_run_id FROM runs WHERE state = 'finished'")
     assert recorded == [(report["prefect"]["flow_run_id"],)]  # type: ignore[index]
+
+
+def test_ctrl_c_during_ingest_exits_130_with_nothing_ingested(
+    cli: Callable[..., Child], flights_project: Project
+) -> None:
+    done = cli("validate", "flights", FEB, DATAGUARD_FAULT_AT="ingest.staged:sigint")
+    assert done.code == 130
+    assert "stopped by SIGINT" in done.stderr
+    assert catalog.list_versions(flights_project.catalog_path, "flights") == []
+    assert list((flights_project.warehouse / ".staging").iterdir()) == []  # the half-written copy is gone

@@ -48,6 +48,9 @@ def _run(json_mode: bool, call: Callable[[], T]) -> T:
         return call()
     except (DataguardError, Interrupted) as exc:
         _fail(exc, json_mode)
+    except KeyboardInterrupt:  # Ctrl-C outside a run (a run turns it into Interrupted): 130, as a shell reports it
+        err.print("[bold red]stopped:[/] interrupted (Ctrl-C)")
+        raise typer.Exit(130) from None
     except OSError as exc:
         if (infrastructure := could_not_run(exc)) is None:
             raise

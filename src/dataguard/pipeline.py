@@ -121,7 +121,7 @@ def validate_version(project: Project, request: Request, engine: Engine | None =
     One run at a time per dataset: a second run of the same dataset waits for the first.
     """
     engine = engine or InProcess()
-    with dataset_lock(project, request.dataset, on_wait=engine.log):
+    with dataset_lock(project, request.dataset, on_wait=engine.log), signals.abandoning():
         try:
             return _validate(project, request, engine)
         except StorageFull:
@@ -152,10 +152,9 @@ def _validate(project: Project, request: Request, engine: Engine) -> dict[str, A
     dead = catalog.start_run(
         project.catalog_path, run_id, request.dataset, ingested.version.version, engine.orchestrator_run_id
     )
-    remove_dead_runs(project, request.dataset, dead)
     try:
-        with signals.abandoning():
-            return _run_stages(project, loaded, ingested, run_id, run_dir, request.predictions, settings, engine)
+        remove_dead_runs(project, request.dataset, dead)
+        return _run_stages(project, loaded, ingested, run_id, run_dir, request.predictions, settings, engine)
     except BadInput:
         _undo(project, ingested, run_id, run_dir)
         raise
