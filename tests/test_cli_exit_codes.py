@@ -196,3 +196,13 @@ def test_ctrl_c_during_ingest_exits_130_with_nothing_ingested(
     assert "stopped by SIGINT" in done.stderr
     assert catalog.list_versions(flights_project.catalog_path, "flights") == []
     assert list((flights_project.warehouse / ".staging").iterdir()) == []  # the half-written copy is gone
+
+
+def test_a_signal_during_the_publishing_transaction_waits_for_it_and_says_so(
+    cli: Callable[..., Child], flights_project: Project
+) -> None:
+    done = cli("validate", "flights", FEB, DATAGUARD_FAULT_AT="publish:sigterm")  # after the commit, inside publish
+    assert done.code == 143
+    assert "stopped by SIGTERM just after the run was published (it is complete)" in done.stderr
+    assert [run.verdict for run in catalog.latest_runs(flights_project.catalog_path, "flights").values()] == ["WARN"]
+    assert cli("gate", "flights").code == 0

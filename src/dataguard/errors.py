@@ -170,10 +170,14 @@ class Interrupted(KeyboardInterrupt):
     Exit code 128 + the signal's number, as a shell reports it (130, 143).
     """
 
-    def __init__(self, signum: int) -> None:
+    def __init__(self, signum: int, *, published: bool = False) -> None:
         self.signum = signal.Signals(signum)
         self.exit_code = 128 + int(signum)
-        self.message = f"stopped by {self.signum.name}: the run was marked abandoned and nothing was published"
+        self.message = (
+            f"stopped by {self.signum.name} just after the run was published (it is complete)"
+            if published
+            else f"stopped by {self.signum.name}: the run was marked abandoned and nothing was published"
+        )
         super().__init__(self.message)
 
     def __str__(self) -> str:

@@ -168,15 +168,18 @@ def _record_failure(project: Project, run_id: str, run_dir: Path, exc: BaseExcep
     stopped = signals.received()
     if is_storage_full(exc):
         shutil.rmtree(run_dir, ignore_errors=True)  # unpublished, and it holds the space we need
+    abandoned = True
     try:
         if stopped is None:
             catalog.fail_run(project.catalog_path, run_id, f"{type(exc).__name__}: {exc}")
-        elif catalog.abandon_run(project.catalog_path, run_id, f"stopped by {stopped.name} before it finished"):
+        elif abandoned := catalog.abandon_run(
+            project.catalog_path, run_id, f"stopped by {stopped.name} before it finished"
+        ):
             shutil.rmtree(run_dir, ignore_errors=True)  # never published: its files go with it
     except Exception as during:  # the catalog may be out of space too; the run's own error matters more
         exc.add_note(f"(recording the failure also failed: {during})")
-    if stopped is not None and not isinstance(exc, Interrupted):
-        raise Interrupted(stopped) from exc
+    if stopped is not None:  # the signal, not what it interrupted, is the answer (said rightly if it came too late)
+        raise Interrupted(stopped, published=not abandoned) from exc
 
 
 def _version_to_check(project: Project, loaded: LoadedContract, request: Request, engine: Engine) -> Ingested:
