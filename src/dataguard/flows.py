@@ -47,12 +47,12 @@ def expected_failure(error: DataguardError) -> State[Any]:
     return Failed(message=error.message, data=error)
 
 
-def _run_stage(call: Callable[..., T], args: tuple[Any, ...]) -> T | State[Any]:
+def _run_stage(call: Callable[..., T], args: tuple[Any, ...], retried: bool) -> T | State[Any]:
     try:
         return call(*args)
     except DataguardError as exc:
-        if is_retryable(exc) and runtime.task_run.run_count <= RETRIES:
-            raise  # Prefect retries it (is_transient)
+        if retried and is_retryable(exc) and runtime.task_run.run_count <= RETRIES:
+            raise  # Prefect tries the task again (is_transient); the last try ends Failed like any expected error
         return expected_failure(exc)
 
 
@@ -97,7 +97,7 @@ class PrefectEngine:
         self.orchestrator_run_id = str(flow_run_id) if flow_run_id else None
 
     def stage(self, name: str, call: Callable[..., T], *args: Any) -> T:
-        state: Any = stage_task(name)(call, args, return_state=True)
+        state: Any = stage_task(name)(call, args, name in RETRIED_STAGES, return_state=True)
         result: T = state.result()  # raises the stage's error, the one it failed with
         return result
 
