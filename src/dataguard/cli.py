@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from dataguard import catalog, gate, progress
 from dataguard.errors import BadInput, DataguardError, Interrupted, could_not_run
 from dataguard.execution import from_command_line
 from dataguard.project import Project, find_project, init_project
+
+if TYPE_CHECKING:
+    from dataguard.commands import FileOutcome
 
 app = typer.Typer(
     name="dataguard",
@@ -194,7 +197,7 @@ def validate(
     raise typer.Exit(max(o.exit_code(strict) for o in outcomes))
 
 
-def _print_outcome(outcome: Any, *, errors_only: bool = False) -> None:
+def _print_outcome(outcome: FileOutcome, *, errors_only: bool = False) -> None:
     """A file's verdict on stdout, or its error on stderr (errors only under --json: stdout holds the document)."""
     if outcome.report is not None:
         if not errors_only:

@@ -73,8 +73,9 @@ def validate_files(
     loaded = load_contract(project, dataset)
     check_texts(files, loaded.contract.encoding)
     settings = resolve(requested, loaded.contract.execution, from_environment(os.environ))
-    run = _flow_runner(project, requested) if prefect or settings.task_runner == DASK or configured_api_url() else None
-    run = run or _in_process_runner(project, requested)
+    url = configured_api_url()
+    as_flow = prefect or settings.task_runner == DASK or url is not None
+    run = _flow_runner(project, requested, url) if as_flow else _in_process_runner(project, requested)
     outcomes: list[FileOutcome] = []
     targets: list[tuple[str | None, int | None]] = [(str(f), None) for f in files] or [(None, version)]
     for source, number in targets:
@@ -107,9 +108,9 @@ def _in_process_runner(project: Project, requested: Execution) -> Runner:
     return run
 
 
-def _flow_runner(project: Project, requested: Execution) -> Runner:
-    """The Prefect flow ``dataguard-validate``; a closed gate's report is returned like an open one's."""
-    url = configured_api_url()
+def _flow_runner(project: Project, requested: Execution, url: str | None) -> Runner:
+    """The Prefect flow ``dataguard-validate`` (on the API at ``url``, else the embedded one); a closed
+    gate's report is returned like an open one's."""
     if url:
         check_prefect_api(url)
     from dataguard.schedule import VersionRejected, validate_unattended
