@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench samples clean chromium
+.PHONY: demo test lint bench samples clean chromium postgresql
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,17 @@ chromium:
 	    (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
 	    echo "chromium could not be installed: the browser test will be skipped"; } || true
 
+# The PostgreSQL tests start a throwaway server (tests/pg_server.py) from Debian's postgresql package. They are
+# never skipped: when it cannot be installed they fail, saying to install it.
+postgresql:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && (apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+	    (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq postgresql >/dev/null 2>&1)); } || true
+
 # Two workers (pytest-xdist), one per core of the 2-core machine the suite is sized for; an idle
 # worker takes queued tests from a busy one (worksteal), so the one long load test does not hold others up.
 TEST_WORKERS ?= 2
-test: $(STAMP) chromium
+test: $(STAMP) chromium postgresql
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
@@ -51,6 +58,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_cli $(BENCH_CLI_ARGS)
 	$(BIN)/python -m tests.bench.bench_validate $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench.bench_catalog $(BENCH_CATALOG_ARGS)
 
 samples: $(STAMP)
 	$(BIN)/python data/make_samples.py

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dataguard.project import Project
+from tests.pg_server import PostgresServer
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
@@ -40,6 +41,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.chdir(root)
     monkeypatch.delenv("DATAGUARD_PROJECT", raising=False)
     monkeypatch.delenv("DATAGUARD_WAREHOUSE", raising=False)
+    monkeypatch.delenv("DATAGUARD_CATALOG_URL", raising=False)
     return Project(root=root, warehouse=root / "data" / "warehouse")
 
 
@@ -54,3 +56,34 @@ def write_contract(project: Project, dataset: str, source: str) -> Path:
     path = project.contract_path(dataset)
     path.write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server per pytest process (each xdist worker starts its own), stopped at session end."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """SQLAlchemy URL (postgresql+psycopg) of a fresh, empty database on the session's server."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_catalog(request: pytest.FixtureRequest, project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    """The project with its catalog on each backend in turn: the embedded file, then a fresh PostgreSQL database."""
+    from dataguard.catalog.db import dispose
+
+    if request.param == "postgresql":
+        monkeypatch.setenv("DATAGUARD_CATALOG_URL", request.getfixturevalue("postgres_url"))
+    yield project
+    dispose(project.catalog)
+
+
+@pytest.fixture
+def any_flights(any_catalog: Project) -> Project:
+    """``any_catalog`` holding the repo's own flights contract."""
+    shutil.copy(REPO / "schemas" / "flights.py", any_catalog.schemas_dir / "flights.py")
+    return any_catalog

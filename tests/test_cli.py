@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 import dataguard
 from dataguard.cli import app
 from dataguard.project import Project
+from tests import catalog_sql
 from tests.conftest import FEB, JAN
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -37,15 +37,6 @@ def run(*args: str | Path) -> Any:
 def run_json(*args: str | Path) -> tuple[int, Any]:
     result = run(*args, "--json")
     return result.exit_code, json.loads(result.stdout)
-
-
-def catalog_state(project: Project) -> dict[str, list[tuple[Any, ...]]] | None:
-    """Every row of every catalog table, to show a command changed nothing."""
-    if not project.catalog_path.exists():
-        return None
-    with duckdb.connect(str(project.catalog_path), read_only=True) as con:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-        return {t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall())) for t in sorted(tables)}  # type: ignore[misc]
 
 
 @pytest.fixture
@@ -147,7 +138,7 @@ def test_reports_are_written_and_match_stdout(validated: list[dict[str, Any]]) -
 
 
 def test_catalog_records_versions_and_finished_runs(flights_project: Project, validated: list[dict[str, Any]]) -> None:
-    with duckdb.connect(str(flights_project.catalog_path), read_only=True) as con:
+    with catalog_sql.reading(flights_project) as con:
         versions = con.execute(
             "SELECT version, row_count, status, source_format, size_bytes FROM versions ORDER BY version"
         ).fetchall()

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from dataguard.project import Project
+from tests.catalog_sql import catalog_state
 from tests.conftest import FEB, JAN
-from tests.test_cli import catalog_state, run
+from tests.test_cli import run
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from dataguard import catalog
-from dataguard.locks import dataset_lock
+from dataguard.catalog.locks import dataset_lock
 from dataguard.project import Project
+from tests.catalog_sql import catalog_state
 from tests.conftest import FEB, JAN
 from tests.faults.conftest import catalog_rows
-from tests.test_cli import catalog_state
 from tests.test_cli_bad_input import CASES
 
 DATAGUARD = str(Path(sys.executable).parent / "dataguard")
@@ -123,7 +123,7 @@ def test_a_file_that_fails_later_leaves_the_others_published(
     assert (first["version"], first["verdict"], last["version"], last["verdict"]) == (1, "WARN", 2, "WARN")
     assert refused["file"] == str(no_carrier)
     assert (refused["error"]["type"], refused["error"]["exit_code"]) == ("StructuralFailure", 2)
-    assert [v.version for v in catalog.list_versions(flights_project.catalog_path, "flights")] == [1, 2]
+    assert [v.version for v in catalog.list_versions(flights_project.catalog, "flights")] == [1, 2]
 
 
 def test_a_dataset_locked_past_the_wait_exits_3_naming_the_holder(
@@ -133,8 +133,9 @@ def test_a_dataset_locked_past_the_wait_exits_3_naming_the_holder(
         done = cli("validate", "flights", FEB, "--json", DATAGUARD_LOCK_WAIT_SECONDS="0.5")
     error = done.json()["error"]  # type: ignore[index]
     assert (done.code, error["type"], error["exit_code"]) == (3, "CatalogBusy", 3)
-    assert error["message"].startswith(f"flights stayed locked by another run for 0 s (held by pid {os.getpid()} on ")
-    assert catalog.list_versions(flights_project.catalog_path, "flights") == []
+    holder = f"(held by pid {os.getpid()} on "
+    assert error["message"].startswith(f"flights stayed locked by another writer for 0 s {holder}")
+    assert catalog.list_versions(flights_project.catalog, "flights") == []
 
 
 def test_an_unreachable_prefect_api_exits_3(cli: Callable[..., Child], flights_project: Project) -> None:
@@ -159,7 +160,7 @@ def test_a_signal_abandons_the_run_at_once_and_publishes_nothing(
     done = cli("validate", "flights", FEB, DATAGUARD_FAULT_AT=f"{stage}:{signal_name}")
     assert done.code == code
     assert f"stopped by SIG{signal_name[3:].upper()}: the run was marked abandoned" in done.stderr
-    states = catalog.latest_runs(flights_project.catalog_path, "flights")
+    states = catalog.latest_runs(flights_project.catalog, "flights")
     assert states == {}  # no finished run
     run_dirs = list((flights_project.warehouse / "flights" / "1" / "runs").iterdir())
     assert run_dirs == []
@@ -194,7 +195,7 @@ def test_ctrl_c_during_ingest_exits_130_with_nothing_ingested(
     done = cli("validate", "flights", FEB, DATAGUARD_FAULT_AT="ingest.staged:sigint")
     assert done.code == 130
     assert "stopped by SIGINT" in done.stderr
-    assert catalog.list_versions(flights_project.catalog_path, "flights") == []
+    assert catalog.list_versions(flights_project.catalog, "flights") == []
     assert list((flights_project.warehouse / ".staging").iterdir()) == []  # the half-written copy is gone
 
 
@@ -204,5 +205,5 @@ def test_a_signal_during_the_publishing_transaction_waits_for_it_and_says_so(
     done = cli("validate", "flights", FEB, DATAGUARD_FAULT_AT="publish:sigterm")  # after the commit, inside publish
     assert done.code == 143
     assert "stopped by SIGTERM just after the run was published (it is complete)" in done.stderr
-    assert [run.verdict for run in catalog.latest_runs(flights_project.catalog_path, "flights").values()] == ["WARN"]
+    assert [run.verdict for run in catalog.latest_runs(flights_project.catalog, "flights").values()] == ["WARN"]
     assert cli("gate", "flights").code == 0

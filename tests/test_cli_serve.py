@@ -10,12 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from dataguard.cli import app
 from dataguard.project import Project
+from tests import catalog_sql
 from tests.conftest import FEB, JAN
 from tests.test_schedule import JAN_FAIL, artifacts, drop, flow_run, strict
 
@@ -47,7 +47,7 @@ def test_serve_validates_a_landed_file_once_and_stops_cleanly_on_ctrl_c(flights_
     assert proc.returncode == 0
     assert lines[0].startswith(f"serving {flights_project.root} on Prefect's embedded API")
     assert lines[1:] == ["flights/feb.parquet: accepted v1 WARN", "stopped"]
-    with duckdb.connect(str(flights_project.catalog_path), read_only=True) as con:
+    with catalog_sql.reading(flights_project) as con:
         assert con.execute("SELECT version, state FROM runs").fetchall() == [(1, "finished")]
 
 
@@ -74,7 +74,7 @@ def test_validate_on_a_closed_gate_exits_1_and_leaves_a_failed_flow_run_with_the
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 1
     assert "flights v1  FAIL  (gate closed)" in result.output
-    with duckdb.connect(str(flights_project.catalog_path), read_only=True) as con:
+    with catalog_sql.reading(flights_project) as con:
         ((run_id, state),) = con.execute("SELECT flow_run_id, state FROM runs").fetchall()
     assert state == "finished"
     run = flow_run(run_id)
@@ -87,6 +87,6 @@ def test_validate_on_an_open_gate_leaves_a_completed_flow_run(flights_project: P
     command = ["validate", "flights", str(FEB), "--prefect", "--project", str(flights_project.root)]
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0
-    with duckdb.connect(str(flights_project.catalog_path), read_only=True) as con:
+    with catalog_sql.reading(flights_project) as con:
         ((run_id,),) = con.execute("SELECT flow_run_id FROM runs").fetchall()
     assert flow_run(run_id).state.type.value == "COMPLETED"

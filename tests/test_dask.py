@@ -20,6 +20,7 @@ from dataguard.contract import load_contract
 from dataguard.execution import Execution, Resolved, from_command_line, from_environment, resolve
 from dataguard.project import Project
 from dataguard.rowchecks import Partition, check_partition, check_rows, finish_checks, first_structural, partitions
+from tests.catalog_sql import catalog_is_empty
 from tests.conftest import write_contract
 
 runner = CliRunner()
@@ -319,7 +320,7 @@ def test_bad_command_line_settings_exit_2(project: Project, pets_csv: Path, args
     assert code == 2
     assert (doc["error"]["type"], doc["error"]["exit_code"]) == ("BadInput", 2)
     assert message in doc["error"]["message"]
-    assert not project.catalog_path.exists()
+    assert catalog_is_empty(project)
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -346,7 +347,7 @@ def test_a_bad_environment_setting_exits_2_before_ingesting(
     assert doc["error"]["message"].startswith(
         "DATAGUARD_PARTITION_ROWS must be a whole number of rows (0: one partition), got 'many'"
     )
-    assert not project.catalog_path.exists()
+    assert catalog_is_empty(project)
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -18,6 +18,7 @@ from dataguard import ingest as ingest_module
 from dataguard.errors import BadInput, SourceError
 from dataguard.ingest import SourceOptions, check_utf8, count_csv_records, fingerprint, ingest, write_canonical
 from dataguard.project import Project
+from tests.catalog_sql import catalog_is_empty
 
 CSV_3 = b"id,name,score\n1,a,0.5\n2,b,\n3,c,1.25\n"
 ROWS_3 = [
@@ -68,15 +69,17 @@ def types_of(table: pa.Table) -> list[tuple[str, pa.DataType]]:
 
 
 def warehouse_entries(project: Project) -> list[str]:
+    """The warehouse's data files and folders (the catalog file and the writer locks are not data)."""
     if not project.warehouse.exists():
         return []
-    return sorted(str(p.relative_to(project.warehouse)) for p in project.warehouse.rglob("*"))
+    found = (str(p.relative_to(project.warehouse)) for p in project.warehouse.rglob("*"))
+    return sorted(name for name in found if not name.startswith(("catalog.sqlite", ".locks")))
 
 
 def catalog_rows(project: Project, dataset: str) -> list[tuple[int, str, int, str, str, int]]:
     return [
         (v.version, v.fingerprint, v.rows, v.status, v.source_format, v.size_bytes)
-        for v in catalog.list_versions(project.catalog_path, dataset)
+        for v in catalog.list_versions(project.catalog, dataset)
     ]
 
 
@@ -215,7 +218,7 @@ def test_same_bytes_registered_meanwhile_by_another_run_are_not_a_new_version(pr
 
     assert (again.new, again.version.version) == (False, 1)
     assert catalog_rows(project, "ds") == [(1, sha256(CSV_3), 3, "ingested", "csv", len(CSV_3))]
-    assert warehouse_entries(project) == [".staging", "catalog.duckdb", "ds", "ds/1", "ds/1/source.parquet"]
+    assert warehouse_entries(project) == [".staging", "ds", "ds/1", "ds/1/source.parquet"]
 
 
 def test_failed_registration_leaves_no_version_folder(project, write, monkeypatch):
@@ -227,8 +230,8 @@ def test_failed_registration_leaves_no_version_folder(project, write, monkeypatc
     with pytest.raises(RuntimeError, match="disk full"):
         ingest(project, "ds", write("three.csv", CSV_3))
 
-    assert catalog.list_versions(project.catalog_path, "ds") == []
-    assert warehouse_entries(project) == [".staging", "catalog.duckdb", "ds"]  # no orphan ds/1
+    assert catalog.list_versions(project.catalog, "ds") == []
+    assert warehouse_entries(project) == [".staging", "ds"]  # no orphan ds/1
 
 
 @pytest.mark.parametrize("dataset", ["../outside", "a/b", ".staging", "", "catalog.duckdb", "1st", "x" * 65])
@@ -311,7 +314,7 @@ def test_a_reader_that_disagrees_with_the_record_count_is_refused(project, write
         f"{source}: the reader returned 3 rows but the file holds 4 records; "
         "refusing a read that skips, merges or invents rows"
     )
-    assert catalog.list_versions(project.catalog_path, "ds") == []
+    assert catalog.list_versions(project.catalog, "ds") == []
 
 
 # -- encodings ----------------------------------------------------------------------------------
@@ -561,7 +564,7 @@ def test_refused_source_leaves_no_catalog_and_no_files(project, write, name, con
     with pytest.raises(SourceError):
         ingest(project, "ds", write(name, content), options)
 
-    assert not project.catalog_path.exists()
+    assert catalog_is_empty(project)
     assert warehouse_entries(project) in ([], [".staging"])
 
 
@@ -572,7 +575,7 @@ def test_refused_source_leaves_existing_versions_as_they_were(project, write):
         ingest(project, "ds", write("fewer.csv", b"id,name\n1,a\n2\n"))
 
     assert catalog_rows(project, "ds") == [(1, sha256(CSV_3), 3, "ingested", "csv", len(CSV_3))]
-    assert warehouse_entries(project) == [".staging", "catalog.duckdb", "ds", "ds/1", "ds/1/source.parquet"]
+    assert warehouse_entries(project) == [".staging", "ds", "ds/1", "ds/1/source.parquet"]
 
 
 def test_missing_file_is_refused(project, tmp_path):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 import dataguard
@@ -16,8 +16,10 @@ from dataguard import catalog
 from dataguard.errors import GateClosed, IntegrityError
 from dataguard.integrity import BLOCK_BYTES, file_fingerprint
 from dataguard.project import Project
+from tests import catalog_sql
+from tests.catalog_sql import catalog_state
 from tests.conftest import FEB
-from tests.test_cli import catalog_state, run, run_json
+from tests.test_cli import run, run_json
 
 
 def sha256_of(path: Path) -> str:
@@ -53,7 +55,7 @@ def test_publish_records_the_clean_files_fingerprint(flights_project: Project, f
     assert (opened.clean_path, opened.revision, opened.verified) == (clean, 0, True)
     assert opened.clean_fingerprint == sha256_of(clean)
     assert opened.fingerprint == february["fingerprint"]  # the version's own fingerprint is unchanged
-    with duckdb.connect(str(flights_project.catalog_path), read_only=True) as con:
+    with catalog_sql.reading(flights_project) as con:
         rows = con.execute("SELECT revision, clean_path, fingerprint, size_bytes FROM clean_files").fetchall()
     assert rows == [(0, str(clean), sha256_of(clean), clean.stat().st_size)]
 
@@ -79,7 +81,7 @@ def test_one_changed_byte_refuses_to_open_and_records_an_incident(
         f"(recorded fingerprint {recorded}, found {found}); the incident was recorded in the catalog\n"
         "  hint: re-publish the data with: dataguard validate flights --version 1"
     )
-    incidents = catalog.incidents(flights_project.catalog_path, "flights")
+    incidents = catalog.list_incidents(flights_project.catalog, "flights")
     assert [
         {k: i[k] for k in ("version", "revision", "kind", "path", "expected", "actual", "detected_by")}
         for i in incidents
@@ -124,7 +126,7 @@ def test_train_refuses_a_changed_file_and_never_runs_the_command(
     assert f"recorded fingerprint {recorded}, found {found}" in message
     assert not marker.exists()
     assert run_json("runs", "flights")[1] == []
-    incidents = catalog.incidents(flights_project.catalog_path, "flights")
+    incidents = catalog.list_incidents(flights_project.catalog, "flights")
     assert [(i["detected_by"], i["expected"], i["actual"]) for i in incidents] == [("train", recorded, found)]
 
 
@@ -147,7 +149,7 @@ def test_the_file_put_back_opens_again(flights_project: Project, february: dict[
         dataguard.open_validated("flights")
     clean.write_bytes(original)
     assert dataguard.open_validated("flights").clean_fingerprint == sha256_of(clean)
-    assert len(catalog.incidents(flights_project.catalog_path, "flights")) == 1
+    assert len(catalog.list_incidents(flights_project.catalog, "flights")) == 1
 
 
 def test_without_verification_the_file_is_handed_out_unchecked(
@@ -158,7 +160,7 @@ def test_without_verification_the_file_is_handed_out_unchecked(
     flip_one_byte(clean)
     opened = dataguard.open_validated("flights", verify=False)
     assert (opened.clean_fingerprint, opened.verified) == (recorded, False)
-    assert catalog.incidents(flights_project.catalog_path, "flights") == []
+    assert catalog.list_incidents(flights_project.catalog, "flights") == []
 
 
 def test_the_fingerprint_follows_the_reviewed_revision(flights_project: Project, february: dict[str, Any]) -> None:
@@ -169,7 +171,11 @@ def test_the_fingerprint_follows_the_reviewed_revision(flights_project: Project,
     assert (code, decision["revision"]) == (0, 1)
 
     opened = dataguard.open_validated("flights")
-    revision = base.with_name("clean.r1.parquet")
+    revision = Path(decision["clean_path"])  # a name of its own: clean.r1.<random>.parquet, next to the run's
+    assert (revision.parent, re.fullmatch(r"clean\.r1\.[0-9a-f]{12}\.parquet", revision.name) is not None) == (
+        base.parent,
+        True,
+    )
     assert (opened.clean_path, opened.revision) == (revision, 1)
     assert opened.clean_fingerprint == sha256_of(revision)
     assert opened.clean_fingerprint != sha256_of(base)
@@ -181,12 +187,12 @@ def test_the_fingerprint_follows_the_reviewed_revision(flights_project: Project,
     with pytest.raises(IntegrityError) as raised:
         dataguard.open_validated("flights")
     assert (raised.value.path, raised.value.expected) == (str(revision), expected)
-    incidents = catalog.incidents(flights_project.catalog_path, "flights")
+    incidents = catalog.list_incidents(flights_project.catalog, "flights")
     assert [(i["revision"], i["path"]) for i in incidents] == [(1, str(revision))]
 
 
 def test_a_run_with_no_recorded_fingerprint_is_refused(flights_project: Project, february: dict[str, Any]) -> None:
-    with duckdb.connect(str(flights_project.catalog_path)) as con:
+    with catalog_sql.writing(flights_project) as con:
         con.execute("DELETE FROM clean_files")
     before = catalog_state(flights_project)
     with pytest.raises(GateClosed) as raised:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dataguard import catalog, landing
+from dataguard.catalog.locks import dataset_lock
 from dataguard.ingest import fingerprint, ingest
 from dataguard.landing import FileStillWriting, Pending
 from dataguard.project import Project
@@ -42,10 +43,13 @@ def validated(project: Project, path: Path, *, finished: bool = True) -> None:
     """Ingest ``path`` as a version of tiny and record a run of it (finished, or left running by a crash)."""
     version = ingest(project, "tiny", path).version.version
     run_id = f"run-{path.name}-{version}"
-    catalog.start_run(project.catalog_path, run_id, "tiny", version, None)
-    if finished:
-        run = catalog.FinishedRun(run_id, "tiny", version, "PASS", True, [], 1, 1, 0, "c", "q", "r", [])
-        catalog.finish_run(project.catalog_path, run)
+    with dataset_lock(project, "tiny") as lock:
+        catalog.start_run(
+            project.catalog, run_id, "tiny", version, None, "a-dead-lease" if not finished else lock.lease
+        )
+        if finished:
+            run = catalog.FinishedRun(run_id, "tiny", version, "PASS", True, [], 1, 1, 0, "c", "q", "r", [])
+            catalog.finish_run(project.catalog, run, lock.fence)
 
 
 def names(items: list[Pending]) -> list[str]:

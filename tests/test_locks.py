@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from dataguard import locks
+from dataguard.catalog import locks
+from dataguard.catalog.locks import dataset_lock, lock_path
 from dataguard.errors import BadInput, CatalogBusy
-from dataguard.locks import dataset_lock, lock_path
 from dataguard.project import Project
 
 
@@ -72,17 +72,21 @@ def test_waiting_past_the_timeout_is_a_retryable_error(project: Project) -> None
         thread.join(timeout=10)
     assert len(failures) == 1
     assert getattr(failures[0], "retryable", False) is True
-    assert str(failures[0]).startswith(f"flights stayed locked by another run for 0 s (held by pid {os.getpid()} on ")
+    assert str(failures[0]).startswith(
+        f"flights stayed locked by another writer for 0 s (held by pid {os.getpid()} on "
+    )
     assert f"({locks._command()})" in str(failures[0])  # the holder's command
     assert len(waits) == 1
-    assert waits[0].startswith(f"waiting for the other run of flights to finish (lock {lock_path(project, 'flights')}")
+    assert waits[0].startswith(
+        f"waiting for the other writer of flights to finish (lock {lock_path(project, 'flights')}"
+    )
 
 
 def test_a_killed_holder_releases_the_lock(project: Project) -> None:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from dataguard.locks import dataset_lock\n"
+        "from dataguard.catalog.locks import dataset_lock\n"
         "from dataguard.project import Project\n"
         "p = Path(sys.argv[1])\n"
         "with dataset_lock(Project(p, p / 'data' / 'warehouse'), 'flights'):\n"

@@ -21,7 +21,8 @@ from dataguard.profile import PROFILE_QUANTILES, ColumnProfile
 from dataguard.project import Project
 from dataguard.sql import engine
 from tests.browser import SKIP_MESSAGE, find_chromium, open_page, png_size
-from tests.test_cli import catalog_state, run, run_json
+from tests.catalog_sql import catalog_state
+from tests.test_cli import run, run_json
 from tests.test_html_report import Page
 from tests.toy import IMG, SCRIPT, V1, V2, clean, write_toy
 
@@ -41,7 +42,7 @@ def toy(project: Project, tmp_path: Path) -> dict[int, dict[str, Any]]:
 
 @pytest.fixture
 def peek(project: Project, toy: dict[int, dict[str, Any]]) -> Peek:
-    return build_peek(project.catalog_path, dataguard.open_validated("toy"), rows=4, seed=11)
+    return build_peek(project.catalog, dataguard.open_validated("toy"), rows=4, seed=11)
 
 
 # --- expected figures, computed independently with pandas and numpy -------------------------------
@@ -175,7 +176,7 @@ def test_the_sample_is_seeded_distinct_and_exactly_the_clean_rows(
         assert row["qty"] == expected["qty"]
         assert row["colour"] == (None if pd.isna(expected["colour"]) else expected["colour"])
     assert [training.iloc[p]["_row_id"] for p in peek.sample_positions] == ids
-    again = build_peek(project.catalog_path, dataguard.open_validated("toy"), rows=4, seed=11)
+    again = build_peek(project.catalog, dataguard.open_validated("toy"), rows=4, seed=11)
     assert again.sample == peek.sample
 
 
@@ -232,7 +233,7 @@ def test_hostile_values_are_text(peek: Peek) -> None:
 def test_without_a_reference_the_page_says_why(project: Project, tmp_path: Path) -> None:
     v1, _ = write_toy(project, tmp_path)
     assert run("validate", "toy", v1).exit_code == 0
-    peek = build_peek(project.catalog_path, dataguard.open_validated("toy"), rows=3, seed=0)
+    peek = build_peek(project.catalog, dataguard.open_validated("toy"), rows=3, seed=0)
     assert (peek.reference_version, peek.differences) == (None, [])
     assert peek.reference_reason == "no reference: this is the first validated version"
     page = Page(render_peek(peek))
@@ -293,7 +294,7 @@ def test_peek_refuses_a_changed_file(project: Project, toy: dict[int, dict[str, 
     assert result.exit_code == 1
     assert "is not the file that was validated" in result.stderr
     assert not path.with_name("peek.html").exists()
-    assert [i["detected_by"] for i in catalog.incidents(project.catalog_path, "toy")] == ["peek"]
+    assert [i["detected_by"] for i in catalog.list_incidents(project.catalog, "toy")] == ["peek"]
 
 
 def test_train_writes_the_peek_first_unless_told_not_to(toy: dict[int, dict[str, Any]], tmp_path: Path) -> None:

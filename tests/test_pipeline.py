@@ -43,7 +43,7 @@ def test_both_engines_publish_the_same_reports(tmp_path: Path, prefect_harness: 
         (1, "WARN", 87),
         (2, "WARN", 80),
     ]
-    flow_runs = [catalog.latest_finished_run(there.catalog_path, "flights", v).run_id for v in (1, 2)]  # type: ignore[union-attr]
+    flow_runs = [catalog.latest_finished_run(there.catalog, "flights", v).run_id for v in (1, 2)]  # type: ignore[union-attr]
     assert [r["run_id"] for r in as_flow] == flow_runs
 
 
@@ -98,4 +98,4 @@ def test_a_bad_file_is_not_retried_and_leaves_the_catalog_as_it_was(
         validate_version(flights_project, Request("flights", str(ragged)), InProcess(sleep=slept.append))
     assert str(refused.value).startswith(f"{ragged}, line 3: expected 2 fields (as in the header), found 1")
     assert slept == []
-    assert catalog.list_versions(flights_project.catalog_path, "flights") == []
+    assert catalog.list_versions(flights_project.catalog, "flights") == []

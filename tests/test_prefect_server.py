@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from dataguard.ingest import fingerprint
 from dataguard.project import Project
+from tests import catalog_sql
 from tests.conftest import FEB, JAN, REPO
 
 PREFECT = Path(sys.executable).parent / "prefect"
@@ -284,7 +284,7 @@ def test_deployments_run_through_a_real_prefect_server(
     assert on_demand["artifacts"]["dataguard-flights"] == ["markdown", report_md["flights", 2].read_text()]
     assert report_md["strict", 1].read_text().startswith("# strict v1: FAIL\n")
 
-    with duckdb.connect(str(two_datasets.catalog_path), read_only=True) as con:
+    with catalog_sql.reading(two_datasets) as con:
         versions = con.execute("SELECT dataset, version, fingerprint FROM versions ORDER BY 1, 2").fetchall()
         runs = con.execute(
             "SELECT dataset, version, state, verdict, flow_run_id FROM runs ORDER BY dataset, version"

@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 
 from dataguard import catalog
+from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput
+from dataguard.project import Project
 from dataguard.reference import Reference, choose_reference, clear_baseline, pin_baseline
 
 
-def add_version(path: Path, number: int, verdict: str | None) -> None:
+def add_version(project: Project, number: int, verdict: str | None) -> None:
     """A version, and (unless verdict is None) a finished run with that verdict."""
-    with catalog.transaction(path) as con:
+    with dataset_lock(project, "ds") as lock, catalog.writing(project.catalog) as con:
         catalog.insert_version(
             con,
             catalog.VersionRecord(
@@ -33,73 +35,79 @@ def add_version(path: Path, number: int, verdict: str | None) -> None:
     if verdict is None:
         return
     run_id = f"run-{number}"
-    catalog.start_run(path, run_id, "ds", number, None)
-    catalog.finish_run(
-        path,
-        catalog.FinishedRun(
-            run_id,
-            "ds",
-            number,
-            verdict,
-            verdict != "FAIL",
-            [],
-            5,
-            5,
-            0,
-            f"/wh/ds/{number}/clean.parquet",
-            f"/wh/ds/{number}/quarantine.parquet",
-            f"/wh/ds/{number}/report.json",
-            [],
-        ),
-    )
+    with dataset_lock(project, "ds") as lock:
+        catalog.start_run(project.catalog, run_id, "ds", number, None, lock.lease)
+        catalog.finish_run(
+            project.catalog,
+            fence=lock.fence,
+            run=catalog.FinishedRun(
+                run_id,
+                "ds",
+                number,
+                verdict,
+                verdict != "FAIL",
+                [],
+                5,
+                5,
+                0,
+                f"/wh/ds/{number}/clean.parquet",
+                f"/wh/ds/{number}/quarantine.parquet",
+                f"/wh/ds/{number}/report.json",
+                [],
+            ),
+        )
 
 
 @pytest.fixture
-def history(tmp_path: Path) -> Path:
-    path = tmp_path / "catalog.duckdb"
+def history(any_catalog: Project) -> Project:
+    path = any_catalog
     add_version(path, 1, "PASS")
     add_version(path, 2, "WARN")
     add_version(path, 3, "FAIL")
     add_version(path, 4, None)  # ingested, never validated
-    return path
+    return any_catalog
 
 
-def test_first_version_has_no_reference(tmp_path: Path) -> None:
-    path = tmp_path / "catalog.duckdb"
+def test_first_version_has_no_reference(any_catalog: Project) -> None:
+    path = any_catalog
     add_version(path, 1, None)
-    assert choose_reference(path, "ds", 1) == Reference(None, None, "no reference: this is the first validated version")
+    assert choose_reference(path.catalog, "ds", 1) == Reference(
+        None, None, "no reference: this is the first validated version"
+    )
 
 
-def test_newest_earlier_open_version_is_the_reference(history: Path) -> None:
+def test_newest_earlier_open_version_is_the_reference(history: Project) -> None:
     expected = Reference(2, Path("/wh/ds/2/clean.parquet"), "v2 is the newest earlier version whose gate opened")
-    assert choose_reference(history, "ds", 4) == expected  # v3 failed, so v2
-    assert choose_reference(history, "ds", 2).version == 1
+    assert choose_reference(history.catalog, "ds", 4) == expected  # v3 failed, so v2
+    assert choose_reference(history.catalog, "ds", 2).version == 1
 
 
-def test_no_earlier_open_version(tmp_path: Path) -> None:
-    path = tmp_path / "catalog.duckdb"
+def test_no_earlier_open_version(any_catalog: Project) -> None:
+    path = any_catalog
     add_version(path, 1, "FAIL")
     add_version(path, 2, None)
-    assert choose_reference(path, "ds", 2) == Reference(None, None, "no reference: no earlier version has an open gate")
+    assert choose_reference(path.catalog, "ds", 2) == Reference(
+        None, None, "no reference: no earlier version has an open gate"
+    )
 
 
-def test_a_pinned_baseline_wins_until_cleared(history: Path) -> None:
+def test_a_pinned_baseline_wins_until_cleared(history: Project) -> None:
     pin_baseline(history, "ds", 1)
-    assert choose_reference(history, "ds", 4) == Reference(
+    assert choose_reference(history.catalog, "ds", 4) == Reference(
         1, Path("/wh/ds/1/clean.parquet"), "v1 is the pinned baseline (dataguard baseline set)"
     )
     assert clear_baseline(history, "ds") is True
     assert clear_baseline(history, "ds") is False
-    assert choose_reference(history, "ds", 4).version == 2
+    assert choose_reference(history.catalog, "ds", 4).version == 2
 
 
-def test_a_pinned_version_without_a_finished_run_is_a_reason(history: Path) -> None:
+def test_a_pinned_version_without_a_finished_run_is_a_reason(history: Project) -> None:
     pin_baseline(history, "ds", 4)
-    assert choose_reference(history, "ds", 3) == Reference(
+    assert choose_reference(history.catalog, "ds", 3) == Reference(
         None, None, "the pinned baseline v4 has no finished validation run"
     )
 
 
-def test_pinning_an_unknown_version_is_refused(history: Path) -> None:
+def test_pinning_an_unknown_version_is_refused(history: Project) -> None:
     with pytest.raises(BadInput, match="ds has no version 9 to pin as its baseline"):
         pin_baseline(history, "ds", 9)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,8 @@ def test_release_publishes_a_revision_and_keeps_the_old_one(flights_project: Pro
         True,
     )
     opened = dataguard.open_validated("flights", project=flights_project.root)
-    assert (opened.version, opened.revision, opened.clean_path.name) == (1, 1, "clean.r1.parquet")
+    assert (opened.version, opened.revision, str(opened.clean_path)) == (1, 1, decision["clean_path"])
+    assert re.fullmatch(r"clean\.r1\.[0-9a-f]{12}\.parquet", opened.clean_path.name) is not None
     revised = pq.read_table(opened.clean_path)
     original = pq.read_table(february["paths"]["clean"])
     assert (revised.num_rows, original.num_rows) == (24872, 24871)  # nothing rewritten in place

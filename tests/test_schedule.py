@@ -12,16 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from prefect.states import Failed
 
 from dataguard import flows, landing, pipeline
+from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput, CatalogBusy, SourceError
 from dataguard.flows import validate_flow
 from dataguard.ingest import fingerprint
 from dataguard.landing import FileStillWriting
-from dataguard.locks import dataset_lock
 from dataguard.project import Project
 from dataguard.schedule import (
     LandingFailed,
@@ -33,6 +32,7 @@ from dataguard.schedule import (
     validate_unattended,
     watch_landing,
 )
+from tests import catalog_sql
 from tests.conftest import FEB, JAN, REPO
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -63,13 +63,13 @@ def watch(project: Project) -> list[dict[str, Any]]:
 
 
 def versions(project: Project) -> list[tuple[str, int, str, str]]:
-    with duckdb.connect(str(project.catalog_path), read_only=True) as con:
+    with catalog_sql.reading(project) as con:
         rows = con.execute("SELECT dataset, version, fingerprint, source_path FROM versions ORDER BY 1, 2").fetchall()
     return [(d, v, f, Path(s).name) for d, v, f, s in rows]
 
 
 def runs(project: Project) -> list[tuple[str, int, str, datetime, datetime]]:
-    with duckdb.connect(str(project.catalog_path), read_only=True) as con:
+    with catalog_sql.reading(project) as con:
         return con.execute("SELECT dataset, version, state, started, finished FROM runs ORDER BY started").fetchall()
 
 
@@ -198,7 +198,7 @@ def test_a_landed_file_whose_run_crashed_is_validated_again(flights_project: Pro
 
     path = drop(flights_project, "flights", "feb.parquet", FEB.read_bytes())
     ingested = ingest(flights_project, "flights", path)
-    catalog.start_run(flights_project.catalog_path, "crashed", "flights", ingested.version.version, None)
+    catalog.start_run(flights_project.catalog, "crashed", "flights", ingested.version.version, None, "a-dead-lease")
     assert [(o["file"], o["status"], o["version"]) for o in watch(flights_project)] == [("feb.parquet", "accepted", 1)]
     assert watch(flights_project) == []
     assert [(v, state) for _, v, state, _, _ in runs(flights_project)] == [(1, "abandoned"), (1, "finished")]
@@ -256,7 +256,7 @@ def test_a_bad_file_fails_at_once_without_retry_and_is_not_tried_again(flights_p
     (outcome,) = state.result(raise_on_failure=False).outcomes
     ingest_run = [t for t in task_runs(outcome["flow_run_id"], ["load contract", "ingest"]) if stage(t) == "ingest"]
     assert [(t.run_count, t.state.type.value) for t in ingest_run] == [(1, "FAILED")]
-    assert not flights_project.catalog_path.exists() or versions(flights_project) == []
+    assert not flights_project.catalog.exists() or versions(flights_project) == []
     assert watch(flights_project) == []  # remembered: the next polls leave it alone
 
 

@@ -76,7 +76,15 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder to make a dataguard project.")], json_out: JsonOpt = False
 ) -> None:
     """Create a project: schemas/ (with a commented example contract), flows/, data/."""
-    project = _run(json_out, lambda: init_project(directory))
+
+    def call() -> Project:
+        from dataguard.catalog.migrate import upgrade
+
+        made = init_project(directory)
+        upgrade(made.catalog)  # the catalog's schema, created (or brought up to date for a shared one)
+        return made
+
+    project = _run(json_out, call)
     if json_out:
         return _emit(
             {"root": str(project.root), "schemas": str(project.schemas_dir), "warehouse": str(project.warehouse)}
@@ -299,7 +307,7 @@ def versions(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False
     def call() -> list[dict[str, Any]]:
         proj = find_project(project)
         _known(proj, dataset)
-        runs = catalog.latest_runs(proj.catalog_path, dataset)
+        runs = catalog.latest_runs(proj.catalog, dataset)
         return [
             {
                 "version": v.version,
@@ -311,7 +319,7 @@ def versions(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False
                 "source": v.source_path,
                 "created": v.created.isoformat(),
             }
-            for v in catalog.list_versions(proj.catalog_path, dataset)
+            for v in catalog.list_versions(proj.catalog, dataset)
         ]
 
     rows = _run(json_out, call)
@@ -327,7 +335,7 @@ def versions(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False
 
 
 def _known(project: Project, dataset: str) -> None:
-    if not project.contract_path(dataset).is_file() and not catalog.list_versions(project.catalog_path, dataset):
+    if not project.contract_path(dataset).is_file() and not catalog.list_versions(project.catalog, dataset):
         project.require_contract(dataset)  # raises UnknownDataset with a did-you-mean hint
 
 
@@ -338,10 +346,10 @@ def report(dataset: str, version: VersionOpt = None, project: ProjectOpt = None,
     def call() -> dict[str, Any]:
         proj = find_project(project)
         _known(proj, dataset)
-        record = catalog.find_version(proj.catalog_path, dataset, version=version)
+        record = catalog.find_version(proj.catalog, dataset, version=version)
         if record is None:
             raise BadInput(f"{dataset} has no version {version if version is not None else 'yet'}")
-        run = catalog.latest_finished_run(proj.catalog_path, dataset, record.version)
+        run = catalog.latest_finished_run(proj.catalog, dataset, record.version)
         if run is None or run.report_json is None:
             raise BadInput(
                 f"{dataset} v{record.version} has no finished run yet",
@@ -424,12 +432,12 @@ def train(
         proj = find_project(project)
         # GateClosed or IntegrityError (the file is not what was validated): exit 1, CMD never runs
         opened = gate.open_validated(dataset, version, proj, opened_by="train")
-        page = peek_page(proj.catalog_path, opened, peek_rows, peek_seed)[1] if peek else None
+        page = peek_page(proj.catalog, opened, peek_rows, peek_seed)[1] if peek else None
         if page is not None:
             err.print(f"peek: {escape(str(page))}")
         training_id = uuid.uuid4().hex
         catalog.start_training(
-            proj.catalog_path,
+            proj.catalog,
             training_id,
             dataset,
             opened.version,
@@ -444,7 +452,7 @@ def train(
         outcome = run_with_ceiling(
             command, training_env(opened), max_minutes * 60, grace_seconds, stdout=2 if json_out else None
         )
-        catalog.finish_training(proj.catalog_path, training_id, outcome.exit_code, outcome.timed_out)
+        catalog.finish_training(proj.catalog, training_id, outcome.exit_code, outcome.timed_out)
         return {
             "training_id": training_id,
             "dataset": dataset,
@@ -485,7 +493,7 @@ def peek_cmd(
         check_sample_size(rows)
         proj = find_project(project)
         opened = gate.open_validated(dataset, version, proj, opened_by="peek")
-        peeked, page = peek_page(proj.catalog_path, opened, rows, seed, out_path)
+        peeked, page = peek_page(proj.catalog, opened, rows, seed, out_path)
         return {
             "dataset": dataset,
             "version": opened.version,
@@ -512,7 +520,7 @@ def incidents(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = Fals
     def call() -> list[dict[str, Any]]:
         proj = find_project(project)
         _known(proj, dataset)
-        return catalog.incidents(proj.catalog_path, dataset)
+        return catalog.list_incidents(proj.catalog, dataset)
 
     found = _run(json_out, call)
     if json_out:
@@ -533,7 +541,7 @@ def runs(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) ->
     def call() -> list[dict[str, Any]]:
         proj = find_project(project)
         _known(proj, dataset)
-        return catalog.training_runs(proj.catalog_path, dataset)
+        return catalog.list_training_runs(proj.catalog, dataset)
 
     rows = _run(json_out, call)
     if json_out:
@@ -558,7 +566,7 @@ def history(
     def call() -> list[dict[str, Any]]:
         proj = find_project(project)
         _known(proj, dataset)
-        return history_rows(proj.catalog_path, dataset, column)
+        return history_rows(proj.catalog, dataset, column)
 
     rows = _run(json_out, call)
     if json_out:
@@ -589,7 +597,7 @@ def _review_target(project: Path | None, dataset: str, version: int) -> tuple[Pr
 
     proj = find_project(project)
     _known(proj, dataset)
-    return proj, published_run(proj.catalog_path, dataset, version)
+    return proj, published_run(proj.catalog, dataset, version)
 
 
 @quarantine_app.command("list")
@@ -608,7 +616,7 @@ def quarantine_list(
 
     def call() -> list[dict[str, Any]]:
         proj, run = _review_target(project, dataset, version)
-        decided = states(proj.catalog_path, run.run_id)
+        decided = states(proj.catalog, run.run_id)
         return list_rows(run, decided, code=code, column=column, state=state, limit=limit or None)
 
     rows = _run(json_out, call)
@@ -629,8 +637,8 @@ def quarantine_show(
 
     def call() -> dict[str, Any]:
         proj, run = _review_target(project, dataset, version)
-        log = [d for d in audit_log(proj.catalog_path, dataset) if d["run_id"] == run.run_id]
-        return show_row(run, states(proj.catalog_path, run.run_id), row_id, log)
+        log = [d for d in audit_log(proj.catalog, dataset) if d["run_id"] == run.run_id]
+        return show_row(run, states(proj.catalog, run.run_id), row_id, log)
 
     row = _run(json_out, call)
     if json_out:
@@ -658,7 +666,7 @@ def quarantine_export(
 
     def call() -> dict[str, Any]:
         proj, run = _review_target(project, dataset, version)
-        rows = export_rows(run, states(proj.catalog_path, run.run_id), fmt, out_path)
+        rows = export_rows(run, states(proj.catalog, run.run_id), fmt, out_path)
         return {"dataset": dataset, "version": version, "rows": rows, "path": str(out_path), "format": fmt}
 
     doc = _run(json_out, call)
@@ -691,15 +699,14 @@ def _decide(
         from dataguard.contract import load_contract
 
         policy = load_contract(proj, dataset).contract.gate
-        decision = decide_rows(
-            proj.catalog_path, run, action, chosen, selector=selector, reviewer=who, note=note, policy=policy
-        )
+        decision = decide_rows(proj, run, action, chosen, selector=selector, reviewer=who, note=note, policy=policy)
         return {
             "decision_id": decision.decision_id,
             "action": action,
             "changed": list(decision.changed),
             "unchanged": list(decision.unchanged),
             "revision": decision.revision,
+            "clean_path": decision.clean_path,
             "verdict": decision.verdict,
             "gate_open": decision.gate_open,
             "message": decision.message,
@@ -783,7 +790,7 @@ def quarantine_log(dataset: str, project: ProjectOpt = None, json_out: JsonOpt =
     def call() -> list[dict[str, Any]]:
         proj = find_project(project)
         _known(proj, dataset)
-        return audit_log(proj.catalog_path, dataset)
+        return audit_log(proj.catalog, dataset)
 
     log = _run(json_out, call)
     if json_out:
@@ -810,7 +817,7 @@ def baseline_set(
     def call() -> None:
         proj = find_project(project)
         _known(proj, dataset)
-        pin_baseline(proj.catalog_path, dataset, version)
+        pin_baseline(proj, dataset, version)
 
     _run(False, call)
     out.print(f"{escape(dataset)}: baseline pinned to v{version}")
@@ -824,10 +831,52 @@ def baseline_clear(dataset: str, project: ProjectOpt = None) -> None:
     def call() -> bool:
         proj = find_project(project)
         _known(proj, dataset)
-        return clear_baseline(proj.catalog_path, dataset)
+        return clear_baseline(proj, dataset)
 
     cleared = _run(False, call)
     out.print(f"{escape(dataset)}: " + ("baseline unpinned" if cleared else "no baseline was pinned"))
+
+
+catalog_app = typer.Typer(help="The catalog database: upgrade its schema, or move a DuckDB catalog into it.")
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("upgrade")
+def catalog_upgrade(project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
+    """Create the catalog, or migrate its schema to this dataguard's (Alembic); safe to run again."""
+    from dataguard.catalog.migrate import upgrade
+
+    def call() -> dict[str, Any]:
+        proj = find_project(project)
+        before, after = upgrade(proj.catalog)
+        return {"catalog": proj.catalog.display, "from": before, "to": after}
+
+    done = _run(json_out, call)
+    if json_out:
+        return _emit(done)
+    change = "already at" if done["from"] == done["to"] else f"upgraded from {done['from'] or 'empty'} to"
+    out.print(f"catalog {escape(done['catalog'])}: {change} schema revision {done['to']}")
+
+
+@catalog_app.command("migrate")
+def catalog_migrate(
+    source: Annotated[Path, typer.Option("--from", help="The DuckDB catalog file of dataguard 0.1.")],
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Copy every row of an old DuckDB catalog into this project's catalog (which must hold no versions)."""
+    from dataguard.catalog.migrate import from_duckdb, upgrade
+
+    def call() -> dict[str, Any]:
+        proj = find_project(project)
+        upgrade(proj.catalog)
+        return {"catalog": proj.catalog.display, "rows": from_duckdb(proj.catalog, source)}
+
+    done = _run(json_out, call)
+    if json_out:
+        return _emit(done)
+    rows = ", ".join(f"{table} {count}" for table, count in done["rows"].items() if count)
+    out.print(f"moved {escape(str(source))} into {escape(done['catalog'])}: {escape(rows or 'no rows')}")
 
 
 @app.command()

@@ -96,6 +96,14 @@ class CatalogBusy(CouldNotRun):
     retryable = True
 
 
+class CatalogUnavailable(CouldNotRun):
+    """The catalog database cannot be reached, refused the login, or its schema is not the one this dataguard uses."""
+
+
+class LockLost(CouldNotRun):
+    """A writer's lease on its dataset expired (it stopped heart-beating) and another writer took the dataset over."""
+
+
 class PrefectUnavailable(CouldNotRun):
     """The Prefect API a run was sent to does not answer."""
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from dataguard.catalog.db import CatalogDB
 from dataguard.contract import LoadedContract
 from dataguard.drift import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
 from dataguard.history import K_SD, MIN_HISTORY, WINDOW, anomalies, past_profiles, profile_version
@@ -128,10 +129,10 @@ def _distribution(summary: ColumnSummary) -> dict[str, Any] | None:
     }
 
 
-def run_history(catalog_path: Path, dataset: str, version: int, clean: Path, scratch: Path) -> StageResult:
+def run_history(db: CatalogDB, dataset: str, version: int, clean: Path, scratch: Path) -> StageResult:
     """Profile the clean rows; a figure far from its recent history becomes a WARN reason."""
     profiles = profile_version(clean, scratch)
-    found = anomalies(profiles, past_profiles(catalog_path, dataset, version, newest=WINDOW))  # all the rule reads
+    found = anomalies(profiles, past_profiles(db, dataset, version, newest=WINDOW))  # all the rule reads
     section = {
         "profiles": profiles,
         "metric_history": {

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dataguard import catalog
-from dataguard.errors import BadInput, GateClosed, IntegrityError, UnknownDataset
+from dataguard.errors import BadInput, CouldNotRun, GateClosed, IntegrityError, UnknownDataset
 from dataguard.integrity import file_fingerprint
 from dataguard.project import Project, find_project
 
@@ -94,7 +94,7 @@ class ValidatedVersion:
 
 def judge(project: Project, dataset: str, version: int | None = None) -> GateDecision:
     """The gate's decision for one version (the newest when not given)."""
-    with catalog.session(project.catalog_path):
+    with catalog.session(project.catalog):
         return _judge(project, dataset, version)
 
 
@@ -102,7 +102,7 @@ def _judge(project: Project, dataset: str, version: int | None) -> GateDecision:
     record = _version(project, dataset, version)
     if record is None:
         return GateDecision(dataset, None, False, None, (f"no version of {dataset!r} has been ingested yet",))
-    run = catalog.latest_finished_run(project.catalog_path, dataset, record.version)
+    run = catalog.latest_finished_run(project.catalog, dataset, record.version)
     if run is None:
         rerun = f"dataguard validate {dataset} --version {record.version}"
         reason = f"version {record.version} has no finished validation run (run: {rerun})"
@@ -116,11 +116,13 @@ def _judge(project: Project, dataset: str, version: int | None) -> GateDecision:
 
 
 def _version(project: Project, dataset: str, version: int | None) -> catalog.VersionRecord | None:
-    record = catalog.find_version(project.catalog_path, dataset, version=version)
+    record = catalog.find_version(project.catalog, dataset, version=version)
     if record is None and version is not None:
-        known = [v.version for v in catalog.list_versions(project.catalog_path, dataset)]
+        known = [v.version for v in catalog.list_versions(project.catalog, dataset)]
         if not known and not project.contract_path(dataset).is_file():
-            raise UnknownDataset(f"unknown dataset {dataset!r}: no contract and no versions in {project.catalog_path}")
+            raise UnknownDataset(
+                f"unknown dataset {dataset!r}: no contract and no versions in the catalog {project.catalog.display}"
+            )
         raise BadInput(f"{dataset} has no version {version}; versions: {_ranges(known) or 'none'}")
     if record is None and not project.contract_path(dataset).is_file():
         raise UnknownDataset(f"unknown dataset {dataset!r}: no contract at {project.contract_path(dataset)}")
@@ -146,7 +148,7 @@ def open_validated(
     ``IntegrityError`` (a ``GateClosed``) and records an incident naming ``opened_by``.
     """
     proj = project if isinstance(project, Project) else find_project(project)
-    with catalog.session(proj.catalog_path):  # every read in one open of the catalog; the hash after it
+    with catalog.session(proj.catalog):  # every read in one open of the catalog; the hash after it
         found, run, recorded = _open_version(proj, dataset, version)
     if verify:
         _verify(proj, run, found.clean_path, recorded, opened_by)
@@ -158,7 +160,7 @@ def _open_version(
 ) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
     if version is not None:
         return _opened(project, judge(project, dataset, version))
-    runs = catalog.latest_runs(project.catalog_path, dataset)
+    runs = catalog.latest_runs(project.catalog, dataset)
     for number in sorted(runs, reverse=True):
         if runs[number].gate_open:
             return _opened(project, judge(project, dataset, number))
@@ -169,8 +171,8 @@ def _open_version(
 def _opened(project: Project, decision: GateDecision) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
     if not decision.open or decision.version is None:
         raise GateClosed(decision.dataset, [f"version {decision.version}: {r}" for r in decision.reasons])
-    record = catalog.find_version(project.catalog_path, decision.dataset, version=decision.version)
-    run = catalog.latest_finished_run(project.catalog_path, decision.dataset, decision.version)
+    record = catalog.find_version(project.catalog, decision.dataset, version=decision.version)
+    run = catalog.latest_finished_run(project.catalog, decision.dataset, decision.version)
     assert record is not None
     assert run is not None
     assert run.clean_path
@@ -182,7 +184,7 @@ def _opened(project: Project, decision: GateDecision) -> tuple[ValidatedVersion,
         raise GateClosed(decision.dataset, [f"version {decision.version}: {outside.message}"]) from outside
     if not clean.is_file():
         raise GateClosed(decision.dataset, [f"version {decision.version}: its clean data is missing at {clean}"])
-    recorded = catalog.recorded_clean_file(project.catalog_path, run.run_id, run.revision)
+    recorded = catalog.recorded_clean_file(project.catalog, run.run_id, run.revision)
     if recorded is None:
         rerun = f"dataguard validate {decision.dataset} --version {decision.version}"
         reason = (
@@ -219,5 +221,9 @@ def _verify(project: Project, run: catalog.RunRecord, clean: Path, recorded: cat
         actual=actual,
         detected_by=opened_by,
     )
-    catalog.record_incident(project.catalog_path, incident)
-    raise IntegrityError(run.dataset, run.version, str(clean), recorded.fingerprint, actual)
+    refused = IntegrityError(run.dataset, run.version, str(clean), recorded.fingerprint, actual)
+    try:
+        catalog.record_incident(project.catalog, incident)
+    except CouldNotRun as unrecorded:  # a read-only catalog: the refusal matters more than its record
+        refused.add_note(f"the incident could not be recorded: {unrecorded.message}")
+    raise refused

@@ -11,7 +11,6 @@ says "look", not "this is wrong".
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dataguard import catalog
+from dataguard.catalog.db import CatalogDB
 from dataguard.ingest import ROW_ID
 from dataguard.profile import ColumnProfile, profile
 
@@ -62,25 +62,10 @@ def _as_json(p: ColumnProfile) -> dict[str, Any]:
 
 
 def past_profiles(
-    catalog_path: Path, dataset: str, before: int, newest: int | None = None
+    db: CatalogDB, dataset: str, before: int, newest: int | None = None
 ) -> dict[int, dict[str, dict[str, Any]]]:
     """Per earlier version (the ``newest`` of them, or all), the profiles of its newest finished run."""
-    if not catalog_path.exists():
-        return {}
-    with catalog.connect(catalog_path) as con:
-        rows = con.execute(
-            """WITH latest AS (
-                   SELECT run_id, version FROM runs WHERE dataset = ? AND state = 'finished' AND version < ?
-                   QUALIFY row_number() OVER (PARTITION BY version ORDER BY finished DESC) = 1
-                   ORDER BY version DESC LIMIT ?)
-               SELECT p.version, p.column_name, p.profile FROM profiles p JOIN latest USING (run_id)
-               ORDER BY p.version""",
-            [dataset, before, newest if newest is not None else 2**62],
-        ).fetchall()
-    history: dict[int, dict[str, dict[str, Any]]] = {}
-    for version, column, text in rows:
-        history.setdefault(int(version), {})[column] = json.loads(text)
-    return history
+    return catalog.past_profiles(db, dataset, before, newest)
 
 
 def anomalies(current: dict[str, dict[str, Any]], past: dict[int, dict[str, dict[str, Any]]]) -> list[Anomaly]:
@@ -112,9 +97,9 @@ def _outside(column: str, figure: str, value: float, earlier: list[float], versi
     return Anomaly(column, figure, value, low, high, versions)
 
 
-def history_rows(catalog_path: Path, dataset: str, column: str | None) -> list[dict[str, Any]]:
+def history_rows(db: CatalogDB, dataset: str, column: str | None) -> list[dict[str, Any]]:
     """How the profiled figures moved across versions (one row per version and column)."""
-    everything = past_profiles(catalog_path, dataset, 2**31 - 1)
+    everything = past_profiles(db, dataset, 2**31 - 1)
     rows = []
     for version, columns in sorted(everything.items()):
         for name, figures in columns.items():

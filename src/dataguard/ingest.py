@@ -16,7 +16,6 @@ import os
 import queue
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +28,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from sqlalchemy.engine import Connection
 
 from dataguard import catalog, progress
+from dataguard.catalog.locks import Held, dataset_lock
 from dataguard.errors import SourceError, StorageFull, is_storage_full
 from dataguard.faults import fault_point
 from dataguard.preflight import check_not_binary, source_format
@@ -109,21 +110,22 @@ def ingest(project: Project, dataset: str, source: Path, options: SourceOptions 
     fmt = source_format(source)
     if not source.is_file():
         raise SourceError("no such file", path=str(source))
-    _remove_dead_staging(project.warehouse / STAGING)
     digest = fingerprint(source)
-    existing = catalog.find_version(project.catalog_path, dataset, fingerprint=digest)
-    if existing:
+    existing = catalog.find_version(project.catalog, dataset, fingerprint=digest)
+    if existing:  # no lock needed to find what is already there
         return Ingested(existing, new=False)
-    staging = project.warehouse / STAGING / f"{os.getpid()}-{uuid.uuid4().hex}"
-    staging.mkdir(parents=True)
-    try:
-        rows = _write_staged(source, fmt, staging / "source.parquet", options, staging)
-        fault_point("ingest.staged")
-        result = _register(project, dataset, source, fmt, digest, rows, staging)
-        fault_point("ingest.registered")
-        return result
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with dataset_lock(project, dataset) as held:
+        remove_dead_staging(project, dataset, held.lease)
+        staging = project.warehouse / STAGING / f"{dataset}-{held.lease}"
+        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            rows = _write_staged(source, fmt, staging / "source.parquet", options, staging)
+            fault_point("ingest.staged")
+            result = _register(project, held, source, fmt, digest, rows, staging)
+            fault_point("ingest.registered")
+            return result
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _write_staged(source: Path, fmt: str, out: Path, options: SourceOptions, scratch: Path) -> int:
@@ -135,49 +137,32 @@ def _write_staged(source: Path, fmt: str, out: Path, options: SourceOptions, scr
         raise
 
 
-def _remove_dead_staging(root: Path) -> None:
-    """Staging folders of ingests whose process died (``kill -9``) are removed; live ones are left."""
+def remove_dead_staging(project: Project, dataset: str, lease: str) -> None:
+    """Staging folders of this dataset's earlier writers (killed mid-ingest): holding its lock proves them dead."""
+    root = project.warehouse / STAGING
     if not root.is_dir():
         return
-    for folder in root.iterdir():
-        pid = folder.name.split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+    for folder in root.glob(f"{dataset}-*"):
+        if folder.name != f"{dataset}-{lease}":
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _register(
-    project: Project, dataset: str, source: Path, fmt: str, digest: str, rows: int, staging: Path
-) -> Ingested:
-    with catalog.transaction(project.catalog_path) as con:
-        if _fingerprint_known(con, dataset, digest):  # another run registered the same bytes meanwhile
+def _register(project: Project, held: Held, source: Path, fmt: str, digest: str, rows: int, staging: Path) -> Ingested:
+    with catalog.writing(project.catalog) as con:
+        held.fence(con)
+        if catalog.fingerprint_known(con, held.dataset, digest):  # registered meanwhile by a writer we waited for
             record = None
         else:
-            record = _move_and_insert(con, project, dataset, source, fmt, digest, rows, staging)
+            record = _move_and_insert(con, project, held.dataset, source, fmt, digest, rows, staging)
     if record is None:
-        existing = catalog.find_version(project.catalog_path, dataset, fingerprint=digest)
+        existing = catalog.find_version(project.catalog, held.dataset, fingerprint=digest)
         assert existing is not None
         return Ingested(existing, new=False)
     return Ingested(record, new=True)
 
 
-def _fingerprint_known(con: duckdb.DuckDBPyConnection, dataset: str, digest: str) -> bool:
-    query = "SELECT count(*) FROM versions WHERE dataset = ? AND fingerprint = ?"
-    row = con.execute(query, [dataset, digest]).fetchone()
-    return row is not None and row[0] > 0
-
-
 def _move_and_insert(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     project: Project,
     dataset: str,
     source: Path,

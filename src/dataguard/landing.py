@@ -20,7 +20,7 @@ Conventions for whoever writes into a landing folder:
 The landing ledger (``<warehouse>/.landing/<dataset>.json``) caches each file's
 fingerprint by (size, modification time, inode), so a poll hashes only new or
 changed files, and remembers refused files. Read and write it under the
-dataset's lock (``dataguard.locks.dataset_lock``).
+dataset's lock (``dataguard.catalog.locks.dataset_lock``).
 """
 
 from __future__ import annotations
@@ -172,8 +172,8 @@ def known_fingerprints(project: Project, dataset: str) -> set[str]:
     validated again. Under the dataset's lock no other run is alive, so an
     unfinished run seen then is a dead one.
     """
-    finished = catalog.latest_runs(project.catalog_path, dataset)
-    return {v.fingerprint for v in catalog.list_versions(project.catalog_path, dataset) if v.version in finished}
+    finished = catalog.latest_runs(project.catalog, dataset)
+    return {v.fingerprint for v in catalog.list_versions(project.catalog, dataset) if v.version in finished}
 
 
 def contract_digest(project: Project, dataset: str) -> str:

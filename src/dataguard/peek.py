@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dataguard.catalog.db import CatalogDB
 from dataguard.errors import BadInput
 from dataguard.gate import ValidatedVersion
 from dataguard.profile import CATEGORICAL, NUMERIC, TEMPORAL, ColumnProfile, column_types, numeric_value, profile
@@ -84,13 +85,13 @@ class Peek:
 
 
 def build_peek(
-    catalog_path: Path, opened: ValidatedVersion, rows: int = DEFAULT_SAMPLE_ROWS, seed: int = DEFAULT_SEED
+    db: CatalogDB, opened: ValidatedVersion, rows: int = DEFAULT_SAMPLE_ROWS, seed: int = DEFAULT_SEED
 ) -> Peek:
     """Everything the peek page shows, for the data ``opened`` hands to training."""
     check_sample_size(rows)
     clean = opened.clean_path
     current = profile(clean)
-    reference = choose_reference(catalog_path, opened.dataset, opened.version)
+    reference = choose_reference(db, opened.dataset, opened.version)
     ref_columns = _reference_profiles(reference.clean_path, reference.version, opened.version)
     table, positions = sample_rows(clean, rows, seed)
     plotted = distributions(clean, current, reference.clean_path if ref_columns else None, ref_columns)

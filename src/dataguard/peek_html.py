@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dataguard.catalog.db import CatalogDB
 from dataguard.gate import ValidatedVersion
 from dataguard.html_report import _count, _distribution_svg, _environment, _num, _pct
 from dataguard.peek import (
@@ -170,8 +171,8 @@ def _signed(name: str, change: float) -> str:
 
 
 def peek_page(
-    catalog_path: Path, opened: ValidatedVersion, rows: int, seed: int, out: Path | None = None
+    db: CatalogDB, opened: ValidatedVersion, rows: int, seed: int, out: Path | None = None
 ) -> tuple[Peek, Path]:
     """Build the peek of what ``opened`` hands to training and write its page (default: beside the report)."""
-    peek = build_peek(catalog_path, opened, rows, seed)
+    peek = build_peek(db, opened, rows, seed)
     return peek, write_peek(peek, out if out is not None else default_peek_path(opened))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from dataguard import catalog, progress, signals
+from dataguard.catalog.locks import dataset_lock, writer_of
 from dataguard.contract import LoadedContract, load_contract, require_full_validation
 from dataguard.errors import (
     BadInput,
@@ -35,8 +36,7 @@ from dataguard.errors import (
 from dataguard.evaluate import StageResult, gather, run_drift, run_history, run_slices
 from dataguard.execution import THREAD, Execution, Resolved, from_environment, resolve
 from dataguard.faults import fault_point
-from dataguard.ingest import Ingested, SourceOptions, ingest
-from dataguard.locks import dataset_lock
+from dataguard.ingest import Ingested, SourceOptions, ingest, remove_dead_staging
 from dataguard.partitions import PartitionJob, partition_jobs, run_partition_job
 from dataguard.project import Project
 from dataguard.publish import publish
@@ -134,10 +134,11 @@ def validate_version(project: Project, request: Request, engine: Engine | None =
             raise
 
 
-def remove_dead_runs(project: Project, dataset: str, dead: list[tuple[int, str]]) -> None:
-    """The unpublished files of runs whose process died (``catalog.start_run`` marked them abandoned)."""
+def remove_dead_runs(project: Project, dataset: str, dead: list[tuple[int, str]], lease: str) -> None:
+    """The unpublished files of runs whose writer died (``catalog.start_run`` marked them abandoned)."""
+    remove_dead_staging(project, dataset, lease)
     for version, run_id in dead:
-        record = catalog.find_version(project.catalog_path, dataset, version=version)
+        record = catalog.find_version(project.catalog, dataset, version=version)
         if record is not None:
             shutil.rmtree(Path(record.data_path).parent / "runs" / run_id, ignore_errors=True)
 
@@ -149,11 +150,12 @@ def _validate(project: Project, request: Request, engine: Engine) -> dict[str, A
     ingested = _version_to_check(project, loaded, request, engine)
     run_id = new_run_id()
     run_dir = project.confined(Path(ingested.version.data_path).parent / "runs" / run_id)
+    lease = writer_of(project.catalog, request.dataset).lease
     dead = catalog.start_run(
-        project.catalog_path, run_id, request.dataset, ingested.version.version, engine.orchestrator_run_id
+        project.catalog, run_id, request.dataset, ingested.version.version, engine.orchestrator_run_id, lease
     )
     try:
-        remove_dead_runs(project, request.dataset, dead)
+        remove_dead_runs(project, request.dataset, dead, lease)
         return _run_stages(project, loaded, ingested, run_id, run_dir, request.predictions, settings, engine)
     except BadInput:
         _undo(project, ingested, run_id, run_dir)
@@ -171,10 +173,8 @@ def _record_failure(project: Project, run_id: str, run_dir: Path, exc: BaseExcep
     abandoned = True
     try:
         if stopped is None:
-            catalog.fail_run(project.catalog_path, run_id, f"{type(exc).__name__}: {exc}")
-        elif abandoned := catalog.abandon_run(
-            project.catalog_path, run_id, f"stopped by {stopped.name} before it finished"
-        ):
+            catalog.fail_run(project.catalog, run_id, f"{type(exc).__name__}: {exc}")
+        elif abandoned := catalog.abandon_run(project.catalog, run_id, f"stopped by {stopped.name} before it finished"):
             shutil.rmtree(run_dir, ignore_errors=True)  # never published: its files go with it
     except Exception as during:  # the catalog may be out of space too; the run's own error matters more
         exc.add_note(f"(recording the failure also failed: {during})")
@@ -187,9 +187,9 @@ def _version_to_check(project: Project, loaded: LoadedContract, request: Request
         options: SourceOptions = loaded.source_options
         result: Ingested = engine.stage("ingest", ingest, project, loaded.dataset, Path(request.source), options)
         return result
-    record = catalog.find_version(project.catalog_path, loaded.dataset, version=request.version)
+    record = catalog.find_version(project.catalog, loaded.dataset, version=request.version)
     if record is None:
-        known = [v.version for v in catalog.list_versions(project.catalog_path, loaded.dataset)]
+        known = [v.version for v in catalog.list_versions(project.catalog, loaded.dataset)]
         if not known:
             raise UnknownDataset(
                 f"{loaded.dataset} has no ingested versions", hint=f"dataguard validate {loaded.dataset} FILE"
@@ -226,14 +226,12 @@ def _run_stages(
         )
     split: SplitResult = engine.stage("split", split_rows, Path(version.data_path), outcome.failures_path, run_dir)
     fault_point("split")
-    reference: Reference = engine.stage(
-        "reference", choose_reference, project.catalog_path, loaded.dataset, version.version
-    )
+    reference: Reference = engine.stage("reference", choose_reference, project.catalog, loaded.dataset, version.version)
     drift: StageResult = engine.stage("drift", run_drift, loaded, split.clean_path, reference, run_dir)
     prediction_file = Path(predictions) if predictions else None
     slices: StageResult = engine.stage("slice tests", run_slices, loaded, split.clean_path, prediction_file, reference)
     history: StageResult = engine.stage(
-        "metric history", run_history, project.catalog_path, loaded.dataset, version.version, split.clean_path, run_dir
+        "metric history", run_history, project.catalog, loaded.dataset, version.version, split.clean_path, run_dir
     )
     results, sections = gather(split, outcome.checks, reference, drift, slices, history)
     verdict = engine.stage("verdict", decide, results, loaded.contract.gate)
@@ -253,7 +251,7 @@ def _publish(
 ) -> dict[str, Any]:
     with signals.deferred():  # a signal now waits until the catalog says what was published
         report: dict[str, Any] = engine.stage(
-            "publish", publish, project.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict, sections
+            "publish", publish, project.catalog, version, run_id, run_dir, split, outcome.checks, verdict, sections
         )
     return report
 
@@ -278,10 +276,10 @@ def _check_rows(
 
 def _undo(project: Project, ingested: Ingested, run_id: str, run_dir: Path) -> None:
     """Bad input: leave the catalog as it was before this run."""
-    catalog.discard_run(project.catalog_path, run_id)
+    catalog.discard_run(project.catalog, run_id)
     shutil.rmtree(run_dir, ignore_errors=True)
     if ingested.new:
-        catalog.forget_version(project.catalog_path, ingested.version.dataset, ingested.version.version)
+        catalog.forget_version(project.catalog, ingested.version.dataset, ingested.version.version)
         shutil.rmtree(Path(ingested.version.data_path).parent, ignore_errors=True)
 
 

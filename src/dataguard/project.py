@@ -7,8 +7,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dataguard.errors import BadInput, ProjectNotFound, UnknownDataset
+
+if TYPE_CHECKING:
+    from dataguard.catalog.db import CatalogDB
 
 PROJECT_ENV = "DATAGUARD_PROJECT"
 WAREHOUSE_ENV = "DATAGUARD_WAREHOUSE"
@@ -24,8 +28,11 @@ class Project:
         return self.root / "schemas"
 
     @property
-    def catalog_path(self) -> Path:
-        return self.warehouse / "catalog.duckdb"
+    def catalog(self) -> CatalogDB:
+        """Where the catalog is: ``$DATAGUARD_CATALOG_URL``, ``dataguard.toml``, or the embedded file."""
+        from dataguard.catalog.db import CatalogDB, catalog_url
+
+        return CatalogDB(catalog_url(self.root, self.warehouse))
 
     def contract_path(self, dataset: str) -> Path:
         return self.schemas_dir / f"{check_dataset_name(dataset)}.py"

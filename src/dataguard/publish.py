@@ -12,6 +12,8 @@ from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog import VersionRecord
+from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.locks import writer_of
 from dataguard.faults import fault_point
 from dataguard.integrity import file_fingerprint
 from dataguard.report import build_report, write_reports
@@ -21,7 +23,7 @@ from dataguard.verdict import Verdict
 
 
 def publish(
-    catalog_path: Path,
+    db: CatalogDB,
     version: VersionRecord,
     run_id: str,
     run_dir: Path,
@@ -32,11 +34,12 @@ def publish(
 ) -> dict[str, Any]:
     report = build_report(version, run_id, verdict, split, checks, run_dir, sections)
     clean = file_fingerprint(Path(split.clean_path))  # what open_validated will verify
-    write_reports(report, history_with(catalog.version_history(catalog_path, version.dataset), report))
+    write_reports(report, history_with(catalog.version_history(db, version.dataset), report))
     fault_point("report")
     catalog.finish_run(
-        catalog_path,
-        catalog.FinishedRun(
+        db,
+        fence=writer_of(db, version.dataset).fence,
+        run=catalog.FinishedRun(
             run_id=run_id,
             dataset=version.dataset,
             version=version.version,

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dataguard import catalog
+from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput
+from dataguard.project import Project
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,10 @@ class Reference:
     reason: str
 
 
-def choose_reference(catalog_path: Path, dataset: str, version: int) -> Reference:
-    with catalog.session(catalog_path):  # two reads, one open of the catalog
-        pinned = pinned_baseline(catalog_path, dataset)
-        runs = catalog.latest_runs(catalog_path, dataset)
+def choose_reference(db: CatalogDB, dataset: str, version: int) -> Reference:
+    with catalog.session(db):  # two reads, one open of the catalog
+        pinned = pinned_baseline(db, dataset)
+        runs = catalog.latest_runs(db, dataset)
     if pinned is not None and pinned != version:
         run = runs.get(pinned)
         if run is None or not run.clean_path:
@@ -41,29 +44,19 @@ def choose_reference(catalog_path: Path, dataset: str, version: int) -> Referenc
     )
 
 
-def pinned_baseline(catalog_path: Path, dataset: str) -> int | None:
-    if not catalog_path.exists():
-        return None
-    with catalog.connect(catalog_path) as con:
-        row = con.execute("SELECT version FROM baselines WHERE dataset = ?", [dataset]).fetchone()
-    return int(row[0]) if row else None
+def pinned_baseline(db: CatalogDB, dataset: str) -> int | None:
+    return catalog.pinned_baseline(db, dataset)
 
 
-def pin_baseline(catalog_path: Path, dataset: str, version: int) -> None:
-    if catalog.find_version(catalog_path, dataset, version=version) is None:
-        raise BadInput(f"{dataset} has no version {version} to pin as its baseline")
-    with catalog.transaction(catalog_path) as con:
-        con.execute(
-            """INSERT INTO baselines (dataset, version) VALUES (?, ?)
-               ON CONFLICT (dataset) DO UPDATE SET version = excluded.version, pinned = now()""",
-            [dataset, version],
-        )
+def pin_baseline(project: Project, dataset: str, version: int) -> None:
+    """Pin ``version`` as the reference of later versions (a dataset writer: under its lock)."""
+    with dataset_lock(project, dataset), catalog.writing(project.catalog) as con:
+        if catalog.find_version(project.catalog, dataset, version=version) is None:
+            raise BadInput(f"{dataset} has no version {version} to pin as its baseline")
+        catalog.pin_baseline(con, dataset, version)
 
 
-def clear_baseline(catalog_path: Path, dataset: str) -> bool:
+def clear_baseline(project: Project, dataset: str) -> bool:
     """Unpin; False when nothing was pinned."""
-    if pinned_baseline(catalog_path, dataset) is None:
-        return False
-    with catalog.transaction(catalog_path) as con:
-        con.execute("DELETE FROM baselines WHERE dataset = ?", [dataset])
-    return True
+    with dataset_lock(project, dataset), catalog.writing(project.catalog) as con:
+        return catalog.clear_baseline(con, dataset)

@@ -14,7 +14,6 @@ Decisions belong to one run: validating the version again starts a new review
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +24,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataguard import catalog
+from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.locks import Held, dataset_lock
 from dataguard.contract import GatePolicy
 from dataguard.errors import BadInput, InvariantViolation
 from dataguard.evaluate import findings_in
 from dataguard.ingest import ROW_ID
 from dataguard.integrity import file_fingerprint
+from dataguard.project import Project
 from dataguard.publish import history_with
 from dataguard.report import read_report, write_reports
 from dataguard.split import REASONS
@@ -51,6 +53,7 @@ class Decision:
     verdict: str
     gate_open: bool
     message: str
+    clean_path: str  # the clean data training now receives (the new revision's file, when one was published)
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,8 @@ class Counts:
     rejected: int
 
 
-def published_run(catalog_path: Path, dataset: str, version: int) -> catalog.RunRecord:
-    run = catalog.latest_finished_run(catalog_path, dataset, version)
+def published_run(db: CatalogDB, dataset: str, version: int) -> catalog.RunRecord:
+    run = catalog.latest_finished_run(db, dataset, version)
     if run is None or run.quarantine_path is None:
         raise BadInput(
             f"{dataset} v{version} has no finished validation run to review",
@@ -72,11 +75,9 @@ def published_run(catalog_path: Path, dataset: str, version: int) -> catalog.Run
     return run
 
 
-def states(catalog_path: Path, run_id: str) -> dict[int, str]:
+def states(db: CatalogDB, run_id: str) -> dict[int, str]:
     """Decided rows of a run; any other quarantined row is pending."""
-    with catalog.connect(catalog_path) as con:
-        rows = con.execute("SELECT row_id, state FROM quarantine_states WHERE run_id = ?", [run_id]).fetchall()
-    return {int(r): str(s) for r, s in rows}
+    return catalog.row_states(db, run_id)
 
 
 def list_rows(
@@ -178,7 +179,7 @@ def select_rows(run: catalog.RunRecord, rows: list[int] | None, code: str | None
 
 
 def decide_rows(
-    catalog_path: Path,
+    project: Project,
     run: catalog.RunRecord,
     action: str,
     row_ids: list[int],
@@ -188,77 +189,111 @@ def decide_rows(
     note: str,
     policy: GatePolicy,
 ) -> Decision:
-    """Record a release or reject; publish a new clean revision when the released set changes."""
+    """Record a release or reject; publish a new clean revision when the released set changes.
+
+    A writer of the dataset: under its lock, the run and its row states are read
+    again, so two reviewers deciding at once take turns and the second builds on
+    the first. The revision file gets a name of its own and becomes visible only
+    in the transaction that records it; if that fails, the file is removed.
+    """
     if action not in ACTIONS:
         raise BadInput(f"unknown action {action!r}", hint="release or reject")
     if not note.strip():
         raise BadInput("a decision needs a --note saying why")
-    target = ACTIONS[action]
-    decided = states(catalog_path, run.run_id)
-    changed = [r for r in row_ids if decided.get(r, PENDING) != target]
-    unchanged = [r for r in row_ids if decided.get(r, PENDING) == target]
-    if not changed:
-        return Decision(
-            None,
-            action,
-            (),
-            tuple(unchanged),
-            None,
-            run.verdict or "",
-            bool(run.gate_open),
-            f"nothing to do: all {len(unchanged)} rows are already {target}",
-        )
-    after = {**decided, **{r: target for r in changed}}
-    decision_id = uuid.uuid4().hex
-    revision = None
-    verdict = Verdict(run.verdict or "", tuple(run.reasons), bool(run.gate_open))
-    path = Path(str(run.clean_path))
-    fingerprint = None
-    if {r for r, s in decided.items() if s == RELEASED} != {r for r, s in after.items() if s == RELEASED}:
-        revision = run.revision + 1
-        counts, verdict, path = _publish_revision(run, after, revision, policy)
-        fingerprint = file_fingerprint(path)  # the revision open_validated hands out is verified against this
-    else:  # only rejections: the clean data and the verdict stay as they are
-        counts = _counts(read_report(str(run.report_json)), after, path)
-    with catalog.transaction(catalog_path) as con:
-        con.execute(
-            """INSERT INTO quarantine_decisions (decision_id, dataset, version, run_id, action, selector, row_ids,
-                   reviewer, note, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [decision_id, run.dataset, run.version, run.run_id, action, selector, changed, reviewer, note, revision],
-        )
-        con.executemany(
-            """INSERT INTO quarantine_states VALUES (?, ?, ?, ?)
-               ON CONFLICT (run_id, row_id) DO UPDATE SET state = excluded.state, decision_id = excluded.decision_id""",
-            [(run.run_id, r, target, decision_id) for r in changed],
-        )
-        if revision is not None:
-            con.execute(
-                """INSERT INTO revisions (run_id, revision, parent, decision_id, clean_path, rows_clean, rows_released,
-                       rows_rejected, verdict, gate_open, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    run.run_id,
-                    revision,
-                    run.revision,
-                    decision_id,
-                    str(path),
-                    counts.clean,
-                    counts.released,
-                    counts.rejected,
-                    verdict.verdict,
-                    verdict.gate_open,
-                    json.dumps(list(verdict.reasons)),
-                ],
+    with dataset_lock(project, run.dataset) as held:
+        run = _still_newest(project.catalog, run)
+        decided = catalog.row_states(project.catalog, run.run_id)
+        target = ACTIONS[action]
+        changed = [r for r in row_ids if decided.get(r, PENDING) != target]
+        unchanged = [r for r in row_ids if decided.get(r, PENDING) == target]
+        if not changed:
+            return Decision(
+                None,
+                action,
+                (),
+                tuple(unchanged),
+                None,
+                run.verdict or "",
+                bool(run.gate_open),
+                f"nothing to do: all {len(unchanged)} rows are already {target}",
+                str(run.clean_path),
             )
-            assert fingerprint is not None
-            catalog.record_clean_file(con, run.run_id, revision, str(path), fingerprint.digest, fingerprint.size_bytes)
-    _refresh_report(catalog_path, run, counts, verdict, path, revision if revision is not None else run.revision)
+        record = catalog.DecisionRecord(
+            uuid.uuid4().hex, run.dataset, run.version, run.run_id, action, selector, changed, reviewer, note, target
+        )
+        after = {**decided, **{r: target for r in changed}}
+        revision, counts, verdict, path = _record(project.catalog, held, run, record, decided, after, policy)
+        _refresh_report(project.catalog, run, counts, verdict, path, revision if revision is not None else run.revision)
     message = f"{action}d {len(changed)} rows" + (f"; {len(unchanged)} were already {target}" if unchanged else "")
     if revision is not None:
         gate = "open" if verdict.gate_open else "closed"
         message += f"; published clean revision {revision}: {verdict.verdict}, gate {gate}"
     return Decision(
-        decision_id, action, tuple(changed), tuple(unchanged), revision, verdict.verdict, verdict.gate_open, message
+        record.decision_id,
+        action,
+        tuple(changed),
+        tuple(unchanged),
+        revision,
+        verdict.verdict,
+        verdict.gate_open,
+        message,
+        str(path),
     )
+
+
+def _still_newest(db: CatalogDB, seen: catalog.RunRecord) -> catalog.RunRecord:
+    """The run as it is now (another reviewer may have published a revision since it was read)."""
+    now = catalog.latest_finished_run(db, seen.dataset, seen.version)
+    if now is None or now.run_id != seen.run_id:
+        raise BadInput(
+            f"{seen.dataset} v{seen.version} was validated again since run {seen.run_id} was read; nothing was changed",
+            hint=f"review the newest run: dataguard quarantine list {seen.dataset} --version {seen.version}",
+        )
+    return now
+
+
+def _record(
+    db: CatalogDB,
+    held: Held,
+    run: catalog.RunRecord,
+    record: catalog.DecisionRecord,
+    before: dict[int, str],
+    after: dict[int, str],
+    policy: GatePolicy,
+) -> tuple[int | None, Counts, Verdict, Path]:
+    """Publish the revision (when the released set changes) and record the decision, in one transaction."""
+    released_before = {r for r, s in before.items() if s == RELEASED}
+    path = Path(str(run.clean_path))
+    if released_before == {r for r, s in after.items() if s == RELEASED}:  # only rejections: clean data stays
+        counts = _counts(read_report(str(run.report_json)), after, path)
+        verdict = Verdict(run.verdict or "", tuple(run.reasons), bool(run.gate_open))
+        with catalog.writing(db) as con:
+            held.fence(con)
+            catalog.record_decision(con, record, None)
+        return None, counts, verdict, path
+    number = run.revision + 1
+    counts, verdict, path = _publish_revision(run, after, number, policy)
+    try:
+        fingerprint = file_fingerprint(path)  # the revision open_validated hands out is verified against this
+        revision = catalog.RevisionRecord(
+            number,
+            run.revision,
+            str(path),
+            counts.clean,
+            counts.released,
+            counts.rejected,
+            verdict.verdict,
+            verdict.gate_open,
+            list(verdict.reasons),
+        )
+        with catalog.writing(db) as con:
+            held.fence(con)
+            catalog.record_decision(con, record, revision)
+            catalog.record_clean_file(con, run.run_id, number, str(path), fingerprint.digest, fingerprint.size_bytes)
+    except BaseException:
+        path.unlink(missing_ok=True)  # never recorded: no reader can be handed it
+        raise
+    return number, counts, verdict, path
 
 
 def _publish_revision(
@@ -266,7 +301,7 @@ def _publish_revision(
 ) -> tuple[Counts, Verdict, Path]:
     report = read_report(str(run.report_json))
     base_clean = Path(str(run.report_json)).with_name("clean.parquet")  # the run's own clean rows
-    out = base_clean.with_name(f"clean.r{revision}.parquet")
+    out = base_clean.with_name(f"clean.r{revision}.{uuid.uuid4().hex[:12]}.parquet")  # never overwrites one
     rid = quote_ident(ROW_ID)
     released = pa.table({ROW_ID: pa.array(sorted(r for r, s in after.items() if s == RELEASED), pa.int64())})
     with duckdb.connect() as con:
@@ -332,7 +367,7 @@ def _counts(report: dict[str, Any], after: dict[int, str], out: Path) -> Counts:
 
 
 def _refresh_report(
-    catalog_path: Path, run: catalog.RunRecord, counts: Counts, verdict: Verdict, clean: Path, revision: int
+    db: CatalogDB, run: catalog.RunRecord, counts: Counts, verdict: Verdict, clean: Path, revision: int
 ) -> None:
     """Re-render the run's reports with the reviewed counts, verdict and clean revision."""
     report = read_report(str(run.report_json))
@@ -347,31 +382,11 @@ def _refresh_report(
         verdict=verdict.verdict, reasons=list(verdict.reasons), gate_open=verdict.gate_open, revision=revision
     )
     report["paths"]["clean"] = str(clean)
-    write_reports(report, history_with(catalog.version_history(catalog_path, run.dataset), report))
+    write_reports(report, history_with(catalog.version_history(db, run.dataset), report))
 
 
-def audit_log(catalog_path: Path, dataset: str) -> list[dict[str, Any]]:
-    if not catalog_path.exists():
-        return []
-    with catalog.connect(catalog_path) as con:
-        rows = con.execute(
-            """SELECT decision_id, version, run_id, action, selector, row_ids, reviewer, note, revision, created
-               FROM quarantine_decisions WHERE dataset = ? ORDER BY created, decision_id""",
-            [dataset],
-        ).fetchall()
-    keys = (
-        "decision_id",
-        "version",
-        "run_id",
-        "action",
-        "selector",
-        "row_ids",
-        "reviewer",
-        "note",
-        "revision",
-        "created",
-    )
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+def audit_log(db: CatalogDB, dataset: str) -> list[dict[str, Any]]:
+    return catalog.audit_log(db, dataset)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: tab and CR start formulas too

@@ -49,9 +49,9 @@ from prefect.states import Failed  # noqa: E402
 from prefect.types.entrypoint import EntrypointType  # noqa: E402
 
 from dataguard import landing  # noqa: E402
+from dataguard.catalog.locks import dataset_lock  # noqa: E402
 from dataguard.errors import BadInput, DataguardError  # noqa: E402
 from dataguard.flows import is_transient, validate_flow  # noqa: E402
-from dataguard.locks import dataset_lock  # noqa: E402
 from dataguard.pipeline import RETRIES, RETRY_DELAYS  # noqa: E402
 from dataguard.project import Project, find_project  # noqa: E402
 

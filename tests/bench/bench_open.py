@@ -44,11 +44,13 @@ REPEATS = 5
 def publish_file(project: Path, clean: Path, rows: int) -> float:
     """A fresh project whose catalog has one version with an open gate on ``clean``; the hashing time."""
     from dataguard import catalog
+    from dataguard.catalog.locks import dataset_lock
     from dataguard.integrity import file_fingerprint
+    from dataguard.project import Project
 
     shutil.rmtree(project, ignore_errors=True)
     (project / "schemas").mkdir(parents=True)
-    catalog_path = project / "data" / "warehouse" / "catalog.duckdb"
+    found = Project(project, project / "data" / "warehouse")
     started = time.perf_counter()
     fingerprint = file_fingerprint(clean)
     hashing_s = time.perf_counter() - started
@@ -56,19 +58,17 @@ def publish_file(project: Path, clean: Path, rows: int) -> float:
         DATASET, 1, fingerprint.digest, str(clean), "parquet", fingerprint.size_bytes, rows, str(clean), "ingested",
         datetime.now(UTC),
     )  # fmt: skip
-    with catalog.transaction(catalog_path) as con:
-        catalog.insert_version(con, record)
     run_id = uuid.uuid4().hex
-    catalog.start_run(catalog_path, run_id, DATASET, 1, None)
-    catalog.finish_run(
-        catalog_path,
-        catalog.FinishedRun(
+    with dataset_lock(found, DATASET) as lock:
+        with catalog.writing(found.catalog) as con:
+            catalog.insert_version(con, record)
+        catalog.start_run(found.catalog, run_id, DATASET, 1, None, lock.lease)
+        catalog.finish_run(found.catalog, fence=lock.fence, run=catalog.FinishedRun(
             run_id=run_id, dataset=DATASET, version=1, verdict="PASS", gate_open=True, reasons=[],
             rows_input=rows, rows_clean=rows, rows_quarantined=0, clean_path=str(clean),
             quarantine_path=str(clean), report_json=str(project / "report.json"), checks=[],
             clean_fingerprint=fingerprint.digest, clean_size=fingerprint.size_bytes,
-        ),
-    )  # fmt: skip
+        ))  # fmt: skip
     return hashing_s
 
 
@@ -131,7 +131,7 @@ def _peek(project: Path) -> None:
     from dataguard.project import find_project
 
     proj = find_project(project)
-    peek_page(proj.catalog_path, dataguard.open_validated(DATASET, project=proj), 20, 0, project / "peek.html")
+    peek_page(proj.catalog, dataguard.open_validated(DATASET, project=proj), 20, 0, project / "peek.html")
 
 
 def print_table(results: list[dict[str, Any]]) -> None:

@@ -481,31 +481,34 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
     found = find_project(project)
     if reference is not None:
         validate_flow(DATASET, source=str(reference), project_dir=str(project))
+    from dataguard.catalog.locks import dataset_lock
+
     loaded = load_contract(found, DATASET)
     options = SourceOptions(loaded.contract.encoding, loaded.contract.csv_delimiter)
     stages: list[dict[str, Any]] = []
-    ingested = _stage(stages, "ingest", lambda: ingest(found, DATASET, file, options))
-    version = ingested.version
-    data_path = Path(version.data_path)
-    run_id = new_run_id()
-    run_dir = data_path.parent / "runs" / run_id
-    run_dir.mkdir(parents=True)
-    catalog.start_run(found.catalog_path, run_id, DATASET, version.version, None)
-    outcome = _stage(stages, "check_rows", lambda: check_rows(data_path, loaded, run_dir / "failures.parquet"))
-    split = _stage(stages, "split_rows", lambda: split_rows(data_path, outcome.failures_path, run_dir))
-    ref = choose_reference(found.catalog_path, DATASET, version.version)
-    drift = _stage(stages, "drift", lambda: run_drift(loaded, split.clean_path, ref, run_dir))
-    slices = _stage(stages, "slices", lambda: run_slices(loaded, split.clean_path, None, ref))
-    history = _stage(
-        stages, "history", lambda: run_history(found.catalog_path, DATASET, version.version, split.clean_path, run_dir)
-    )
-    results, sections = gather(split, outcome.checks, ref, drift, slices, history)
-    verdict = decide(results, loaded.contract.gate)
-    _stage(
-        stages,
-        "publish",
-        lambda: publish(found.catalog_path, version, run_id, run_dir, split, outcome.checks, verdict, sections),
-    )
+    with dataset_lock(found, DATASET) as lock:  # a writer, as validate is
+        ingested = _stage(stages, "ingest", lambda: ingest(found, DATASET, file, options))
+        version = ingested.version
+        data_path = Path(version.data_path)
+        run_id = new_run_id()
+        run_dir = data_path.parent / "runs" / run_id
+        run_dir.mkdir(parents=True)
+        catalog.start_run(found.catalog, run_id, DATASET, version.version, None, lock.lease)
+        outcome = _stage(stages, "check_rows", lambda: check_rows(data_path, loaded, run_dir / "failures.parquet"))
+        split = _stage(stages, "split_rows", lambda: split_rows(data_path, outcome.failures_path, run_dir))
+        ref = choose_reference(found.catalog, DATASET, version.version)
+        drift = _stage(stages, "drift", lambda: run_drift(loaded, split.clean_path, ref, run_dir))
+        slices = _stage(stages, "slices", lambda: run_slices(loaded, split.clean_path, None, ref))
+        history = _stage(
+            stages, "history", lambda: run_history(found.catalog, DATASET, version.version, split.clean_path, run_dir)
+        )
+        results, sections = gather(split, outcome.checks, ref, drift, slices, history)
+        verdict = decide(results, loaded.contract.gate)
+        _stage(
+            stages,
+            "publish",
+            lambda: publish(found.catalog, version, run_id, run_dir, split, outcome.checks, verdict, sections),
+        )
     return {"tool": "stages", "stages": stages, "peak_rss_mib": peak_rss_mib(), "reference_version": ref.version}
 
 

@@ -14,12 +14,11 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
 
 from dataguard.project import Project
+from tests.catalog_sql import catalog_rows
 from tests.conftest import write_contract
 
 DATAGUARD = str(Path(sys.executable).with_name("dataguard"))
@@ -124,11 +123,6 @@ def spawn(project: Project) -> Iterator[Callable[..., subprocess.Popen[str]]]:
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
         child.communicate()
-
-
-def catalog_rows(project: Project, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(project.catalog_path), read_only=True) as con:
-        return con.execute(query, params or []).fetchall()
 
 
 def run_states(project: Project, dataset: str) -> list[tuple[int, str]]:

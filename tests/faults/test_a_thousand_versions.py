@@ -51,9 +51,9 @@ def test_a_thousand_small_versions_in_a_row(project: Project, tmp_path: Path) ->
         last = validate_without_flow(project, loaded, source)
         assert (last["version"], last["rows"]["input"]) == (number, 20)
 
-    versions = catalog.list_versions(project.catalog_path, "pets")
+    versions = catalog.list_versions(project.catalog, "pets")
     assert [v.version for v in versions] == list(range(1, 1_001))
-    runs = catalog.latest_runs(project.catalog_path, "pets")
+    runs = catalog.latest_runs(project.catalog, "pets")
     assert sum(r.gate_open is True for r in runs.values()) == 1_000
     assert last["verdict"] == "PASS"  # v1000: no quarantined row; its reference is v999
     assert last["reference_version"] == 999

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from dataguard.locks import dataset_lock, lock_path
+from dataguard.catalog.locks import dataset_lock, lock_path
 from dataguard.project import Project
 from tests.conftest import write_contract
 from tests.faults.conftest import CONTRACT, catalog_rows, run_states, version_csv, version_numbers

@@ -19,8 +19,8 @@ import pytest
 
 import dataguard
 from dataguard.project import Project
+from tests.catalog_sql import catalog_state
 from tests.faults.conftest import Child, catalog_rows, run_states, version_numbers
-from tests.test_cli import catalog_state
 
 ROWS = 200_000
 
@@ -70,7 +70,8 @@ def test_disk_full_during_ingest(project: Project, big: dict[str, Path], cli: Ca
     source_size = (project.warehouse / "pets" / "1" / "source.parquet").stat().st_size
     before, files_before = catalog_state(project), files_under(project.warehouse)
     limit = source_size // 2
-    assert limit > project.catalog_path.stat().st_size  # the catalog itself still fits
+    assert project.catalog.file is not None
+    assert limit > project.catalog.file.stat().st_size  # the catalog itself still fits
 
     full = cli("validate", "pets", big["v2"], preexec=limit_file_size(limit))
 

@@ -80,7 +80,9 @@ def test_kill_9_at_a_stage_leaves_the_previous_state_and_a_rerun_publishes_once(
     quarantine = pq.read_table(Path(report["paths"]["quarantine"]))
     assert quarantine.column("_row_id").to_pylist() == [0, 1, 2]
     checks = catalog_rows(
-        project, "SELECT name, column_name FROM check_results WHERE run_id = ? ORDER BY ALL", [report["run_id"]]
+        project,
+        "SELECT name, column_name FROM check_results WHERE run_id = ? ORDER BY name, column_name",
+        [report["run_id"]],
     )
     assert checks == CHECK_NAMES
     runs_on_disk = sorted(p.name for p in (project.warehouse / "pets" / "2" / "runs").iterdir())

@@ -44,8 +44,10 @@ def test_a_retried_run_publishes_once(
     )
     assert [v for v, _, _ in version_numbers(project, "pets")] == [1]
     assert run_states(project, "pets") == [(1, "finished")]
-    assert catalog_rows(project, "SELECT name, column_name FROM check_results ORDER BY ALL") == CHECK_NAMES
-    assert catalog_rows(project, "SELECT column_name FROM profiles ORDER BY ALL") == [
+    assert (
+        catalog_rows(project, "SELECT name, column_name FROM check_results ORDER BY name, column_name") == CHECK_NAMES
+    )
+    assert catalog_rows(project, "SELECT column_name FROM profiles ORDER BY column_name") == [
         ("(dataset)",),
         ("id",),
         ("label",),

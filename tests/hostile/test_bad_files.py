@@ -29,8 +29,9 @@ from dataguard import catalog
 from dataguard.errors import SourceError
 from dataguard.ingest import SourceOptions, ingest
 from dataguard.project import Project
+from tests.catalog_sql import catalog_state
 from tests.conftest import write_contract
-from tests.test_cli import catalog_state, run, run_json
+from tests.test_cli import run, run_json
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -126,7 +127,7 @@ def test_refused_with_what_and_where(
         ingest(project, "ds", source, options)
 
     assert (caught.value.exit_code, str(caught.value)) == (2, f"{source}{message}")
-    assert catalog.list_versions(project.catalog_path, "ds") == []
+    assert catalog.list_versions(project.catalog, "ds") == []
 
 
 def test_a_corrupt_page_is_refused_not_read_as_data(project: Project, tmp_path: Path) -> None:
@@ -138,7 +139,7 @@ def test_a_corrupt_page_is_refused_not_read_as_data(project: Project, tmp_path: 
 
     assert str(caught.value).startswith(f"{source}: row group 0 cannot be read: ")
     assert "CRC" in str(caught.value) or "checksum" in str(caught.value).lower()
-    assert catalog.list_versions(project.catalog_path, "ds") == []
+    assert catalog.list_versions(project.catalog, "ds") == []
 
 
 # -- through the CLI: exit 2 and the catalog unchanged ------------------------------------------
@@ -302,7 +303,7 @@ def test_missing_values_mean_the_same_in_every_format(
     code, report = run_json("validate", "nulls", source)
 
     assert code == 1  # 2 of 5 rows quarantined: above the 5% allowed
-    canonical = rows(catalog.find_version(project.catalog_path, "nulls").data_path)  # type: ignore[union-attr]
+    canonical = rows(catalog.find_version(project.catalog, "nulls").data_path)  # type: ignore[union-attr]
     assert [r["s"] for r in canonical] == ["", None, "NULL", "nan", "None"]
     assert [r["f"] for r in canonical][:3] == [1.0, 2.0, 3.0]
     assert math.isnan(canonical[3]["f"])

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from dataguard.project import Project
+from tests.catalog_sql import catalog_state
 from tests.conftest import write_contract
 from tests.faults.conftest import CONTRACT, Child
-from tests.test_cli import catalog_state, run, run_json
+from tests.test_cli import run, run_json
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -127,7 +128,7 @@ def test_validation_off_or_reduced_never_passes(
     error = json.loads(result.stdout)["error"]
     assert error["message"].startswith(f"pandera is not validating ({shown}")
     assert "refusing to check rows" in error["message"]
-    assert not project.catalog_path.exists() or catalog_state(project)["versions"] == []  # type: ignore[index]
+    assert not project.catalog.exists() or catalog_state(project)["versions"] == []  # type: ignore[index]
     monkeypatch.delenv(variable)
     gate = cli("gate", "pets", "--json")
     assert (gate.returncode, json.loads(gate.stdout)["open"]) == (1, False)

@@ -29,9 +29,10 @@ from dataguard import flows
 from dataguard.errors import SourceError
 from dataguard.ingest import ingest
 from dataguard.project import Project
+from tests.catalog_sql import catalog_state
 from tests.conftest import REPO, write_contract
 from tests.faults.conftest import CONTRACT
-from tests.test_cli import catalog_state, run, run_json
+from tests.test_cli import run, run_json
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -252,7 +253,7 @@ def test_the_warehouse_holds_only_parquet_json_and_text(project: Project, small:
 
     suffixes = {p.suffix for p in project.warehouse.rglob("*") if p.is_file()}
 
-    assert suffixes <= {".parquet", ".json", ".md", ".html", ".duckdb", ".lock"}
+    assert suffixes <= {".parquet", ".json", ".md", ".html", ".sqlite", ".lock"}
 
 
 # -- CSV export -------------------------------------------------------------------------------------------

@@ -1,0 +1,333 @@
+"""Validation runs: started under the dataset's lock with its lease, published in one transaction.
+
+A run as the gate sees it is the run with its newest reviewed revision laid
+over it (``run_view``): a reviewer's revision overrides the run's own verdict
+and clean file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql import Subquery
+
+from dataguard.catalog.db import CatalogDB, reading, utcnow, writing
+from dataguard.catalog.schema import (
+    check_results,
+    clean_files,
+    drift_results,
+    profiles,
+    revisions,
+    runs,
+    slice_results,
+    versions,
+)
+
+ABANDONED_ERROR = "its process stopped before the run finished (killed, crashed, or its lease expired)"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    dataset: str
+    version: int
+    state: str
+    verdict: str | None
+    gate_open: bool | None
+    reasons: list[str]
+    clean_path: str | None
+    quarantine_path: str | None
+    report_json: str | None
+    finished: datetime | None
+    revision: int = 0  # the newest clean revision (0: the run's own clean.parquet)
+
+
+def newest_revisions() -> Subquery:
+    """Each run's newest reviewed revision."""
+    rank = sa.func.row_number().over(partition_by=revisions.c.run_id, order_by=revisions.c.revision.desc())
+    ranked = sa.select(revisions, rank.label("rank")).subquery()
+    return sa.select(ranked).where(ranked.c.rank == 1).subquery("newest")
+
+
+def run_view() -> Subquery:
+    n = newest_revisions()
+    return (
+        sa.select(
+            runs.c.run_id,
+            runs.c.dataset,
+            runs.c.version,
+            runs.c.state,
+            sa.func.coalesce(n.c.verdict, runs.c.verdict).label("verdict"),
+            sa.func.coalesce(n.c.gate_open, runs.c.gate_open).label("gate_open"),
+            sa.func.coalesce(n.c.reasons, runs.c.reasons).label("reasons"),
+            sa.func.coalesce(n.c.clean_path, runs.c.clean_path).label("clean_path"),
+            runs.c.quarantine_path,
+            runs.c.report_json,
+            runs.c.finished,
+            sa.func.coalesce(n.c.revision, 0).label("revision"),
+            n.c.rows_clean.label("reviewed_rows_clean"),
+        )
+        .select_from(runs.outerjoin(n, n.c.run_id == runs.c.run_id))
+        .subquery("run_view")
+    )
+
+
+def _run(row: Row[Any]) -> RunRecord:
+    values = list(row[:12])
+    values[5] = None if values[5] is None else bool(values[5])
+    values[6] = json.loads(values[6]) if values[6] else []
+    return RunRecord(*values)
+
+
+def newest_finished(dataset: str) -> Subquery:
+    """Per version of ``dataset``, its newest finished run (as the gate sees it)."""
+    view = run_view()
+    rank = sa.func.row_number().over(partition_by=view.c.version, order_by=view.c.finished.desc())
+    ranked = (
+        sa.select(view, rank.label("newest")).where(view.c.dataset == dataset, view.c.state == "finished").subquery()
+    )
+    return sa.select(ranked).where(ranked.c.newest == 1).subquery("latest")
+
+
+def latest_finished_run(db: CatalogDB, dataset: str, version: int) -> RunRecord | None:
+    """The version's newest run that finished; unfinished runs never count."""
+    latest = newest_finished(dataset)
+    with reading(db) as con:
+        row = None if con is None else con.execute(sa.select(latest).where(latest.c.version == version)).first()
+    return _run(row) if row is not None else None
+
+
+def latest_runs(db: CatalogDB, dataset: str) -> dict[int, RunRecord]:
+    """Per version, its newest finished run."""
+    latest = newest_finished(dataset)
+    with reading(db) as con:
+        rows = [] if con is None else con.execute(sa.select(latest).order_by(latest.c.version)).all()
+    return {record.version: record for record in map(_run, rows)}
+
+
+def version_history(db: CatalogDB, dataset: str) -> list[dict[str, Any]]:
+    """Per version, oldest first: its latest finished verdict, rows and quarantined share (after review)."""
+    latest = newest_finished(dataset)
+    r = sa.select(runs.c.run_id, runs.c.rows_quarantined).subquery("r")
+    query = (
+        sa.select(
+            versions.c.version,
+            latest.c.verdict,
+            versions.c.row_count,
+            sa.func.coalesce(versions.c.row_count - latest.c.reviewed_rows_clean, r.c.rows_quarantined),
+        )
+        .select_from(
+            versions.outerjoin(latest, latest.c.version == versions.c.version).outerjoin(
+                r, r.c.run_id == latest.c.run_id
+            )
+        )
+        .where(versions.c.dataset == dataset)
+        .order_by(versions.c.version)
+    )
+    with reading(db) as con:
+        rows = [] if con is None else con.execute(query).all()
+    return [
+        {
+            "version": int(version),
+            "verdict": verdict,
+            "rows": int(count),
+            "quarantined": None if quarantined is None else int(quarantined),
+            "quarantined_share": None if quarantined is None or not count else quarantined / count,
+        }
+        for version, verdict, count, quarantined in rows
+    ]
+
+
+def past_profiles(
+    db: CatalogDB, dataset: str, before: int, newest: int | None = None
+) -> dict[int, dict[str, dict[str, Any]]]:
+    """Per earlier version (the ``newest`` of them, or all), the profiles of its newest finished run."""
+    latest = newest_finished(dataset)
+    chosen = (
+        sa.select(latest.c.run_id, latest.c.version)
+        .where(latest.c.version < before)
+        .order_by(latest.c.version.desc())
+        .limit(newest if newest is not None else 2**62)
+        .subquery("chosen")
+    )
+    query = (
+        sa.select(chosen.c.version, profiles.c.column_name, profiles.c.profile)
+        .select_from(profiles.join(chosen, chosen.c.run_id == profiles.c.run_id))
+        .order_by(chosen.c.version)
+    )
+    with reading(db) as con:
+        rows = [] if con is None else con.execute(query).all()
+    history: dict[int, dict[str, dict[str, Any]]] = {}
+    for version, column, text in rows:
+        history.setdefault(int(version), {})[column] = json.loads(text)
+    return history
+
+
+# -- a run's life ------------------------------------------------------------------------
+
+
+def start_run(
+    db: CatalogDB, run_id: str, dataset: str, version: int, flow_run_id: str | None, lease: str
+) -> list[tuple[int, str]]:
+    """Record a new run under ``lease``; the dataset's runs still 'running' under another lease are abandoned.
+
+    Called by a writer holding the dataset's lock (lease ``lease``): a run still
+    marked running under any other lease lost its lock, so its process is gone.
+    One transaction for both; the abandoned runs are returned.
+    """
+    now = utcnow()
+    with writing(db) as con:
+        dead = abandon_other_leases(con, dataset, lease)
+        con.execute(
+            runs.insert().values(
+                run_id=run_id,
+                dataset=dataset,
+                version=version,
+                state="running",
+                started=now,
+                flow_run_id=flow_run_id,
+                lease=lease,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                heartbeat=now,
+            )
+        )
+    return dead
+
+
+def abandon_other_leases(con: Connection, dataset: str, lease: str) -> list[tuple[int, str]]:
+    alive = sa.and_(runs.c.dataset == dataset, runs.c.state == "running")
+    others = sa.and_(alive, sa.or_(runs.c.lease.is_(None), runs.c.lease != lease))
+    rows = con.execute(sa.select(runs.c.version, runs.c.run_id).where(others).order_by(runs.c.started)).all()
+    if rows:
+        con.execute(runs.update().where(others).values(state="abandoned", finished=utcnow(), error=ABANDONED_ERROR))
+    return [(int(version), str(run_id)) for version, run_id in rows]
+
+
+def beat(con: Connection, dataset: str, lease: str, now: datetime) -> None:
+    """The heartbeat of the runs a lease holds."""
+    con.execute(
+        runs.update()
+        .where(runs.c.dataset == dataset, runs.c.lease == lease, runs.c.state == "running")
+        .values(heartbeat=now)
+    )
+
+
+def discard_run(db: CatalogDB, run_id: str) -> None:
+    """Remove a run that ended on bad input: the catalog is left as it was."""
+    with writing(db) as con:
+        con.execute(runs.delete().where(runs.c.run_id == run_id))
+
+
+def abandon_run(db: CatalogDB, run_id: str, error: str) -> bool:
+    """Mark a run that is still 'running' as 'abandoned'; False when it had already ended (published)."""
+    with writing(db) as con:
+        done = con.execute(
+            runs.update()
+            .where(runs.c.run_id == run_id, runs.c.state == "running")
+            .values(state="abandoned", finished=utcnow(), error=error)
+        )
+    return bool(done.rowcount)
+
+
+def fail_run(db: CatalogDB, run_id: str, error: str) -> None:
+    with writing(db) as con:
+        con.execute(runs.update().where(runs.c.run_id == run_id).values(state="failed", finished=utcnow(), error=error))
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    run_id: str
+    dataset: str
+    version: int
+    verdict: str
+    gate_open: bool
+    reasons: list[str]
+    rows_input: int
+    rows_clean: int
+    rows_quarantined: int
+    clean_path: str
+    quarantine_path: str
+    report_json: str
+    checks: list[tuple[str, str | None, str, int, str]]
+    slices: list[tuple[Any, ...]] = field(default_factory=list)
+    drift: list[tuple[Any, ...]] = field(default_factory=list)
+    reference_version: int | None = None
+    profiles: list[tuple[str, str]] = field(default_factory=list)
+    clean_fingerprint: str | None = None  # sha256 of clean_path, verified when the gate hands it out
+    clean_size: int | None = None
+
+
+_RESULT_TABLES = (check_results, slice_results, drift_results, profiles)
+
+
+def finish_run(db: CatalogDB, run: FinishedRun, fence: Callable[[Connection], None]) -> None:
+    """Publish a run's outcome in one transaction: all of it or none of it.
+
+    ``fence(con)`` runs first inside the transaction: it refuses to publish when
+    the run's writer no longer holds its dataset (see ``catalog.locks``).
+    """
+    with writing(db) as con:
+        fence(con)
+        # a retried publish (the first attempt committed, then failed) replaces its rows instead of adding twice
+        for table in _RESULT_TABLES:
+            con.execute(table.delete().where(table.c.run_id == run.run_id))
+        con.execute(clean_files.delete().where(clean_files.c.run_id == run.run_id, clean_files.c.revision == 0))
+        con.execute(
+            runs.update()
+            .where(runs.c.run_id == run.run_id)
+            .values(
+                state="finished",
+                finished=utcnow(),
+                verdict=run.verdict,
+                gate_open=run.gate_open,
+                reasons=json.dumps(run.reasons),
+                rows_input=run.rows_input,
+                rows_clean=run.rows_clean,
+                rows_quarantined=run.rows_quarantined,
+                clean_path=run.clean_path,
+                quarantine_path=run.quarantine_path,
+                report_json=run.report_json,
+            )
+        )
+        _insert_results(con, run)
+        con.execute(
+            versions.update()
+            .where(versions.c.dataset == run.dataset, versions.c.version == run.version)
+            .values(status="validated")
+        )
+
+
+def _insert_results(con: Connection, run: FinishedRun) -> None:
+    rows: list[tuple[sa.Table, list[dict[str, Any]]]] = [
+        (check_results, [_named(check_results, (run.run_id, *check)) for check in run.checks]),
+        (slice_results, [_named(slice_results, (run.run_id, *s)) for s in run.slices]),
+        (drift_results, [_named(drift_results, (run.run_id, run.reference_version, *d)) for d in run.drift]),
+        (profiles, [_named(profiles, (run.run_id, run.dataset, run.version, c, p)) for c, p in run.profiles]),
+    ]
+    for table, values in rows:
+        if values:
+            con.execute(table.insert(), values)
+    if run.clean_fingerprint is not None and run.clean_size is not None:
+        con.execute(
+            clean_files.insert().values(
+                run_id=run.run_id,
+                revision=0,
+                clean_path=run.clean_path,
+                fingerprint=run.clean_fingerprint,
+                size_bytes=run.clean_size,
+                recorded=utcnow(),
+            )
+        )
+
+
+def _named(table: sa.Table, values: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(table.c.keys(), values, strict=True))
