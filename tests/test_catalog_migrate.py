@@ -102,3 +102,19 @@ def test_a_file_that_is_not_a_duckdb_catalog_is_bad_input(any_catalog: Project) 
     result = run("catalog", "migrate", "--from", bogus)
     assert result.exit_code == 2
     assert f"{bogus} is not a DuckDB catalog" in result.output
+
+
+def test_a_warehouse_still_on_the_duckdb_catalog_says_to_migrate_it(flights_project: Project) -> None:
+    legacy = flights_project.warehouse / "catalog.duckdb"
+    legacy.parent.mkdir(parents=True)
+    legacy_catalog(legacy)
+
+    before = run("gate", "flights")
+
+    assert before.exit_code == 3
+    assert f"this warehouse's catalog is {legacy}, the DuckDB file of dataguard 0.1" in before.output
+    assert f"dataguard catalog migrate --from {legacy}" in before.output
+    assert not (flights_project.warehouse / "catalog.sqlite").exists()  # no empty catalog started beside it
+    assert run_json("catalog", "migrate", "--from", legacy)[0] == 0
+    after = run("gate", "flights")
+    assert (after.exit_code, after.output.splitlines()[0]) == (0, "gate open for flights v1 (PASS)")

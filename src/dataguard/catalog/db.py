@@ -211,6 +211,7 @@ def reading(db: CatalogDB) -> Iterator[Connection | None]:
         yield held[1]
         return
     if not db.exists():
+        refuse_a_legacy_catalog(db)
         yield None
         return
     with mapped_errors(db), engine(db, read_only=True).connect() as con, con.begin():
@@ -239,10 +240,27 @@ def writing(db: CatalogDB) -> Iterator[Connection]:
     """One write transaction: all of it lands or none of it. A new catalog is created first."""
     file = db.file
     if file is not None:
+        if not file.exists():
+            refuse_a_legacy_catalog(db)
         file.parent.mkdir(parents=True, exist_ok=True)
     with mapped_errors(db), engine(db, read_only=False).connect() as con, con.begin():
         _schema_ready(db, con, create=True)
         yield con
+
+
+LEGACY_NAME = "catalog.duckdb"
+
+
+def refuse_a_legacy_catalog(db: CatalogDB) -> None:
+    """A warehouse whose catalog is still dataguard 0.1's DuckDB file: never start an empty one beside it."""
+    file = db.file
+    legacy = None if file is None else file.with_name(LEGACY_NAME)
+    if legacy is not None and legacy.is_file():
+        raise CatalogUnavailable(
+            f"this warehouse's catalog is {legacy}, the DuckDB file of dataguard 0.1; "
+            f"the catalog is now {db.display}",
+            hint=f"move it over once: dataguard catalog migrate --from {legacy}",
+        )
 
 
 def _schema_ready(db: CatalogDB, con: Connection, *, create: bool) -> bool:
@@ -270,8 +288,15 @@ def _file_identity(db: CatalogDB) -> int:
     return file.stat().st_ino if file is not None and file.exists() else 0  # a file made anew is another catalog
 
 
+_HAS_VERSION_TABLE = {  # asked of the database directly: an Inspector costs more than the gate's own reads
+    "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
+    "postgresql": "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'alembic_version' "
+    "AND schemaname = ANY (current_schemas(false))",
+}
+
+
 def _revision(con: Connection) -> str | None:
-    if not sa.inspect(con).has_table("alembic_version"):
+    if not con.exec_driver_sql(_HAS_VERSION_TABLE[con.dialect.name]).scalar():
         return None
     return con.execute(sa.select(_VERSION_TABLE.c.version_num)).scalar()
 

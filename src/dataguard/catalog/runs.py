@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Subquery
 
 from dataguard.catalog.db import CatalogDB, reading, utcnow, writing
@@ -80,7 +80,7 @@ def run_view() -> Subquery:
     )
 
 
-def _run(row: Row[Any]) -> RunRecord:
+def _run(row: Sequence[Any]) -> RunRecord:
     values = list(row[:12])
     values[5] = None if values[5] is None else bool(values[5])
     values[6] = json.loads(values[6]) if values[6] else []
@@ -97,12 +97,47 @@ def newest_finished(dataset: str) -> Subquery:
     return sa.select(ranked).where(ranked.c.newest == 1).subquery("latest")
 
 
+_RUN_COLUMNS = (
+    runs.c.run_id,
+    runs.c.dataset,
+    runs.c.version,
+    runs.c.state,
+    runs.c.verdict,
+    runs.c.gate_open,
+    runs.c.reasons,
+    runs.c.clean_path,
+    runs.c.quarantine_path,
+    runs.c.report_json,
+    runs.c.finished,
+)
+_REVISION_COLUMNS = (revisions.c.verdict, revisions.c.gate_open, revisions.c.reasons, revisions.c.clean_path)
+
+
 def latest_finished_run(db: CatalogDB, dataset: str, version: int) -> RunRecord | None:
-    """The version's newest run that finished; unfinished runs never count."""
-    latest = newest_finished(dataset)
+    """The version's newest run that finished (unfinished runs never count), with its newest revision laid over.
+
+    Two plain reads in one snapshot, not ``run_view``: this is the gate's hot
+    path, and compiling the windowed view cost more than the reads.
+    """
+    where = (runs.c.dataset == dataset, runs.c.version == version, runs.c.state == "finished")
     with reading(db) as con:
-        row = None if con is None else con.execute(sa.select(latest).where(latest.c.version == version)).first()
-    return _run(row) if row is not None else None
+        if con is None:
+            return None
+        row = con.execute(sa.select(*_RUN_COLUMNS).where(*where).order_by(runs.c.finished.desc()).limit(1)).first()
+        if row is None:
+            return None
+        newest = con.execute(
+            sa.select(revisions.c.revision, *_REVISION_COLUMNS)
+            .where(revisions.c.run_id == row.run_id)
+            .order_by(revisions.c.revision.desc())
+            .limit(1)
+        ).first()
+    values = list(row)
+    revision = 0
+    if newest is not None:
+        revision = newest.revision
+        values[4:8] = newest[1:]
+    return _run((*values, revision))
 
 
 def latest_runs(db: CatalogDB, dataset: str) -> dict[int, RunRecord]:
