@@ -257,8 +257,7 @@ def refuse_a_legacy_catalog(db: CatalogDB) -> None:
     legacy = None if file is None else file.with_name(LEGACY_NAME)
     if legacy is not None and legacy.is_file():
         raise CatalogUnavailable(
-            f"this warehouse's catalog is {legacy}, the DuckDB file of dataguard 0.1; "
-            f"the catalog is now {db.display}",
+            f"this warehouse's catalog is {legacy}, the DuckDB file of dataguard 0.1; the catalog is now {db.display}",
             hint=f"move it over once: dataguard catalog migrate --from {legacy}",
         )
 
