@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from dataguard import catalog, gate, progress
+from dataguard import catalog, defaults, gate, progress
 from dataguard.errors import BadInput, DataguardError, Interrupted, could_not_run
 from dataguard.execution import from_command_line
 from dataguard.project import Project, find_project, init_project
@@ -378,7 +378,7 @@ def report(dataset: str, version: VersionOpt = None, project: ProjectOpt = None,
 def infer(
     dataset: str,
     file: Path,
-    sample_rows: Annotated[int, typer.Option(help="Rows read from the start of FILE.")] = 100_000,
+    sample_rows: Annotated[int, typer.Option(help="Rows read from the start of FILE.")] = defaults.INFER_SAMPLE_ROWS,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing contract.")] = False,
     project: ProjectOpt = None,
 ) -> None:
@@ -406,8 +406,10 @@ def train(
     version: VersionOpt = None,
     grace_seconds: Annotated[float, typer.Option("--grace-seconds", help="Between TERM and KILL.")] = 5.0,
     peek: Annotated[bool, typer.Option("--peek/--no-peek", help="Write the peek page before CMD starts.")] = True,
-    peek_rows: Annotated[int, typer.Option("--peek-rows", help="Rows in the peek's random sample.")] = 20,
-    peek_seed: Annotated[int, typer.Option("--peek-seed", help="Seed of the peek's sample.")] = 0,
+    peek_rows: Annotated[
+        int, typer.Option("--peek-rows", help="Rows in the peek's random sample.")
+    ] = defaults.PEEK_SAMPLE_ROWS,
+    peek_seed: Annotated[int, typer.Option("--peek-seed", help="Seed of the peek's sample.")] = defaults.PEEK_SEED,
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -476,8 +478,10 @@ def train(
 def peek_cmd(
     dataset: str,
     version: VersionOpt = None,
-    rows: Annotated[int, typer.Option("--rows", help="Rows in the random sample.")] = 20,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample (the same seed shows the same rows).")] = 0,
+    rows: Annotated[int, typer.Option("--rows", help="Rows in the random sample.")] = defaults.PEEK_SAMPLE_ROWS,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the sample (the same seed shows the same rows).")
+    ] = defaults.PEEK_SEED,
     out_path: Annotated[Path | None, typer.Option("--out", help="Where to write the page.")] = None,
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
@@ -884,14 +888,14 @@ def serve(
     project: ProjectOpt = None,
     cron: Annotated[
         str, typer.Option("--cron", help="When the nightly sweep runs (cron: minute hour day month weekday).")
-    ] = "0 2 * * *",
+    ] = defaults.NIGHTLY_CRON,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Time zone of --cron (default UTC).")] = None,
     poll_seconds: Annotated[
         float, typer.Option("--poll-seconds", help="How often the landing folders are polled (0: no watch).")
-    ] = 30.0,
+    ] = defaults.LANDING_POLL_SECONDS,
     settle_seconds: Annotated[
         float, typer.Option("--settle-seconds", help="A file written in place is taken once unchanged this long.")
-    ] = 10.0,
+    ] = defaults.LANDING_SETTLE_SECONDS,
 ) -> None:
     """Validate files landing in data/landing/<dataset>/ (once each) and run a nightly sweep, until Ctrl-C.
 

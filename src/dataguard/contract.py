@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import codecs
-import difflib
 import functools
 import importlib.util
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 import pandera.pandas as pa
 
 from dataguard.drift_policy import DriftSettings
-from dataguard.errors import ContractError
+from dataguard.errors import ContractError, did_you_mean
 from dataguard.execution import Execution
 from dataguard.ingest import SourceOptions
 from dataguard.project import Project
@@ -312,8 +311,7 @@ def _check_drift(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> 
     named = [c.column for c in contract.drift.columns] + list(contract.drift.exclude)
     for column in named:
         if column not in schema.columns:
-            close = difflib.get_close_matches(column, list(schema.columns), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"schema columns: {', '.join(schema.columns)}"
+            hint = did_you_mean(column, schema.columns, otherwise=f"schema columns: {', '.join(schema.columns)}")
             raise ContractError(
                 f"{_where(path, 'contract')}: drift names column {column!r}, not in the schema", hint=hint
             )
@@ -329,8 +327,7 @@ def _check_slices(contract: Contract, schema: pa.DataFrameSchema, path: Path) ->
 def _check_keys(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> None:
     for key in contract.keys:
         if key not in schema.columns:
-            close = difflib.get_close_matches(key, list(schema.columns), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"schema columns: {', '.join(schema.columns)}"
+            hint = did_you_mean(key, schema.columns, otherwise=f"schema columns: {', '.join(schema.columns)}")
             raise ContractError(f"{_where(path, 'contract')}: key column {key!r} is not in the schema", hint=hint)
 
 

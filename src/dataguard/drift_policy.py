@@ -8,13 +8,12 @@ and documents the thresholds and their calibration.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from dataguard.errors import ContractError
+from dataguard.errors import ContractError, did_you_mean
 from dataguard.ingest import ROW_ID
 from dataguard.profile import CATEGORICAL, NUMERIC, TEMPORAL, type_family
 
@@ -155,9 +154,8 @@ def _check_choice(what: str, value: str, valid: tuple[str, ...]) -> None:
 def _check_thresholds(what: str, given: Mapping[str, float | None]) -> dict[str, float | None]:
     for metric, value in given.items():
         if metric not in METRICS:
-            close = difflib.get_close_matches(metric, METRICS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ContractError(f"{what}: unknown metric {metric!r}", hint=f"{hint}metrics: {', '.join(METRICS)}")
+            hint = " ".join(filter(None, (did_you_mean(metric, METRICS), f"metrics: {', '.join(METRICS)}")))
+            raise ContractError(f"{what}: unknown metric {metric!r}", hint=hint)
         if value is not None and not (isinstance(value, int | float) and value >= 0):
             raise ContractError(f"{what}[{metric!r}] must be a number >= 0 or None, got {value!r}")
     return dict(given)

@@ -9,27 +9,42 @@ and what to run next; the original exception is kept as ``__cause__``.
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+
+
+def did_you_mean(name: str, choices: Iterable[str], *, otherwise: str = "") -> str:
+    """``did you mean 'x'?`` naming the closest of ``choices``; ``otherwise`` when none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f"did you mean {close[0]!r}?" if close else otherwise
 
 
 class DataguardError(Exception):
     """Base of every error dataguard raises on purpose."""
 
     exit_code = 1
-    retryable = False  # True: the same call may succeed later (a lock released, a file finished)
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
 
+    @property
+    def retryable(self) -> bool:
+        """Whether the same call may succeed later (a lock released, a file finished): a ``Retryable``."""
+        return isinstance(self, Retryable)
+
     def __str__(self) -> str:
         if self.hint:
             return f"{self.message}\n  hint: {self.hint}"
         return self.message
+
+
+class Retryable(DataguardError):
+    """Base of the errors that may go away by themselves: the flow's retries and ``InProcess`` retry only these."""
 
 
 class BadInput(DataguardError):
@@ -90,14 +105,16 @@ class CouldNotRun(DataguardError):
     exit_code = 3
 
 
-class CatalogBusy(CouldNotRun):
-    """The catalog file stayed locked by another process; retryable."""
-
-    retryable = True
+class CatalogBusy(CouldNotRun, Retryable):
+    """The catalog or a dataset stayed locked by another writer past the wait."""
 
 
 class CatalogUnavailable(CouldNotRun):
     """The catalog database cannot be reached, refused the login, or its schema is not the one this dataguard uses."""
+
+
+class FileStillWriting(Retryable):
+    """A landed file changed since it was seen or changed too recently."""
 
 
 class LockLost(CouldNotRun):

@@ -12,11 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from dataguard import defaults
 from dataguard.ingest import SourceOptions, write_canonical
 from dataguard.preflight import source_format
 from dataguard.rowchecks import pandas_batches
 
-SAMPLE_ROWS = 100_000
+SAMPLE_ROWS = defaults.INFER_SAMPLE_ROWS
 MAX_CATEGORIES = 20
 
 

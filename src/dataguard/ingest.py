@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import json
 import os
 import queue
@@ -34,6 +33,7 @@ from dataguard import catalog, progress
 from dataguard.catalog.locks import Held, dataset_lock
 from dataguard.errors import SourceError, StorageFull, is_storage_full
 from dataguard.faults import fault_point
+from dataguard.integrity import fingerprint
 from dataguard.preflight import check_not_binary, source_format
 from dataguard.project import Project, check_dataset_name
 from dataguard.sql import quote_ident
@@ -196,14 +196,6 @@ def _move_and_insert(
         shutil.rmtree(folder, ignore_errors=True)  # the transaction rolls back; leave no orphan folder
         raise
     return record
-
-
-def fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()
 
 
 def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, scratch: Path) -> int:

@@ -40,3 +40,8 @@ def file_fingerprint(path: Path) -> FileFingerprint:
             digest.update(view[:read])
             size += read
     return FileFingerprint(f"{ALGORITHM}:{digest.hexdigest()}", size)
+
+
+def fingerprint(path: Path) -> str:
+    """The file's ``sha256:<hex>``: the one hash of a file in dataguard (versions, clean files, contracts)."""
+    return file_fingerprint(path).digest

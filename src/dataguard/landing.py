@@ -25,7 +25,6 @@ dataset's lock (``dataguard.catalog.locks.dataset_lock``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -35,18 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from dataguard import catalog
-from dataguard.errors import DataguardError
-from dataguard.ingest import fingerprint
+from dataguard.errors import FileStillWriting
+from dataguard.integrity import file_fingerprint, fingerprint
 from dataguard.project import Project, check_dataset_name
 
 IGNORED_SUFFIXES = (".part", ".tmp")
 LEDGER_DIR = ".landing"
-
-
-class FileStillWriting(DataguardError):
-    """A landed file changed since it was seen or changed too recently; retryable."""
-
-    retryable = True
 
 
 @dataclass(frozen=True)
@@ -179,7 +172,7 @@ def known_fingerprints(project: Project, dataset: str) -> set[str]:
 def contract_digest(project: Project, dataset: str) -> str:
     """The contract file's content: a refusal holds only for the contract that refused."""
     path = project.contract_path(dataset)
-    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+    return file_fingerprint(path).digest if path.is_file() else "missing"
 
 
 # -- the ledger -------------------------------------------------------------------------------

@@ -9,12 +9,12 @@ the worker read the same contract as the run that sent the job.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from dataguard.contract import LoadedContract, load_contract
 from dataguard.errors import BadInput
+from dataguard.integrity import fingerprint
 from dataguard.project import Project
 from dataguard.rowchecks import Partition, check_partition
 
@@ -34,7 +34,7 @@ class PartitionJob:
 def partition_jobs(
     project: Project, loaded: LoadedContract, data_path: str, run_dir: Path, parts: tuple[Partition, ...]
 ) -> list[PartitionJob]:
-    digest = contract_digest(loaded.path)
+    digest = fingerprint(loaded.path)
     return [
         PartitionJob(
             project_root=str(project.root),
@@ -53,7 +53,7 @@ def partition_jobs(
 def run_partition_job(job: PartitionJob) -> list[str]:
     """Check the job's rows; its structural reasons, if any (failures go to ``job.out``)."""
     loaded = load_contract(Project(Path(job.project_root), Path(job.warehouse)), job.dataset)
-    if contract_digest(loaded.path) != job.contract_sha256:
+    if fingerprint(loaded.path) != job.contract_sha256:
         raise BadInput(
             f"{job.dataset}: the contract {loaded.path} read where partition {job.first}..{job.last} ran "
             "differs from the one the run started with",
@@ -61,7 +61,3 @@ def run_partition_job(job: PartitionJob) -> list[str]:
             "do not edit the contract during a run",
         )
     return check_partition(Path(job.data_path), loaded, Partition(job.first, job.last), Path(job.out))
-
-
-def contract_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dataguard import defaults
 from dataguard.catalog.db import CatalogDB
 from dataguard.errors import BadInput
 from dataguard.gate import ValidatedVersion
@@ -34,9 +35,9 @@ from dataguard.profile import CATEGORICAL, NUMERIC, TEMPORAL, ColumnProfile, col
 from dataguard.reference import choose_reference
 from dataguard.sql import engine, quote_ident
 
-DEFAULT_SAMPLE_ROWS = 20
+DEFAULT_SAMPLE_ROWS = defaults.PEEK_SAMPLE_ROWS
 MAX_SAMPLE_ROWS = 10_000  # a page, not an export: more rows belong in to_pandas()
-DEFAULT_SEED = 0
+DEFAULT_SEED = defaults.PEEK_SEED
 HISTOGRAM_BINS = 20
 SUMMARY_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 TOP_VALUES = 10

@@ -28,6 +28,7 @@ from dataguard.errors import (
     BadInput,
     DataguardError,
     Interrupted,
+    Retryable,
     StorageFull,
     StructuralFailure,
     UnknownDataset,
@@ -78,7 +79,7 @@ class Engine(Protocol):
 
 def is_retryable(error: BaseException) -> bool:
     """Only errors that say so are tried again; a bad file or a broken contract fails at once."""
-    return isinstance(error, DataguardError) and error.retryable
+    return isinstance(error, Retryable)
 
 
 class InProcess:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dataguard.errors import BadInput, ProjectNotFound, UnknownDataset
+from dataguard.errors import BadInput, ProjectNotFound, UnknownDataset, did_you_mean
 
 if TYPE_CHECKING:
     from dataguard.catalog.db import CatalogDB
@@ -60,8 +59,7 @@ class Project:
         path = self.contract_path(dataset)
         if not path.is_file():
             known = self.datasets()
-            close = difflib.get_close_matches(dataset, known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known datasets: {', '.join(known) or 'none'}"
+            hint = did_you_mean(dataset, known, otherwise=f"known datasets: {', '.join(known) or 'none'}")
             raise UnknownDataset(
                 f"unknown dataset {dataset!r}: no contract at {path}",
                 hint=f"{hint}; to start one: dataguard infer {dataset} FILE",

@@ -48,16 +48,16 @@ from prefect.settings import PREFECT_API_URL  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 from prefect.types.entrypoint import EntrypointType  # noqa: E402
 
-from dataguard import landing  # noqa: E402
+from dataguard import defaults, landing  # noqa: E402
 from dataguard.catalog.locks import dataset_lock  # noqa: E402
 from dataguard.errors import BadInput, DataguardError  # noqa: E402
 from dataguard.flows import is_transient, validate_flow  # noqa: E402
 from dataguard.pipeline import RETRIES, RETRY_DELAYS  # noqa: E402
 from dataguard.project import Project, find_project  # noqa: E402
 
-NIGHTLY_CRON = "0 2 * * *"
-POLL_SECONDS = 30.0
-SETTLE_SECONDS = 10.0
+NIGHTLY_CRON = defaults.NIGHTLY_CRON
+POLL_SECONDS = defaults.LANDING_POLL_SECONDS
+SETTLE_SECONDS = defaults.LANDING_SETTLE_SECONDS
 
 
 class VersionRejected(DataguardError):

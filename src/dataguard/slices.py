@@ -47,11 +47,10 @@ SQL runs: no file, no COPY, no INSTALL, LOAD or ATTACH, no SET.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +58,7 @@ from typing import Any
 
 import duckdb
 
-from dataguard.errors import BadInput, ContractError
+from dataguard.errors import BadInput, ContractError, did_you_mean
 from dataguard.sql import column_list, engine, quote_ident
 
 ROW_ID = "_row_id"
@@ -111,7 +110,7 @@ def _spec_problems(test: SliceTest) -> Iterator[str]:
     if not test.name or not test.name.strip():
         yield "a slice needs a non-empty name"
     if test.metric not in METRICS:
-        close = _did_you_mean(test.metric, METRICS)
+        close = did_you_mean(test.metric, METRICS)
         yield f"unknown metric {test.metric!r}{f' ({close})' if close else ''}; the metrics are {', '.join(METRICS)}"
     if test.severity not in SEVERITIES:
         yield f"severity must be 'block' or 'warn', got {test.severity!r}"
@@ -213,7 +212,7 @@ def _check_columns(test: SliceTest, columns: Sequence[str]) -> None:
     if test.metric in ("null_rate", "mean") and str(test.column).lower() not in known:
         raise ContractError(
             f"slice {test.name!r}: column {test.column!r} is not in the version",
-            hint=_did_you_mean(str(test.column), columns) or f"columns: {', '.join(columns)}",
+            hint=did_you_mean(str(test.column), columns, otherwise=f"columns: {', '.join(columns)}"),
         )
 
 
@@ -280,7 +279,7 @@ def _content_problem(statements: list[dict[str, Any]], columns: Sequence[str]) -
     known = {c.lower() for c in (*columns, ROW_ID)} | params
     for ref in sorted({ref for n in nodes if n.get("class") == "COLUMN_REF" for ref in _column_refs(n)}):
         if ref not in known:
-            close = _did_you_mean(ref, columns)
+            close = did_you_mean(ref, columns)
             return f"refers to column {ref!r}, which is not in the version{f'; {close}' if close else ''}"
     return None
 
@@ -299,11 +298,6 @@ def _column_refs(node: dict[str, Any]) -> Iterator[str]:
     for n in _nodes(node):
         if n.get("class") == "COLUMN_REF":
             yield str(n["column_names"][0]).lower()
-
-
-def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 # -- the sandbox -------------------------------------------------------------------------

@@ -134,7 +134,8 @@ def main() -> None:
     deadline = time.monotonic() + float(seconds)
     runner = CliRunner()
     with open(log, "a", encoding="utf-8") as out:
-        print(json.dumps({"started": True}), file=out, flush=True)
+        # the process's first connection (engine, login, schema check) is set-up, not waiting for a writer
+        print(json.dumps({"started": True, "first_read": snapshot_wait(Path(root))}), file=out, flush=True)
         while time.monotonic() < deadline:
             op = rng.choice(READERS if rng.random() < 0.5 else WRITERS)
             print(json.dumps(operate(op, rng, Path(root), sources, runner)), file=out, flush=True)

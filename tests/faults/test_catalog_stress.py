@@ -29,8 +29,8 @@ from tests.faults.catalog_stress_worker import DATASETS, make_sources, operation
 from tests.test_cli import run_json
 
 WORKERS = 8
-SECONDS = 24.0
-KILL_EVERY = 2.5
+SECONDS = 18.0
+KILL_EVERY = 2.0
 
 EXPECTED_REFUSALS = ("was validated again since run", "rows not quarantined in")
 
