@@ -16,55 +16,34 @@ the same flows in this process. Ctrl-C stops either.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import prefect
-from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
-from prefect.schedules import Cron
-from prefect.types.entrypoint import EntrypointType
 
+from dataguard import defaults
 from dataguard.project import find_project
-from dataguard.schedule import nightly, serve_embedded, server_url, validate_unattended, watch_landing
+from dataguard.schedule import deployments, serve_embedded, server_url
 
 PROJECT = Path(__file__).resolve().parent.parent
-NIGHTLY_CRON = "0 2 * * *"  # 02:00 every night
-TIMEZONE = "UTC"
-POLL = timedelta(seconds=30)
-SETTLE_SECONDS = 10.0  # a file written in place is taken once unchanged this long
+SETTINGS = {
+    "cron": defaults.NIGHTLY_CRON,  # 02:00 every night
+    "timezone": "UTC",
+    "poll_seconds": defaults.LANDING_POLL_SECONDS,
+    "settle_seconds": defaults.LANDING_SETTLE_SECONDS,  # a file written in place is taken once unchanged this long
+}
 
 
 def example_deployments() -> list[RunnerDeployment]:
-    """Prefect deployments of the library's flows, for this project (dataguard.schedule.deployments builds the same)."""
-    name = PROJECT.name
-    sweep = {"project_dir": str(PROJECT), "settle_seconds": SETTLE_SECONDS}
-    skip_if_busy = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
-    common = {"tags": ["dataguard"], "entrypoint_type": EntrypointType.MODULE_PATH}
-    return [
-        nightly.to_deployment(
-            name,
-            schedule=Cron(NIGHTLY_CRON, timezone=TIMEZONE),
-            parameters=sweep,
-            concurrency_limit=skip_if_busy,
-            **common,
-        ),
-        watch_landing.to_deployment(name, interval=POLL, parameters=sweep, concurrency_limit=skip_if_busy, **common),
-        validate_unattended.to_deployment(name, parameters={"project_dir": str(PROJECT)}, **common),
-    ]
+    """This project's deployments: the library's (dataguard.schedule.deployments) with the settings above."""
+    return deployments(PROJECT, **SETTINGS)
 
 
 def main() -> None:
     if server_url():
         prefect.serve(*example_deployments())
     else:
-        serve_embedded(
-            find_project(PROJECT),
-            cron=NIGHTLY_CRON,
-            timezone=TIMEZONE,
-            poll_seconds=POLL.total_seconds(),
-            settle_seconds=SETTLE_SECONDS,
-        )
+        serve_embedded(find_project(PROJECT), **SETTINGS)
 
 
 if __name__ == "__main__":

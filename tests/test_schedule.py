@@ -18,18 +18,16 @@ from prefect.states import Failed
 from dataguard import flows, landing, pipeline
 from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput, CatalogBusy, SourceError
-from dataguard.flows import validate_flow
+from dataguard.flows import VersionRejected, validate_flow
 from dataguard.ingest import fingerprint
 from dataguard.landing import FileStillWriting
 from dataguard.project import Project
 from dataguard.schedule import (
     LandingFailed,
-    VersionRejected,
     deployments,
     next_fire,
     serve,
     serve_embedded,
-    validate_unattended,
     watch_landing,
 )
 from tests import catalog_sql
@@ -236,12 +234,12 @@ def test_a_failed_verdict_fails_the_flow_run_with_its_reasons_once(flights_proje
     assert runs_per_version(flights_project) == {("flights", 1): 1}
 
 
-def test_validate_unattended_called_directly_raises_with_the_report(flights_project: Project) -> None:
+def test_the_validate_flow_called_directly_raises_with_the_report(flights_project: Project) -> None:
     strict(flights_project)
     with pytest.raises(VersionRejected) as rejected:
-        validate_unattended("flights", str(JAN))
+        validate_flow("flights", str(JAN))
     assert (str(rejected.value), rejected.value.report["verdict"]) == (JAN_FAIL, "FAIL")
-    report = validate_unattended("flights", version=1, project_dir=str(flights_project.root), return_state=True)
+    report = validate_flow("flights", version=1, project_dir=str(flights_project.root), return_state=True)
     assert (report.type.value, report.message) == ("FAILED", JAN_FAIL)
 
 
@@ -355,7 +353,7 @@ def test_a_transient_error_is_retried_with_backoff(flights_project: Project, mon
         return real_ingest(*args)
 
     monkeypatch.setattr(pipeline, "ingest", busy_once)
-    state = validate_unattended("flights", str(FEB), return_state=True)
+    state = validate_flow("flights", str(FEB), return_state=True)
     assert (state.type.value, state.result()["version"]) == ("COMPLETED", 1)
     assert len(calls) == 2
     assert calls[1] - calls[0] >= pipeline.RETRY_DELAYS[0]
@@ -397,7 +395,7 @@ def test_the_example_project_deployments() -> None:
     assert [(d.flow_name, d.name, d.entrypoint) for d in found] == [
         ("dataguard-nightly", REPO.name, "dataguard.schedule.nightly"),
         ("dataguard-landing-watch", REPO.name, "dataguard.schedule.watch_landing"),
-        ("dataguard-validate", REPO.name, "dataguard.schedule.validate_unattended"),
+        ("dataguard-validate", REPO.name, "dataguard.flows.validate_flow"),
     ]
     nightly, watch_, on_demand = found
     assert (nightly.schedules[0].schedule.cron, nightly.schedules[0].schedule.timezone) == (
@@ -411,7 +409,7 @@ def test_the_example_project_deployments() -> None:
     assert [d.flow_name for d in deployments(REPO, poll_seconds=0)] == ["dataguard-nightly", "dataguard-validate"]
 
 
-def test_the_example_script_serves_the_same_deployments() -> None:
+def test_the_example_script_serves_the_library_deployments_nightly_at_2_and_every_30_s() -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("example_deployments", REPO / "flows" / "deployments.py")
@@ -419,24 +417,27 @@ def test_the_example_script_serves_the_same_deployments() -> None:
     assert spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    library = deployments(REPO, cron="0 2 * * *", poll_seconds=30, settle_seconds=10, timezone="UTC")
+    sweep = {"project_dir": str(REPO), "settle_seconds": 10.0}
 
-    def shape(found: list[Any]) -> list[tuple[Any, ...]]:
-        return [
-            (
-                d.flow_name,
-                d.name,
-                d.entrypoint,
-                d.parameters,
-                d.concurrency_limit,
-                d.tags,
-                [when(s) for s in d.schedules],
-            )
-            for d in found
-        ]
+    found = [
+        (d.flow_name, d.entrypoint, d.parameters, d.concurrency_limit, d.tags, [when(s) for s in d.schedules])
+        for d in script.example_deployments()
+    ]
 
-    def when(schedule: Any) -> tuple[Any, ...]:
-        s = schedule.schedule
-        return (getattr(s, "cron", None), getattr(s, "interval", None), s.timezone)
+    assert found == [
+        ("dataguard-nightly", "dataguard.schedule.nightly", sweep, 1, ["dataguard"], [("0 2 * * *", None, "UTC")]),
+        (
+            "dataguard-landing-watch",
+            "dataguard.schedule.watch_landing",
+            sweep,
+            1,
+            ["dataguard"],
+            [(None, timedelta(seconds=30), "UTC")],
+        ),
+        ("dataguard-validate", "dataguard.flows.validate_flow", {"project_dir": str(REPO)}, None, ["dataguard"], []),
+    ]
 
-    assert shape(script.example_deployments()) == shape(library)
+
+def when(schedule: Any) -> tuple[Any, ...]:
+    s = schedule.schedule
+    return (getattr(s, "cron", None), getattr(s, "interval", None), s.timezone)

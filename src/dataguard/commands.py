@@ -113,10 +113,10 @@ def _flow_runner(project: Project, requested: Execution, url: str | None) -> Run
     gate's report is returned like an open one's."""
     if url:
         check_prefect_api(url)
-    from dataguard.schedule import VersionRejected, validate_unattended
+    from dataguard.flows import VersionRejected, validate_flow
 
     def run(dataset: str, source: str | None, version: int | None, predictions: str | None) -> dict[str, Any]:
-        state = validate_unattended(
+        state = validate_flow(
             dataset,
             source,
             version,

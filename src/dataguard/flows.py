@@ -161,7 +161,11 @@ def validate_flow(
     task_runner: str | None = None,
     dask_address: str | None = None,
 ) -> dict[str, Any] | State[Any]:
-    """Ingest ``source`` (or take ingested ``version``) and run the whole pipeline on it.
+    """Ingest ``source`` (or take ingested ``version``) and run the whole pipeline on it; the report.
+
+    A version whose gate stays closed ends the flow run Failed (message: the
+    reasons; data: ``VersionRejected`` carrying the report): called directly,
+    the flow raises it.
 
     ``partition_rows``, ``task_runner``, ``dask_address``: where the row checks
     run (see ``dataguard.execution``); None leaves it to the contract, then the
@@ -183,7 +187,25 @@ def validate_flow(
         key=artifact_key(dataset) + "-quarantine",
         description=f"{dataset} v{report['version']}: quarantine reasons",
     )
-    return report
+    if report["gate_open"]:
+        return report
+    rejected = VersionRejected(report)  # the run ends Failed, so Prefect's notifications can act on it
+    return Failed(message=rejected.message, data=rejected)
+
+
+class VersionRejected(DataguardError):
+    """The version's gate stayed closed (FAIL, or WARN under ``warn_blocks``); ``report`` says why."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__(rejection_message(report))
+        self.report = report
+
+
+def rejection_message(report: dict[str, Any]) -> str:
+    verdict = report["verdict"]
+    if verdict != "FAIL":
+        verdict += " (the contract's gate policy blocks on WARN)"
+    return f"{report['dataset']} v{report['version']} {verdict}: " + "; ".join(report["reasons"])
 
 
 def artifact_key(dataset: str) -> str:

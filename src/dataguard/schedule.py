@@ -2,11 +2,10 @@
 
 Three flows, each one call into the library per step:
 
-- ``dataguard-validate`` (``validate_unattended``): the pipeline of
-  ``dataguard.flows.validate_flow``, but a version whose gate stays closed
-  ends the flow run Failed with the reasons as its message, so Prefect's
-  notifications and automations can act on it. Its report.md is an artifact
-  of the same flow run.
+- ``dataguard-validate`` (``dataguard.flows.validate_flow``, the one flow of
+  a version): a version whose gate stays closed ends the flow run Failed with
+  the reasons as its message, so Prefect's notifications and automations can
+  act on it. Its report.md is an artifact of the same flow run.
 - ``dataguard-landing-watch`` (``watch_landing``): validates each new settled
   file of ``data/landing/<dataset>/`` once (see ``dataguard.landing``).
 - ``dataguard-nightly`` (``nightly``): the same sweep over every dataset, on a
@@ -51,21 +50,13 @@ from prefect.types.entrypoint import EntrypointType  # noqa: E402
 from dataguard import defaults, landing  # noqa: E402
 from dataguard.catalog.locks import dataset_lock  # noqa: E402
 from dataguard.errors import BadInput, DataguardError  # noqa: E402
-from dataguard.flows import is_transient, validate_flow  # noqa: E402
+from dataguard.flows import VersionRejected, is_transient, validate_flow  # noqa: E402
 from dataguard.pipeline import RETRIES, RETRY_DELAYS  # noqa: E402
 from dataguard.project import Project, find_project  # noqa: E402
 
 NIGHTLY_CRON = defaults.NIGHTLY_CRON
 POLL_SECONDS = defaults.LANDING_POLL_SECONDS
 SETTLE_SECONDS = defaults.LANDING_SETTLE_SECONDS
-
-
-class VersionRejected(DataguardError):
-    """The version's gate stayed closed (FAIL, or WARN under ``warn_blocks``); ``report`` says why."""
-
-    def __init__(self, report: dict[str, Any]) -> None:
-        super().__init__(rejection_message(report))
-        self.report = report
 
 
 class LandingFailed(DataguardError):
@@ -76,39 +67,7 @@ class LandingFailed(DataguardError):
         self.outcomes = outcomes
 
 
-def rejection_message(report: dict[str, Any]) -> str:
-    verdict = report["verdict"]
-    if verdict != "FAIL":
-        verdict += " (the contract's gate policy blocks on WARN)"
-    return f"{report['dataset']} v{report['version']} {verdict}: " + "; ".join(report["reasons"])
-
-
 # -- one version --------------------------------------------------------------------------
-
-
-@flow(name="dataguard-validate", flow_run_name="{dataset}")
-def validate_unattended(
-    dataset: str,
-    source: str | None = None,
-    version: int | None = None,
-    project_dir: str | None = None,
-    predictions: str | None = None,
-    partition_rows: int | None = None,
-    task_runner: str | None = None,
-    dask_address: str | None = None,
-) -> dict[str, Any] | State[Any]:
-    """``validate_flow`` for schedules and deployments: a closed gate ends the flow run Failed.
-
-    Returns the report when the gate opens; a Failed state (message: the reasons,
-    data: ``VersionRejected`` carrying the report) when it stays closed.
-    """
-    report = validate_flow.fn(
-        dataset, source, version, project_dir, predictions, partition_rows, task_runner, dask_address
-    )
-    if isinstance(report, State) or report["gate_open"]:  # an expected error's Failed state, or an open gate
-        return report
-    rejected = VersionRejected(report)
-    return Failed(message=rejected.message, data=rejected)
 
 
 # -- the landing sweep ----------------------------------------------------------------------
@@ -181,9 +140,7 @@ def _validate_landed(project: Project, dataset: str, item: landing.Pending, sett
     current: landing.Pending | None = checked.result()
     if current is None:  # gone, or its bytes became a version meanwhile
         return None
-    state = validate_unattended(
-        dataset, source=str(current.landed.path), project_dir=str(project.root), return_state=True
-    )
+    state = validate_flow(dataset, source=str(current.landed.path), project_dir=str(project.root), return_state=True)
     return _outcome(project, dataset, current, state)
 
 
@@ -251,7 +208,7 @@ def deployments(
             concurrency_limit=one_at_a_time,
             **common,
         ),
-        validate_unattended.to_deployment(name, parameters={"project_dir": str(project.root)}, **common),
+        validate_flow.to_deployment(name, parameters={"project_dir": str(project.root)}, **common),
     ]
     if poll_seconds > 0:
         watch = watch_landing.to_deployment(
