@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dataguard.contract import Contract, GatePolicy
+    from dataguard.contract import Contract, GatePolicy, HistoryPolicy
     from dataguard.drift_policy import ColumnDrift, DriftSettings
     from dataguard.errors import DataguardError, GateClosed
     from dataguard.execution import Execution
@@ -26,6 +26,7 @@ _HOMES = {
     "Execution": "dataguard.execution",
     "GateClosed": "dataguard.errors",
     "GatePolicy": "dataguard.contract",
+    "HistoryPolicy": "dataguard.contract",
     "SliceTest": "dataguard.slices",
     "ValidatedVersion": "dataguard.gate",
     "open_validated": "dataguard.gate",
@@ -39,6 +40,7 @@ __all__ = [
     "Execution",
     "GateClosed",
     "GatePolicy",
+    "HistoryPolicy",
     "SliceTest",
     "ValidatedVersion",
     "open_validated",

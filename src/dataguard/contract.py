@@ -53,6 +53,28 @@ class GatePolicy:
 
 
 @dataclass(frozen=True)
+class HistoryPolicy:
+    """The metric-history rule: a figure outside mean +/- ``k_sd`` standard deviations of the
+    same figure over the last ``window`` versions is a WARN reason, once at least
+    ``min_history`` earlier versions exist."""
+
+    window: int = 5
+    k_sd: float = 3.0
+    min_history: int = 3
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.window, int) and self.window >= 2):
+            raise ContractError(f"HistoryPolicy.window must be a whole number of versions >= 2, got {self.window!r}")
+        if not (isinstance(self.k_sd, int | float) and self.k_sd > 0):
+            raise ContractError(f"HistoryPolicy.k_sd must be a number > 0, got {self.k_sd!r}")
+        if not (isinstance(self.min_history, int) and 2 <= self.min_history <= self.window):
+            raise ContractError(
+                f"HistoryPolicy.min_history must be a whole number from 2 to the window ({self.window}), "
+                f"got {self.min_history!r}"
+            )
+
+
+@dataclass(frozen=True)
 class Contract:
     """Everything about a dataset beyond its schema.
 
@@ -68,6 +90,7 @@ class Contract:
     execution: where the row checks run (``dataguard.Execution``): partition size,
         task runner, Dask scheduler address; the command line overrides it, and
         it overrides the environment.
+    history: the metric-history rule (``dataguard.HistoryPolicy``): window, k, minimum.
     """
 
     keys: tuple[str, ...] | list[str] = ()
@@ -78,8 +101,14 @@ class Contract:
     slices: tuple[SliceTest, ...] | list[SliceTest] = ()
     drift: DriftSettings = field(default_factory=DriftSettings)
     execution: Execution = field(default_factory=Execution)
+    history: HistoryPolicy = field(default_factory=HistoryPolicy)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.history, HistoryPolicy):
+            raise ContractError(
+                f"Contract.history takes a dataguard.HistoryPolicy, got {type(self.history).__name__}",
+                hint="history=dataguard.HistoryPolicy(window=5, k_sd=3.0, min_history=3)",
+            )
         if not isinstance(self.execution, Execution):
             raise ContractError(
                 f"Contract.execution takes a dataguard.Execution, got {type(self.execution).__name__}",

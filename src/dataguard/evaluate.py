@@ -14,7 +14,7 @@ from typing import Any
 from dataguard.catalog.db import CatalogDB
 from dataguard.contract import LoadedContract
 from dataguard.drift import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
-from dataguard.history import K_SD, MIN_HISTORY, WINDOW, anomalies, past_profiles, profile_version
+from dataguard.history import anomalies, past_profiles, profile_version, rule_text
 from dataguard.reference import Reference
 from dataguard.rowchecks import CheckResult
 from dataguard.slices import SliceResult, evaluate_slices
@@ -129,18 +129,25 @@ def _distribution(summary: ColumnSummary) -> dict[str, Any] | None:
     }
 
 
-def run_history(db: CatalogDB, dataset: str, version: int, clean: Path, scratch: Path) -> StageResult:
-    """Profile the clean rows; a figure far from its recent history becomes a WARN reason."""
+def run_history(db: CatalogDB, loaded: LoadedContract, version: int, clean: Path, scratch: Path) -> StageResult:
+    """Profile the clean rows; a figure far from its recent history (the contract's rule) becomes a WARN reason."""
+    policy = loaded.contract.history
     profiles = profile_version(clean, scratch)
-    found = anomalies(profiles, past_profiles(db, dataset, version, newest=WINDOW))  # all the rule reads
+    past = past_profiles(db, loaded.dataset, version, newest=policy.window)  # all the rule reads
+    found = anomalies(profiles, past, policy)
     section = {
         "profiles": profiles,
         "metric_history": {
-            "rule": f"outside mean +/- {K_SD:g} sd of the last {WINDOW} versions (at least {MIN_HISTORY})",
-            "anomalies": [{**asdict(a), "reason": a.reason} for a in found],
+            "rule": rule_text(policy),
+            "anomalies": [{**_without_k(asdict(a)), "reason": a.reason} for a in found],
         },
     }
     return StageResult(section, tuple(Finding(f"history of {a.column}", False, "warn", a.reason) for a in found))
+
+
+def _without_k(anomaly: dict[str, Any]) -> dict[str, Any]:
+    """An anomaly as report.json has it: the rule above it already says k."""
+    return {key: value for key, value in anomaly.items() if key != "k_sd"}
 
 
 def gather(

@@ -3,7 +3,8 @@
 The rule: a figure (a column's null rate, mean, standard deviation, distinct
 count; the dataset's row count) is an anomaly when it lies outside
 mean +/- K standard deviations of the same figure over the last N versions
-(N = 5, K = 3 by default; at least MIN_HISTORY earlier versions are needed,
+(N = 5, K = 3, at least 3 earlier versions by default; the contract's
+``HistoryPolicy`` sets them;
 and a flat history uses a floor of 1% of its mean so that noise on a
 constant does not fire). Anomalies are WARN reasons, never FAIL: history
 says "look", not "this is wrong".
@@ -19,12 +20,10 @@ from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog.db import CatalogDB
+from dataguard.contract import HistoryPolicy
 from dataguard.ingest import ROW_ID
 from dataguard.profile import ColumnProfile, profile
 
-WINDOW = 5
-K_SD = 3.0
-MIN_HISTORY = 3
 RELATIVE_FLOOR = 0.01
 TRACKED = ("null_rate", "mean", "std", "distinct")
 
@@ -37,13 +36,14 @@ class Anomaly:
     low: float
     high: float
     versions: tuple[int, ...]
+    k_sd: float
 
     @property
     def reason(self) -> str:
         window = ", ".join(f"v{v}" for v in self.versions)
         return (
             f"{self.figure} of {self.column} is {self.value:.4g}, outside {self.low:.4g}..{self.high:.4g} "
-            f"(mean +/- {K_SD:g} sd over {window})"
+            f"(mean +/- {self.k_sd:g} sd over {window})"
         )
 
 
@@ -68,10 +68,16 @@ def past_profiles(
     return catalog.past_profiles(db, dataset, before, newest)
 
 
-def anomalies(current: dict[str, dict[str, Any]], past: dict[int, dict[str, dict[str, Any]]]) -> list[Anomaly]:
-    """Figures of this version outside mean +/- K sd of the last WINDOW versions."""
-    versions = sorted(past)[-WINDOW:]
-    if len(versions) < MIN_HISTORY:
+def rule_text(policy: HistoryPolicy) -> str:
+    return f"outside mean +/- {policy.k_sd:g} sd of the last {policy.window} versions (at least {policy.min_history})"
+
+
+def anomalies(
+    current: dict[str, dict[str, Any]], past: dict[int, dict[str, dict[str, Any]]], policy: HistoryPolicy
+) -> list[Anomaly]:
+    """Figures of this version outside mean +/- k sd of the last ``window`` versions."""
+    versions = sorted(past)[-policy.window :]
+    if len(versions) < policy.min_history:
         return []
     found = []
     for column, figures in current.items():
@@ -81,20 +87,22 @@ def anomalies(current: dict[str, dict[str, Any]], past: dict[int, dict[str, dict
             if value is None or any(e is None for e in earlier):
                 continue
             anomaly = _outside(
-                column, figure, float(value), [float(e) for e in earlier if e is not None], tuple(versions)
+                column, figure, float(value), [float(e) for e in earlier if e is not None], tuple(versions), policy.k_sd
             )
             if anomaly:
                 found.append(anomaly)
     return found
 
 
-def _outside(column: str, figure: str, value: float, earlier: list[float], versions: tuple[int, ...]) -> Anomaly | None:
+def _outside(
+    column: str, figure: str, value: float, earlier: list[float], versions: tuple[int, ...], k_sd: float
+) -> Anomaly | None:
     centre = statistics.fmean(earlier)
     spread = max(statistics.stdev(earlier), RELATIVE_FLOOR * abs(centre), 1e-12)
-    low, high = centre - K_SD * spread, centre + K_SD * spread
+    low, high = centre - k_sd * spread, centre + k_sd * spread
     if math.isfinite(value) and low <= value <= high:
         return None
-    return Anomaly(column, figure, value, low, high, versions)
+    return Anomaly(column, figure, value, low, high, versions, k_sd)
 
 
 def history_rows(db: CatalogDB, dataset: str, column: str | None) -> list[dict[str, Any]]:

@@ -232,7 +232,7 @@ def _run_stages(
     prediction_file = Path(predictions) if predictions else None
     slices: StageResult = engine.stage("slice tests", run_slices, loaded, split.clean_path, prediction_file, reference)
     history: StageResult = engine.stage(
-        "metric history", run_history, project.catalog, loaded.dataset, version.version, split.clean_path, run_dir
+        "metric history", run_history, project.catalog, loaded, version.version, split.clean_path, run_dir
     )
     results, sections = gather(split, outcome.checks, reference, drift, slices, history)
     verdict = engine.stage("verdict", decide, results, loaded.contract.gate)

@@ -500,7 +500,7 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
         drift = _stage(stages, "drift", lambda: run_drift(loaded, split.clean_path, ref, run_dir))
         slices = _stage(stages, "slices", lambda: run_slices(loaded, split.clean_path, None, ref))
         history = _stage(
-            stages, "history", lambda: run_history(found.catalog, DATASET, version.version, split.clean_path, run_dir)
+            stages, "history", lambda: run_history(found.catalog, loaded, version.version, split.clean_path, run_dir)
         )
         results, sections = gather(split, outcome.checks, ref, drift, slices, history)
         verdict = decide(results, loaded.contract.gate)
