@@ -616,11 +616,11 @@ def quarantine_list(
     json_out: JsonOpt = False,
 ) -> None:
     """Quarantined rows of a version with their state and reasons."""
-    from dataguard.review import list_rows, states
+    from dataguard.review import list_rows
 
     def call() -> list[dict[str, Any]]:
         proj, run = _review_target(project, dataset, version)
-        decided = states(proj.catalog, run.run_id)
+        decided = catalog.row_states(proj.catalog, run.run_id)
         return list_rows(run, decided, code=code, column=column, state=state, limit=limit or None)
 
     rows = _run(json_out, call)
@@ -637,12 +637,12 @@ def quarantine_show(
     dataset: str, version: RequiredVersion, row_id: int, project: ProjectOpt = None, json_out: JsonOpt = False
 ) -> None:
     """One quarantined row: its values, every reason, its state and the decisions about it."""
-    from dataguard.review import audit_log, show_row, states
+    from dataguard.review import show_row
 
     def call() -> dict[str, Any]:
         proj, run = _review_target(project, dataset, version)
-        log = [d for d in audit_log(proj.catalog, dataset) if d["run_id"] == run.run_id]
-        return show_row(run, states(proj.catalog, run.run_id), row_id, log)
+        log = [d for d in catalog.audit_log(proj.catalog, dataset) if d["run_id"] == run.run_id]
+        return show_row(run, catalog.row_states(proj.catalog, run.run_id), row_id, log)
 
     row = _run(json_out, call)
     if json_out:
@@ -666,11 +666,11 @@ def quarantine_export(
     json_out: JsonOpt = False,
 ) -> None:
     """Write the quarantine with each row's state (CSV cells are formula-escaped)."""
-    from dataguard.review import export_rows, states
+    from dataguard.review import export_rows
 
     def call() -> dict[str, Any]:
         proj, run = _review_target(project, dataset, version)
-        rows = export_rows(run, states(proj.catalog, run.run_id), fmt, out_path)
+        rows = export_rows(run, catalog.row_states(proj.catalog, run.run_id), fmt, out_path)
         return {"dataset": dataset, "version": version, "rows": rows, "path": str(out_path), "format": fmt}
 
     doc = _run(json_out, call)
@@ -789,12 +789,11 @@ def quarantine_diff(
 @quarantine_app.command("log")
 def quarantine_log(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
     """The audit log of review decisions, oldest first."""
-    from dataguard.review import audit_log
 
     def call() -> list[dict[str, Any]]:
         proj = find_project(project)
         _known(proj, dataset)
-        return audit_log(proj.catalog, dataset)
+        return catalog.audit_log(proj.catalog, dataset)
 
     log = _run(json_out, call)
     if json_out:

@@ -11,10 +11,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from dataguard import catalog
 from dataguard.catalog.db import CatalogDB
 from dataguard.contract import LoadedContract
 from dataguard.drift import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
-from dataguard.history import anomalies, past_profiles, profile_version, rule_text
+from dataguard.history import anomalies, profile_version, rule_text
 from dataguard.reference import Reference
 from dataguard.rowchecks import CheckResult
 from dataguard.slices import SliceResult, evaluate_slices
@@ -133,7 +134,7 @@ def run_history(db: CatalogDB, loaded: LoadedContract, version: int, clean: Path
     """Profile the clean rows; a figure far from its recent history (the contract's rule) becomes a WARN reason."""
     policy = loaded.contract.history
     profiles = profile_version(clean, scratch)
-    past = past_profiles(db, loaded.dataset, version, newest=policy.window)  # all the rule reads
+    past = catalog.past_profiles(db, loaded.dataset, version, newest=policy.window)  # all the rule reads
     found = anomalies(profiles, past, policy)
     section = {
         "profiles": profiles,

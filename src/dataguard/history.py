@@ -61,13 +61,6 @@ def _as_json(p: ColumnProfile) -> dict[str, Any]:
     return data
 
 
-def past_profiles(
-    db: CatalogDB, dataset: str, before: int, newest: int | None = None
-) -> dict[int, dict[str, dict[str, Any]]]:
-    """Per earlier version (the ``newest`` of them, or all), the profiles of its newest finished run."""
-    return catalog.past_profiles(db, dataset, before, newest)
-
-
 def rule_text(policy: HistoryPolicy) -> str:
     return f"outside mean +/- {policy.k_sd:g} sd of the last {policy.window} versions (at least {policy.min_history})"
 
@@ -107,7 +100,7 @@ def _outside(
 
 def history_rows(db: CatalogDB, dataset: str, column: str | None) -> list[dict[str, Any]]:
     """How the profiled figures moved across versions (one row per version and column)."""
-    everything = past_profiles(db, dataset, 2**31 - 1)
+    everything = catalog.past_profiles(db, dataset, 2**31 - 1)
     rows = []
     for version, columns in sorted(everything.items()):
         for name, figures in columns.items():

@@ -26,7 +26,7 @@ class Reference:
 
 def choose_reference(db: CatalogDB, dataset: str, version: int) -> Reference:
     with catalog.session(db):  # two reads, one open of the catalog
-        pinned = pinned_baseline(db, dataset)
+        pinned = catalog.pinned_baseline(db, dataset)
         runs = catalog.latest_runs(db, dataset)
     if pinned is not None and pinned != version:
         run = runs.get(pinned)
@@ -42,10 +42,6 @@ def choose_reference(db: CatalogDB, dataset: str, version: int) -> Reference:
     return Reference(
         newest, Path(str(runs[newest].clean_path)), f"v{newest} is the newest earlier version whose gate opened"
     )
-
-
-def pinned_baseline(db: CatalogDB, dataset: str) -> int | None:
-    return catalog.pinned_baseline(db, dataset)
 
 
 def pin_baseline(project: Project, dataset: str, version: int) -> None:

@@ -75,11 +75,6 @@ def published_run(db: CatalogDB, dataset: str, version: int) -> catalog.RunRecor
     return run
 
 
-def states(db: CatalogDB, run_id: str) -> dict[int, str]:
-    """Decided rows of a run; any other quarantined row is pending."""
-    return catalog.row_states(db, run_id)
-
-
 def list_rows(
     run: catalog.RunRecord,
     decided: dict[int, str],
@@ -383,10 +378,6 @@ def _refresh_report(
     )
     report["paths"]["clean"] = str(clean)
     write_reports(report, history_with(catalog.version_history(db, run.dataset), report))
-
-
-def audit_log(db: CatalogDB, dataset: str) -> list[dict[str, Any]]:
-    return catalog.audit_log(db, dataset)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: tab and CR start formulas too

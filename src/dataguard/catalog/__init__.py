@@ -11,10 +11,8 @@ from dataguard.catalog.decisions import (
     DecisionRecord,
     RevisionRecord,
     audit_log,
-    newest_revision_in,
     record_decision,
     row_states,
-    row_states_in,
 )
 from dataguard.catalog.records import (
     CleanFile,
@@ -81,7 +79,6 @@ __all__ = [
     "list_incidents",
     "list_training_runs",
     "list_versions",
-    "newest_revision_in",
     "next_version_number",
     "past_profiles",
     "pin_baseline",
@@ -92,7 +89,6 @@ __all__ = [
     "record_incident",
     "recorded_clean_file",
     "row_states",
-    "row_states_in",
     "session",
     "start_run",
     "start_training",

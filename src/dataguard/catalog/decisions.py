@@ -21,20 +21,6 @@ def row_states(db: CatalogDB, run_id: str) -> dict[int, str]:
     return {int(row_id): str(state) for row_id, state in rows}
 
 
-def row_states_in(con: Connection, run_id: str) -> dict[int, str]:
-    """The same, read inside a writer's transaction (what the decision is taken against)."""
-    q = quarantine_states.c
-    return {int(r): str(s) for r, s in con.execute(sa.select(q.row_id, q.state).where(q.run_id == run_id)).all()}
-
-
-def newest_revision_in(con: Connection, run_id: str) -> int:
-    return int(
-        con.execute(
-            sa.select(sa.func.coalesce(sa.func.max(revisions.c.revision), 0)).where(revisions.c.run_id == run_id)
-        ).scalar_one()
-    )
-
-
 @dataclass(frozen=True)
 class DecisionRecord:
     decision_id: str

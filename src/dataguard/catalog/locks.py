@@ -43,13 +43,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataguard.catalog import runs as run_records
-from dataguard.catalog.db import CatalogDB, engine, mapped_errors, reading, server_now, wait_seconds, writing
+from dataguard.catalog.db import WAIT_ENV, CatalogDB, engine, mapped_errors, reading, server_now, wait_seconds, writing
 from dataguard.catalog.schema import dataset_locks
 from dataguard.errors import BadInput, CatalogBusy, LockLost
 from dataguard.project import Project, check_dataset_name
 
 LOCK_DIR = ".locks"
-WAIT_ENV = "DATAGUARD_LOCK_WAIT_SECONDS"
 LEASE_ENV = "DATAGUARD_LEASE_SECONDS"
 DATASET_WAIT_SECONDS = 3600.0  # a writer waits this long for another writer of its dataset, then exits 3
 LEASE_SECONDS = 30.0  # a holder that has not beaten for this long is presumed gone
