@@ -692,7 +692,8 @@ def _decide(
 ) -> None:
     import getpass
 
-    from dataguard.review import decide_rows, select_rows
+    from dataguard.review import select_rows
+    from dataguard.revisions import decide_rows
 
     def call() -> dict[str, Any]:
         proj, run = _review_target(project, dataset, version)
