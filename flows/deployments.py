@@ -3,7 +3,7 @@
     python flows/deployments.py          # what `dataguard serve` runs for this project
 
 Files dropped into data/landing/flights/ are validated once each (write
-NAME.csv.part, then rename it to NAME.csv; see dataguard.landing). With
+NAME.csv.part, then rename it to NAME.csv; see dataguard.ingest.landing). With
 PREFECT_API_URL set, the deployments below are served to that Prefect server,
 whose scheduler starts their runs; run one by hand with
 
@@ -21,9 +21,9 @@ from pathlib import Path
 import prefect
 from prefect.deployments.runner import RunnerDeployment
 
-from dataguard import defaults
+from dataguard.app.schedule import deployments, serve_embedded, server_url
 from dataguard.project import find_project
-from dataguard.schedule import deployments, serve_embedded, server_url
+from dataguard.spec import defaults
 
 PROJECT = Path(__file__).resolve().parent.parent
 SETTINGS = {
@@ -35,7 +35,7 @@ SETTINGS = {
 
 
 def example_deployments() -> list[RunnerDeployment]:
-    """This project's deployments: the library's (dataguard.schedule.deployments) with the settings above."""
+    """This project's deployments: the library's (dataguard.app.schedule.deployments) with the settings above."""
     return deployments(PROJECT, **SETTINGS)
 
 

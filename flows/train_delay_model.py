@@ -9,7 +9,7 @@ delay, scheduled hour, distance, origin, carrier) over the rows of
 ``$DATAGUARD_DATA`` that have an arrival delay, then writes one prediction per
 row (``_row_id``, ``prediction`` 0/1, ``score`` the probability of a late
 arrival) to the Parquet file given as the first argument: the predictions
-format of ``dataguard.slices``. With a second argument, a clean Parquet file
+format of ``dataguard.measure.slices``. With a second argument, a clean Parquet file
 of another version, it scores that file's rows instead (train on one month,
 test the slices on the next).
 """

@@ -22,7 +22,7 @@ FEB = SAMPLES / "flights-2013-02.parquet"
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One embedded Prefect API for the whole session (it takes seconds to start)."""
-    from dataguard._prefect_env import apply_defaults
+    from dataguard.app.prefect_env import apply_defaults
 
     apply_defaults()
     from prefect.testing.utilities import prefect_test_harness

@@ -301,7 +301,7 @@ def test_the_catalog_url_comes_from_the_environment_then_the_project_then_the_wa
 
 
 def dataguard_cli(project: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "dataguard.cli", *map(str, args), "--project", str(project)]
+    command = [sys.executable, "-m", "dataguard", *map(str, args), "--project", str(project)]
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 

@@ -20,7 +20,7 @@ RELEASE = ("--code", "str_matches", "--note", "fine", "--json")
 
 def dataguard(project: Project, *args: str | Path, url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATAGUARD_CATALOG_URL": url, "PREFECT_API_KEY": API_KEY}
-    command = [sys.executable, "-m", "dataguard.cli", *map(str, args), "--project", str(project.root)]
+    command = [sys.executable, "-m", "dataguard", *map(str, args), "--project", str(project.root)]
     return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
 
 

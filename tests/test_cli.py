@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import dataguard
-from dataguard.cli import app
+from dataguard.app.cli import app
 from dataguard.project import Project
 from tests import catalog_sql
 from tests.conftest import FEB, JAN
@@ -208,7 +208,7 @@ def test_ingest_is_idempotent_by_content(flights_project: Project, tmp_path: Pat
     assert run_json("ingest", "flights", JAN)[1] == {
         "dataset": "flights",
         "version": 1,
-        "fingerprint": dataguard.ingest.fingerprint(JAN),
+        "fingerprint": dataguard.ingest.version.fingerprint(JAN),
         "rows": 27004,
         "new": True,
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dataguard.cli import app
+from dataguard.app.cli import app
 from dataguard.project import Project
 from tests import catalog_sql
 from tests.conftest import FEB, JAN

@@ -15,11 +15,18 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from dataguard.cli import app
-from dataguard.contract import load_contract
-from dataguard.execution import Execution, Resolved, from_command_line, from_environment, resolve
+from dataguard.app.cli import app
+from dataguard.checks.rowchecks import (
+    Partition,
+    check_partition,
+    check_rows,
+    finish_checks,
+    first_structural,
+    partitions,
+)
 from dataguard.project import Project
-from dataguard.rowchecks import Partition, check_partition, check_rows, finish_checks, first_structural, partitions
+from dataguard.spec.contract import load_contract
+from dataguard.spec.execution import Execution, Resolved, from_command_line, from_environment, resolve
 from tests.catalog_sql import catalog_is_empty
 from tests.conftest import write_contract
 

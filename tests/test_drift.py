@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency, ks_2samp, ttest_ind, wasserstein_distance
 
-from dataguard import profile as profile_module
-from dataguard.drift import (
+from dataguard.errors import ContractError
+from dataguard.measure import profile as profile_module
+from dataguard.measure.drift.compare import (
     BLOCK,
     NONE,
     WARN,
@@ -36,9 +37,8 @@ from dataguard.drift import (
     judge,
     plan_columns,
 )
-from dataguard.drift_sql import SHARE_FLOOR
-from dataguard.errors import ContractError
-from dataguard.profile import PROFILE_QUANTILES, profile
+from dataguard.measure.drift.scan import SHARE_FLOOR
+from dataguard.measure.profile import PROFILE_QUANTILES, profile
 
 CATEGORIES_REF = ("a", "b", "c", "d")  # "d" is gone from the current version
 CATEGORIES_CUR = ("a", "b", "c", "e")  # "e" is new in it

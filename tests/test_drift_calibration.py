@@ -10,7 +10,7 @@ else. Beyond pass / fail, the margins are asserted: noise reaches at most half
 a threshold at 100,000 rows and above, the planted drifts at least 1.5 times it.
 
 One random split runs by default; ``DATAGUARD_CALIBRATION_SEEDS=20`` runs 20
-(the figures in ``dataguard.drift``'s docstring).
+(the figures in ``dataguard.measure.drift.compare``'s docstring).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataguard.drift import DriftOutcome, compare, effect_size
+from dataguard.measure.drift.compare import DriftOutcome, compare, effect_size
 
 SEEDS = range(int(os.environ.get("DATAGUARD_CALIBRATION_SEEDS", "1")))
 ALL = 0  # all rows of each half

@@ -8,11 +8,11 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from dataguard.contract import HistoryPolicy
 from dataguard.errors import ContractError
-from dataguard.history import Anomaly, anomalies, rule_text
+from dataguard.measure.history import Anomaly, anomalies, rule_text
 from dataguard.pipeline import Request, validate_version
 from dataguard.project import Project
+from dataguard.spec.contract import HistoryPolicy
 from tests.conftest import FEB, JAN, write_contract
 from tests.faults.conftest import CONTRACT, version_csv
 from tests.test_cli import run_json

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataguard.html_report import QUARANTINE_SAMPLE_CAP, _environment, quarantine_sample, render_html
+from dataguard.publish.html import QUARANTINE_SAMPLE_CAP, _environment, quarantine_sample, render_html
 from tests.browser import SKIP_MESSAGE, find_chromium, open_page, png_size
 
 HOSTILE = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</td>", "{{ 7*7 }} $x$ costs $5")

@@ -45,7 +45,7 @@ def test_a_public_name_loads_its_module_on_first_use() -> None:
     [
         """
         import sys
-        from dataguard.cli import main
+        from dataguard.app.cli import main
         sys.argv = ["dataguard", "gate", "flights"]
         try:
             main()

@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataguard import catalog
-from dataguard import ingest as ingest_module
 from dataguard.errors import BadInput, SourceError
-from dataguard.ingest import SourceOptions, check_utf8, count_csv_records, fingerprint, ingest, write_canonical
+from dataguard.ingest import version as ingest_module
+from dataguard.ingest.version import SourceOptions, check_utf8, count_csv_records, fingerprint, ingest, write_canonical
 from dataguard.project import Project
 from tests.catalog_sql import catalog_is_empty
 

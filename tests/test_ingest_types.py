@@ -14,12 +14,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataguard import ingest as ingest_module
-from dataguard.contract import load_contract
+from dataguard.checks.rowchecks import RowCheckOutcome, check_rows
 from dataguard.errors import SourceError
-from dataguard.ingest import SourceOptions, ingest
+from dataguard.ingest import version as ingest_module
+from dataguard.ingest.version import SourceOptions, ingest
 from dataguard.project import Project
-from dataguard.rowchecks import RowCheckOutcome, check_rows
+from dataguard.spec.contract import load_contract
 from tests.conftest import write_contract
 
 PRICES = """

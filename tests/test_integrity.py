@@ -13,8 +13,8 @@ import pytest
 
 import dataguard
 from dataguard import catalog
+from dataguard.common.integrity import BLOCK_BYTES, file_fingerprint
 from dataguard.errors import GateClosed, IntegrityError
-from dataguard.integrity import BLOCK_BYTES, file_fingerprint
 from dataguard.project import Project
 from tests import catalog_sql
 from tests.catalog_sql import catalog_state

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dataguard.junit import to_junit
+from dataguard.publish.junit import to_junit
 
 Case = tuple[str, str, str | None, str | None]  # classname, name, outcome element, its message
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dataguard import catalog, landing
+from dataguard import catalog
 from dataguard.catalog.locks import dataset_lock
-from dataguard.ingest import fingerprint, ingest
-from dataguard.landing import FileStillWriting, Pending
+from dataguard.ingest import landing
+from dataguard.ingest.landing import FileStillWriting, Pending
+from dataguard.ingest.version import fingerprint, ingest
 from dataguard.project import Project
 from tests.conftest import write_contract
 

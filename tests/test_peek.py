@@ -15,11 +15,11 @@ import pytest
 
 import dataguard
 from dataguard import catalog
-from dataguard.peek import HISTOGRAM_BINS, SHARE_PREFIX, Peek, bin_columns, build_peek, sample_rows
-from dataguard.peek_html import render_peek
-from dataguard.profile import PROFILE_QUANTILES, ColumnProfile
+from dataguard.common.sql import engine
+from dataguard.gate.peek import HISTOGRAM_BINS, SHARE_PREFIX, Peek, bin_columns, build_peek, sample_rows
+from dataguard.gate.peek_html import render_peek
+from dataguard.measure.profile import PROFILE_QUANTILES, ColumnProfile
 from dataguard.project import Project
-from dataguard.sql import engine
 from tests.browser import SKIP_MESSAGE, find_chromium, open_page, png_size
 from tests.catalog_sql import catalog_state
 from tests.test_cli import run, run_json

@@ -32,7 +32,7 @@ def published(project: Project, report: dict[str, Any]) -> tuple[Any, str]:
 
 
 def test_both_engines_publish_the_same_reports(tmp_path: Path, prefect_harness: None) -> None:
-    from dataguard.flows import validate_flow
+    from dataguard.app.flows import validate_flow
 
     here, there = other_project(tmp_path, "in-process"), other_project(tmp_path, "flow")
     in_process = [validate_version(here, Request("flights", str(f))) for f in (JAN, FEB)]

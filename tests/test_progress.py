@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from dataguard import progress
+from dataguard.common import progress
 
 
 def terminal() -> Console:

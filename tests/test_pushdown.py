@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from pandera.errors import SchemaErrors
 
-from dataguard.contract import Contract, LoadedContract
-from dataguard.pushdown import re2_pattern, split_schema
-from dataguard.rowchecks import FileLayout, _to_frame, check_rows
+from dataguard.checks.pushdown import re2_pattern, split_schema
+from dataguard.checks.rowchecks import FileLayout, _to_frame, check_rows
+from dataguard.spec.contract import Contract, LoadedContract
 
 
 def write(tmp_path: Path, **columns: pa_arrow.Array) -> Path:

@@ -10,8 +10,8 @@ import pytest
 from dataguard import catalog
 from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput
+from dataguard.measure.reference import Reference, choose_reference, clear_baseline, pin_baseline
 from dataguard.project import Project
-from dataguard.reference import Reference, choose_reference, clear_baseline, pin_baseline
 
 
 def add_version(project: Project, number: int, verdict: str | None) -> None:

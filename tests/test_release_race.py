@@ -29,7 +29,7 @@ TRIES = 4
 
 def release(project: Project, row: int) -> subprocess.Popen[str]:
     command = [
-        *(sys.executable, "-m", "dataguard.cli", "quarantine", "release", "flights", "--version", "1"),
+        *(sys.executable, "-m", "dataguard", "quarantine", "release", "flights", "--version", "1"),
         *("--rows", str(row), "--note", f"row {row} is real", "--json", "--project", str(project.root)),
     ]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

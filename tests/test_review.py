@@ -13,7 +13,7 @@ import pytest
 
 import dataguard
 from dataguard.project import Project
-from dataguard.review import escape_cell
+from dataguard.review.quarantine import escape_cell
 from tests.conftest import FEB, JAN, write_contract
 from tests.test_cli import run, run_json
 

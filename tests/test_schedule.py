@@ -15,14 +15,10 @@ from typing import Any
 import pytest
 from prefect.states import Failed
 
-from dataguard import flows, landing, pipeline
-from dataguard.catalog.locks import dataset_lock
-from dataguard.errors import BadInput, CatalogBusy, SourceError
-from dataguard.flows import VersionRejected, validate_flow
-from dataguard.ingest import fingerprint
-from dataguard.landing import FileStillWriting
-from dataguard.project import Project
-from dataguard.schedule import (
+from dataguard import pipeline
+from dataguard.app import flows
+from dataguard.app.flows import VersionRejected, validate_flow
+from dataguard.app.schedule import (
     LandingFailed,
     deployments,
     next_fire,
@@ -30,6 +26,12 @@ from dataguard.schedule import (
     serve_embedded,
     watch_landing,
 )
+from dataguard.catalog.locks import dataset_lock
+from dataguard.errors import BadInput, CatalogBusy, SourceError
+from dataguard.ingest import landing
+from dataguard.ingest.landing import FileStillWriting
+from dataguard.ingest.version import fingerprint
+from dataguard.project import Project
 from tests import catalog_sql
 from tests.conftest import FEB, JAN, REPO
 
@@ -192,7 +194,7 @@ def test_each_distinct_landed_file_becomes_exactly_one_version_validated_once(fl
 
 def test_a_landed_file_whose_run_crashed_is_validated_again(flights_project: Project) -> None:
     from dataguard import catalog
-    from dataguard.ingest import ingest
+    from dataguard.ingest.version import ingest
 
     path = drop(flights_project, "flights", "feb.parquet", FEB.read_bytes())
     ingested = ingest(flights_project, "flights", path)
@@ -393,9 +395,9 @@ def test_next_fire_follows_prefect_cron_semantics() -> None:
 def test_the_example_project_deployments() -> None:
     found = deployments(REPO, cron="30 1 * * *", poll_seconds=15, settle_seconds=3, timezone="Europe/Paris")
     assert [(d.flow_name, d.name, d.entrypoint) for d in found] == [
-        ("dataguard-nightly", REPO.name, "dataguard.schedule.nightly"),
-        ("dataguard-landing-watch", REPO.name, "dataguard.schedule.watch_landing"),
-        ("dataguard-validate", REPO.name, "dataguard.flows.validate_flow"),
+        ("dataguard-nightly", REPO.name, "dataguard.app.schedule.nightly"),
+        ("dataguard-landing-watch", REPO.name, "dataguard.app.schedule.watch_landing"),
+        ("dataguard-validate", REPO.name, "dataguard.app.flows.validate_flow"),
     ]
     nightly, watch_, on_demand = found
     assert (nightly.schedules[0].schedule.cron, nightly.schedules[0].schedule.timezone) == (
@@ -425,16 +427,23 @@ def test_the_example_script_serves_the_library_deployments_nightly_at_2_and_ever
     ]
 
     assert found == [
-        ("dataguard-nightly", "dataguard.schedule.nightly", sweep, 1, ["dataguard"], [("0 2 * * *", None, "UTC")]),
+        ("dataguard-nightly", "dataguard.app.schedule.nightly", sweep, 1, ["dataguard"], [("0 2 * * *", None, "UTC")]),
         (
             "dataguard-landing-watch",
-            "dataguard.schedule.watch_landing",
+            "dataguard.app.schedule.watch_landing",
             sweep,
             1,
             ["dataguard"],
             [(None, timedelta(seconds=30), "UTC")],
         ),
-        ("dataguard-validate", "dataguard.flows.validate_flow", {"project_dir": str(REPO)}, None, ["dataguard"], []),
+        (
+            "dataguard-validate",
+            "dataguard.app.flows.validate_flow",
+            {"project_dir": str(REPO)},
+            None,
+            ["dataguard"],
+            [],
+        ),
     ]
 
 

@@ -14,9 +14,9 @@ import pytest
 from scipy.stats import binomtest
 from sklearn import metrics
 
-from dataguard import slices as slices_module
 from dataguard.errors import BadInput, ContractError
-from dataguard.slices import (
+from dataguard.measure import slices as slices_module
+from dataguard.measure.slices import (
     Measurement,
     SliceResult,
     SliceTest,

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataguard import split as split_module
+from dataguard.checks.rowchecks import FAILURE_SCHEMA
 from dataguard.errors import InvariantViolation
-from dataguard.rowchecks import FAILURE_SCHEMA
 from dataguard.split import ReasonCount, SplitResult, check_conservation, split_rows
 
 

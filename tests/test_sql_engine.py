@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from dataguard.common.sql import EngineSettings, engine
 from dataguard.errors import BadInput
-from dataguard.sql import EngineSettings, engine
 
 SETTINGS = "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
 

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from dataguard.svg_plot import Series, distribution_svg, percent, tick_step
+from dataguard.publish.svg import Series, distribution_svg, percent, tick_step
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 REF = Series("reference v2", (0.6, 0.4, 0.0), "#8c959f")

@@ -15,8 +15,8 @@ import psutil
 import pytest
 
 from dataguard.errors import BadInput
-from dataguard.gate import ValidatedVersion
-from dataguard.train import TIMEOUT_EXIT, group_alive, run_with_ceiling, training_env
+from dataguard.gate.train import TIMEOUT_EXIT, group_alive, run_with_ceiling, training_env
+from dataguard.gate.validated import ValidatedVersion
 
 VALIDATED = ValidatedVersion(
     dataset="flights",
@@ -137,7 +137,7 @@ def test_a_command_killed_by_a_signal_exits_128_plus_the_signal() -> None:
 
 LAUNCHER = """
 import os, sys
-from dataguard.train import run_with_ceiling
+from dataguard.gate.train import run_with_ceiling
 outcome = run_with_ceiling(["sh", "-c", sys.argv[1]], dict(os.environ), max_seconds=60, grace_seconds=2)
 print(outcome.exit_code, outcome.interrupted_by, outcome.timed_out)
 """

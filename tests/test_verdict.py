@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dataguard.contract import GatePolicy
+from dataguard.spec.contract import GatePolicy
 from dataguard.verdict import CheckOutcome, Results, Verdict, decide
 
 DUP = CheckOutcome("duplicate_key(id)", "id", "duplicate_key", 2)

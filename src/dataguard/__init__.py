@@ -11,25 +11,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dataguard.contract import Contract, GatePolicy, HistoryPolicy
-    from dataguard.drift_policy import ColumnDrift, DriftSettings
     from dataguard.errors import DataguardError, GateClosed
-    from dataguard.execution import Execution
-    from dataguard.gate import ValidatedVersion, open_validated
-    from dataguard.slices import SliceTest
+    from dataguard.gate.validated import ValidatedVersion, open_validated
+    from dataguard.measure.drift.policy import ColumnDrift, DriftSettings
+    from dataguard.measure.slices import SliceTest
+    from dataguard.spec.contract import Contract, GatePolicy, HistoryPolicy
+    from dataguard.spec.execution import Execution
 
 _HOMES = {
-    "ColumnDrift": "dataguard.drift_policy",
-    "Contract": "dataguard.contract",
+    "ColumnDrift": "dataguard.measure.drift.policy",
+    "Contract": "dataguard.spec.contract",
     "DataguardError": "dataguard.errors",
-    "DriftSettings": "dataguard.drift_policy",
-    "Execution": "dataguard.execution",
+    "DriftSettings": "dataguard.measure.drift.policy",
+    "Execution": "dataguard.spec.execution",
     "GateClosed": "dataguard.errors",
-    "GatePolicy": "dataguard.contract",
-    "HistoryPolicy": "dataguard.contract",
-    "SliceTest": "dataguard.slices",
-    "ValidatedVersion": "dataguard.gate",
-    "open_validated": "dataguard.gate",
+    "GatePolicy": "dataguard.spec.contract",
+    "HistoryPolicy": "dataguard.spec.contract",
+    "SliceTest": "dataguard.measure.slices",
+    "ValidatedVersion": "dataguard.gate.validated",
+    "open_validated": "dataguard.gate.validated",
 }
 
 __all__ = [

@@ -3,7 +3,7 @@
 ``validate_version`` is the only place the stage order is written. It calls
 each stage through an ``Engine``: ``InProcess`` (here) calls the library
 function directly, which is what the command line uses so that nobody waits
-for a server; ``dataguard.flows.PrefectEngine`` runs each stage as a Prefect
+for a server; ``dataguard.app.flows.PrefectEngine`` runs each stage as a Prefect
 task of the flow ``dataguard-validate``, for scheduled runs, deployments and
 ``--prefect``. Both publish the same report for the same input.
 """
@@ -21,9 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from dataguard import catalog, progress, signals
+from dataguard import catalog
 from dataguard.catalog.locks import dataset_lock, writer_of
-from dataguard.contract import LoadedContract, load_contract, require_full_validation
+from dataguard.checks.partitions import PartitionJob, partition_jobs, run_partition_job
+from dataguard.checks.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural, partitions
+from dataguard.common import progress, signals
+from dataguard.common.faults import fault_point
 from dataguard.errors import (
     BadInput,
     DataguardError,
@@ -34,15 +37,13 @@ from dataguard.errors import (
     UnknownDataset,
     is_storage_full,
 )
-from dataguard.evaluate import StageResult, gather, run_drift, run_history, run_slices
-from dataguard.execution import THREAD, Execution, Resolved, from_environment, resolve
-from dataguard.faults import fault_point
-from dataguard.ingest import Ingested, SourceOptions, ingest, remove_dead_staging
-from dataguard.partitions import PartitionJob, partition_jobs, run_partition_job
+from dataguard.ingest.version import Ingested, SourceOptions, ingest, remove_dead_staging
+from dataguard.measure.evaluate import StageResult, gather, run_drift, run_history, run_slices
+from dataguard.measure.reference import Reference, choose_reference
 from dataguard.project import Project
-from dataguard.publish import publish
-from dataguard.reference import Reference, choose_reference
-from dataguard.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural, partitions
+from dataguard.publish.record import publish
+from dataguard.spec.contract import LoadedContract, load_contract, require_full_validation
+from dataguard.spec.execution import THREAD, Execution, Resolved, from_environment, resolve
 from dataguard.split import SplitResult, split_rows
 from dataguard.verdict import Results, Verdict, decide
 

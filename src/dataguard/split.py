@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dataguard.common.sql import engine, quote_ident
 from dataguard.errors import InvariantViolation
-from dataguard.ingest import ROW_GROUP_ROWS, ROW_ID, parquet_writer
-from dataguard.sql import engine, quote_ident
+from dataguard.ingest.version import ROW_GROUP_ROWS, ROW_ID, parquet_writer
 
 if TYPE_CHECKING:
     import duckdb

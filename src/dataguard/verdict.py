@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dataguard.contract import GatePolicy
+from dataguard.spec.contract import GatePolicy
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 

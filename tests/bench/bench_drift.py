@@ -42,7 +42,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from dataguard.profile import QUANTILE_SAMPLE_ROWS
+from dataguard.measure.profile import QUANTILE_SAMPLE_ROWS
 from tests.bench.bench_validate import peak_rss_mib, ru_maxrss_kib
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,7 +144,7 @@ def _chunk(rng: Any, start: int, n: int, drifted: bool) -> Any:
 def child_dataguard(current: Path, reference: Path) -> dict[str, Any]:
     import scipy.stats  # noqa: F401 - dataguard imports it for p-values; imported before timing, as in the scipy child
 
-    from dataguard.drift import DriftSettings, compare
+    from dataguard.measure.drift.compare import DriftSettings, compare
 
     base = peak_rss_mib()
     started = time.perf_counter()

@@ -45,7 +45,7 @@ def publish_file(project: Path, clean: Path, rows: int) -> float:
     """A fresh project whose catalog has one version with an open gate on ``clean``; the hashing time."""
     from dataguard import catalog
     from dataguard.catalog.locks import dataset_lock
-    from dataguard.integrity import file_fingerprint
+    from dataguard.common.integrity import file_fingerprint
     from dataguard.project import Project
 
     shutil.rmtree(project, ignore_errors=True)
@@ -96,7 +96,7 @@ def timed(call: Callable[[], Any], repeats: int, before: Callable[[], None] | No
 
 def measure(rows: int, clean: Path, scratch: Path, peek: bool) -> dict[str, Any]:
     import dataguard
-    from dataguard.integrity import file_fingerprint
+    from dataguard.common.integrity import file_fingerprint
 
     project = scratch / f"project-{rows}"
     publish_hash_s = publish_file(project, clean, rows)
@@ -127,7 +127,7 @@ def measure(rows: int, clean: Path, scratch: Path, peek: bool) -> dict[str, Any]
 
 def _peek(project: Path) -> None:
     import dataguard
-    from dataguard.peek_html import peek_page
+    from dataguard.gate.peek_html import peek_page
     from dataguard.project import find_project
 
     proj = find_project(project)

@@ -373,8 +373,8 @@ def child_pandera(file: Path, project: Path, reference: Path | None = None) -> d
     import pandas as pd
     from pandera.errors import SchemaErrors
 
-    from dataguard.contract import load_contract
     from dataguard.project import find_project
+    from dataguard.spec.contract import load_contract
 
     schema = load_contract(find_project(project), DATASET).schema
     rss_before = peak_rss_mib()
@@ -404,7 +404,7 @@ def child_scan(file: Path, project: Path, reference: Path | None = None) -> dict
     import duckdb
     import pyarrow.parquet as pq
 
-    from dataguard.sql import quote_ident
+    from dataguard.common.sql import quote_ident
 
     names = pq.ParquetFile(file).schema_arrow.names
     sums = ", ".join(f"sum(hash({quote_ident(n)}))" for n in names)
@@ -428,7 +428,7 @@ def child_copy(file: Path, project: Path, reference: Path | None = None) -> dict
     in about 40% of this time under the same ceiling (3.7 s against 9.3 s at 10M
     rows): the generated file's 1M-row groups make this copy the slower one.
     """
-    from dataguard.sql import engine
+    from dataguard.common.sql import engine
 
     out = file.with_name(f"copy-floor-{uuid.uuid4().hex}.parquet")
     with engine(out.parent) as con:
@@ -465,16 +465,16 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
     With a reference file, that file is validated first through the flow (not
     timed), so drift runs against a published reference of the same size.
     """
-    from dataguard.flows import new_run_id, validate_flow  # first: Prefect's defaults
+    from dataguard.app.flows import new_run_id, validate_flow  # first: Prefect's defaults
 
     from dataguard import catalog  # isort: skip
-    from dataguard.contract import load_contract
-    from dataguard.evaluate import gather, run_drift, run_history, run_slices
-    from dataguard.ingest import SourceOptions, ingest
+    from dataguard.checks.rowchecks import check_rows
+    from dataguard.ingest.version import SourceOptions, ingest
+    from dataguard.measure.evaluate import gather, run_drift, run_history, run_slices
+    from dataguard.measure.reference import choose_reference
     from dataguard.project import find_project
-    from dataguard.publish import publish
-    from dataguard.reference import choose_reference
-    from dataguard.rowchecks import check_rows
+    from dataguard.publish.record import publish
+    from dataguard.spec.contract import load_contract
     from dataguard.split import split_rows
     from dataguard.verdict import decide
 

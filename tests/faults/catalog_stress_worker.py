@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 
 import dataguard
 from dataguard import catalog
+from dataguard.app.cli import app
 from dataguard.catalog import schema
-from dataguard.cli import app
 from dataguard.errors import DataguardError
 from dataguard.project import Project, find_project
 

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import dataguard
 from dataguard import catalog
 from dataguard.errors import GateClosed
-from dataguard.gate import judge
+from dataguard.gate.validated import judge
 from dataguard.project import Project
 from tests.catalog_sql import catalog_rows
 from tests.faults.catalog_stress_worker import DATASETS, make_sources, operations, start

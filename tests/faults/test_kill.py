@@ -1,7 +1,7 @@
 """kill -9 at each stage of a run: the gate keeps the previous state, a rerun completes once.
 
 The CLI runs in a child process with ``DATAGUARD_FAULT_AT=<stage>`` (see
-``dataguard.faults``): the child SIGKILLs itself exactly at that stage
+``dataguard.common.faults``): the child SIGKILLs itself exactly at that stage
 boundary, so no timing is involved.
 """
 

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataguard.html_report import DRIFT_PLOT_CAP
-from dataguard.profile import TOP_CATEGORIES
+from dataguard.measure.profile import TOP_CATEGORIES
 from dataguard.project import Project
+from dataguard.publish.html import DRIFT_PLOT_CAP
 from tests.conftest import write_contract
 from tests.test_cli import run_json
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from dataguard import faults
-from dataguard.flows import validate_flow
+from dataguard.app.flows import validate_flow
+from dataguard.common import faults
 from dataguard.project import Project
 from tests.faults.conftest import CHECK_NAMES, catalog_rows, run_states, version_numbers
 

@@ -27,7 +27,7 @@ import pytest
 
 from dataguard import catalog
 from dataguard.errors import SourceError
-from dataguard.ingest import SourceOptions, ingest
+from dataguard.ingest.version import SourceOptions, ingest
 from dataguard.project import Project
 from tests.catalog_sql import catalog_state
 from tests.conftest import write_contract

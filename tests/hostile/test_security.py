@@ -25,9 +25,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import dataguard
-from dataguard import flows
+from dataguard.app import flows
 from dataguard.errors import SourceError
-from dataguard.ingest import ingest
+from dataguard.ingest.version import ingest
 from dataguard.project import Project
 from tests.catalog_sql import catalog_state
 from tests.conftest import REPO, write_contract

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from dataguard.catalog import schema
 from dataguard.catalog.db import CatalogDB, _revision, engine, forget_checks, mapped_errors, writing
+from dataguard.common.sql import quote_ident
 from dataguard.errors import BadInput
-from dataguard.sql import quote_ident
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -1,0 +1,372 @@
+"""Unattended runs: the landing-folder watch, the nightly run, and serving them.
+
+Three flows, each one call into the library per step:
+
+- ``dataguard-validate`` (``dataguard.app.flows.validate_flow``, the one flow of
+  a version): a version whose gate stays closed ends the flow run Failed with
+  the reasons as its message, so Prefect's notifications and automations can
+  act on it. Its report.md is an artifact of the same flow run.
+- ``dataguard-landing-watch`` (``watch_landing``): validates each new settled
+  file of ``data/landing/<dataset>/`` once (see ``dataguard.ingest.landing``).
+- ``dataguard-nightly`` (``nightly``): the same sweep over every dataset, on a
+  cron schedule: a safety net when no watch ran.
+
+``serve`` runs them for a project. With ``PREFECT_API_URL`` set it builds
+Prefect deployments (``flow.to_deployment``) and hands them to ``prefect.serve``:
+the server's scheduler starts the runs, which show in its UI. Prefect's embedded
+API has no scheduler, so without a server dataguard times the same flows itself,
+in process, on the embedded API. Ctrl-C (or SIGTERM) stops either cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from dataguard.app.prefect_env import apply_defaults
+
+apply_defaults()
+
+import prefect  # noqa: E402
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, State  # noqa: E402
+from prefect.deployments.runner import RunnerDeployment  # noqa: E402
+from prefect.schedules import Cron  # noqa: E402
+from prefect.settings import PREFECT_API_URL  # noqa: E402
+from prefect.states import Failed  # noqa: E402
+from prefect.types.entrypoint import EntrypointType  # noqa: E402
+
+from dataguard.app.flows import VersionRejected, is_transient, validate_flow  # noqa: E402
+from dataguard.catalog.locks import dataset_lock  # noqa: E402
+from dataguard.errors import BadInput, DataguardError  # noqa: E402
+from dataguard.ingest import landing  # noqa: E402
+from dataguard.pipeline import RETRIES, RETRY_DELAYS  # noqa: E402
+from dataguard.project import Project, find_project  # noqa: E402
+from dataguard.spec import defaults  # noqa: E402
+
+NIGHTLY_CRON = defaults.NIGHTLY_CRON
+POLL_SECONDS = defaults.LANDING_POLL_SECONDS
+SETTLE_SECONDS = defaults.LANDING_SETTLE_SECONDS
+
+
+class LandingFailed(DataguardError):
+    """Some landed files were rejected, refused as bad input, or hit an error; ``outcomes`` has each file."""
+
+    def __init__(self, message: str, outcomes: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes
+
+
+# -- one version --------------------------------------------------------------------------
+
+
+# -- the landing sweep ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one landed file."""
+
+    dataset: str
+    file: str
+    fingerprint: str
+    status: str  # accepted | rejected | refused | error | still writing
+    version: int | None = None
+    verdict: str | None = None
+    message: str | None = None
+    flow_run_id: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("rejected", "refused", "error")
+
+
+@task(
+    name="recheck landed file",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=RETRIES,
+    retry_delay_seconds=list(RETRY_DELAYS),
+    retry_condition_fn=is_transient,
+)
+def recheck_task(
+    project: Project, dataset: str, item: landing.Pending, settle_seconds: float
+) -> landing.Pending | None:
+    return landing.recheck(project, dataset, item, settle_seconds)
+
+
+@flow(name="dataguard-landing-watch")
+def watch_landing(
+    project_dir: str | None = None, settle_seconds: float = SETTLE_SECONDS, datasets: list[str] | None = None
+) -> list[dict[str, Any]] | State[Any]:
+    """Validate each new settled file of the datasets' landing folders, once."""
+    return _settle(sweep(find_project(project_dir), datasets, settle_seconds))
+
+
+@flow(name="dataguard-nightly")
+def nightly(
+    project_dir: str | None = None, settle_seconds: float = SETTLE_SECONDS, datasets: list[str] | None = None
+) -> list[dict[str, Any]] | State[Any]:
+    """Validate every dataset whose landing folder has files not yet ingested."""
+    return _settle(sweep(find_project(project_dir), datasets, settle_seconds))
+
+
+def sweep(project: Project, datasets: list[str] | None, settle_seconds: float) -> list[Outcome]:
+    """Validate the pending files of each dataset (all with contracts by default); call inside a flow."""
+    outcomes: list[Outcome] = []
+    for dataset in project.datasets() if datasets is None else datasets:
+        with dataset_lock(project, dataset, on_wait=get_run_logger().info):
+            for item in landing.pending(project, dataset, settle_seconds):
+                outcome = _validate_landed(project, dataset, item, settle_seconds)
+                if outcome is not None:
+                    outcomes.append(outcome)
+    return outcomes
+
+
+def _validate_landed(project: Project, dataset: str, item: landing.Pending, settle_seconds: float) -> Outcome | None:
+    checked = recheck_task(project, dataset, item, settle_seconds, return_state=True)
+    if not checked.is_completed():
+        return Outcome(dataset, item.landed.path.name, item.fingerprint, "still writing", message=checked.message)
+    current: landing.Pending | None = checked.result()
+    if current is None:  # gone, or its bytes became a version meanwhile
+        return None
+    state = validate_flow(dataset, source=str(current.landed.path), project_dir=str(project.root), return_state=True)
+    return _outcome(project, dataset, current, state)
+
+
+def _outcome(project: Project, dataset: str, item: landing.Pending, state: State[Any]) -> Outcome:
+    file, digest = item.landed.path.name, item.fingerprint
+    run_id = str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None
+    result: Any = state.result(raise_on_failure=False)
+    if state.is_completed():
+        return Outcome(dataset, file, digest, "accepted", result["version"], result["verdict"], None, run_id)
+    if isinstance(result, VersionRejected):
+        report = result.report
+        return Outcome(dataset, file, digest, "rejected", report["version"], report["verdict"], result.message, run_id)
+    if isinstance(result, BadInput):  # terminal: remembered, so no later poll tries the same bytes again
+        landing.record_refusal(project, dataset, item, result.message)
+        return Outcome(dataset, file, digest, "refused", message=result.message, flow_run_id=run_id)
+    return Outcome(dataset, file, digest, "error", message=state.message, flow_run_id=run_id)  # tried next poll
+
+
+def _settle(outcomes: list[Outcome]) -> list[dict[str, Any]] | State[Any]:
+    """The outcomes; a Failed state naming each failed file when any failed."""
+    documents = [asdict(o) for o in outcomes]
+    failed = [o for o in outcomes if o.failed]
+    if not failed:
+        return documents
+    lines = [f"{o.dataset}/{o.file}: {o.status}: {o.message}" for o in failed]
+    message = f"{len(failed)} of {len(outcomes)} landed files failed: " + " | ".join(lines)
+    return Failed(message=message, data=LandingFailed(message, documents))
+
+
+# -- serving ------------------------------------------------------------------------------------
+
+
+def server_url() -> str | None:
+    """The Prefect server runs report to (``PREFECT_API_URL``); None means the embedded API."""
+    url: str | None = PREFECT_API_URL.value()
+    return url or None
+
+
+def deployments(
+    project_dir: str | Path | None = None,
+    *,
+    cron: str = NIGHTLY_CRON,
+    poll_seconds: float = POLL_SECONDS,
+    settle_seconds: float = SETTLE_SECONDS,
+    timezone: str | None = None,
+) -> list[RunnerDeployment]:
+    """The project's deployments, each named after the project folder.
+
+    ``dataguard-nightly`` on ``cron``; ``dataguard-landing-watch`` every
+    ``poll_seconds`` (none when 0); ``dataguard-validate``, unscheduled, to run
+    one file or version on demand (parameters ``dataset`` and ``source`` or ``version``).
+    A poll or a nightly run that finds the previous one still working is cancelled.
+    """
+    project = find_project(project_dir)
+    check_cron(cron, timezone)
+    name = deployment_name(project)
+    sweep_params = {"project_dir": str(project.root), "settle_seconds": settle_seconds}
+    one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+    common: dict[str, Any] = {"tags": ["dataguard"], "entrypoint_type": EntrypointType.MODULE_PATH}
+    found: list[Any] = [
+        nightly.to_deployment(
+            name,
+            schedule=Cron(cron, timezone=timezone),
+            parameters=sweep_params,
+            concurrency_limit=one_at_a_time,
+            **common,
+        ),
+        validate_flow.to_deployment(name, parameters={"project_dir": str(project.root)}, **common),
+    ]
+    if poll_seconds > 0:
+        watch = watch_landing.to_deployment(
+            name,
+            interval=timedelta(seconds=poll_seconds),
+            parameters=sweep_params,
+            concurrency_limit=one_at_a_time,
+            **common,
+        )
+        found.insert(1, watch)
+    assert all(isinstance(d, RunnerDeployment) for d in found)  # to_deployment is sync outside an event loop
+    return found
+
+
+def deployment_name(project: Project) -> str:
+    """The project folder's name, with the characters Prefect refuses in names replaced."""
+    return re.sub(r"[/%&<>]", "-", project.root.name) or "dataguard"
+
+
+def serve(
+    project_dir: str | Path | None = None,
+    *,
+    cron: str = NIGHTLY_CRON,
+    poll_seconds: float = POLL_SECONDS,
+    settle_seconds: float = SETTLE_SECONDS,
+    timezone: str | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Run the nightly sweep and the landing watch for a project until Ctrl-C or SIGTERM.
+
+    Raises ``BadInput`` for a missing project or an invalid cron expression.
+    """
+    project = find_project(project_dir)
+    check_cron(cron, timezone)
+    for dataset in project.datasets():
+        landing.landing_dir(project, dataset).mkdir(parents=True, exist_ok=True)
+    url = server_url()
+    if url is None:
+        serve_embedded(
+            project,
+            cron=cron,
+            poll_seconds=poll_seconds,
+            settle_seconds=settle_seconds,
+            timezone=timezone,
+            announce=announce,
+        )
+        return
+    announce(f"serving {project.root} on the Prefect server at {url} (Ctrl-C stops)")
+    found = deployments(
+        project.root, cron=cron, poll_seconds=poll_seconds, settle_seconds=settle_seconds, timezone=timezone
+    )
+    try:
+        with _sigterm_as_interrupt():
+            prefect.serve(*found)
+    except KeyboardInterrupt:
+        pass
+    announce("stopped")
+
+
+def serve_embedded(
+    project: Project,
+    *,
+    cron: str = NIGHTLY_CRON,
+    poll_seconds: float = POLL_SECONDS,
+    settle_seconds: float = SETTLE_SECONDS,
+    timezone: str | None = None,
+    announce: Callable[[str], None] = print,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Time the nightly sweep and the watch in this process, on Prefect's embedded API.
+
+    A poll starts a watch flow run only when a landing folder has a pending
+    file, so quiet polls leave no runs behind. Returns on Ctrl-C or SIGTERM.
+    """
+    next_nightly = next_fire(cron, timezone)
+    announce(
+        f"serving {project.root} on Prefect's embedded API (set PREFECT_API_URL to use a server): "
+        + (f"landing watch every {poll_seconds:g} s, " if poll_seconds > 0 else "")
+        + f"nightly run at '{cron}' ({timezone or 'UTC'}), next {next_nightly.isoformat(timespec='minutes')}; "
+        "Ctrl-C stops"
+    )
+    next_poll = time.time()
+    try:
+        with _sigterm_as_interrupt():
+            while True:
+                if datetime.now(UTC) >= next_nightly:
+                    _announce_run(nightly(str(project.root), settle_seconds, return_state=True), announce)
+                    next_nightly = next_fire(cron, timezone)
+                if poll_seconds > 0 and time.time() >= next_poll:
+                    if has_pending(project, settle_seconds):
+                        _announce_run(watch_landing(str(project.root), settle_seconds, return_state=True), announce)
+                    next_poll = time.time() + poll_seconds
+                wake = min(next_poll if poll_seconds > 0 else float("inf"), next_nightly.timestamp())
+                sleep(max(0.0, min(wake - time.time(), 60.0)))
+    except KeyboardInterrupt:
+        announce("stopped")
+
+
+def has_pending(project: Project, settle_seconds: float) -> bool:
+    for dataset in project.datasets():
+        with dataset_lock(project, dataset):
+            if landing.pending(project, dataset, settle_seconds):
+                return True
+    return False
+
+
+def _announce_run(state: State[Any], announce: Callable[[str], None]) -> None:
+    if state.is_completed():
+        outcomes = state.result()
+        for o in outcomes:
+            announce(f"{o['dataset']}/{o['file']}: {o['status']} v{o['version']} {o['verdict']}")
+    else:
+        announce(f"{state.name}: {state.message}")
+
+
+def check_cron(cron: str, timezone: str | None = None) -> None:
+    try:
+        _cron_schedule(cron, timezone)
+    except ValueError as exc:
+        raise BadInput(
+            f"invalid nightly schedule {cron!r} (timezone {timezone or 'UTC'}): {_first_error(exc)}",
+            hint="a cron expression has five fields: minute hour day-of-month month day-of-week, e.g. '0 2 * * *'",
+        ) from exc
+
+
+def next_fire(cron: str, timezone: str | None = None, after: datetime | None = None) -> datetime:
+    """When ``cron`` fires next, computed as Prefect's own scheduler does."""
+    start = after or datetime.now(UTC)
+    dates = asyncio.run(_cron_schedule(cron, timezone).get_dates(n=1, start=start + timedelta(seconds=1)))
+    return datetime.fromtimestamp(dates[0].timestamp(), UTC)
+
+
+def _cron_schedule(cron: str, timezone: str | None) -> Any:
+    from prefect.server.schemas.schedules import CronSchedule  # the server's, which computes dates
+
+    return CronSchedule(cron=cron, timezone=timezone)
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(str(e.get("msg", e)) for e in errors())
+    return str(exc)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the loop like Ctrl-C (only the main thread may set signal handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,229 @@
+"""The gate: may training start on this version? Reads the catalog, then proves the data.
+
+The decision reads the catalog only. Handing the data out (``open_validated``)
+also re-hashes the clean file and compares it with the fingerprint recorded
+when it was published (see ``dataguard.common.integrity``): a file replaced, edited
+or swapped since validation is refused, and the incident is recorded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dataguard import catalog
+from dataguard.common.integrity import file_fingerprint
+from dataguard.errors import BadInput, CouldNotRun, GateClosed, IntegrityError, UnknownDataset
+from dataguard.project import Project, find_project
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+DEFAULT_BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    dataset: str
+    version: int | None
+    open: bool
+    verdict: str | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ValidatedVersion:
+    """A version training may use: read ``clean_path``, nothing else."""
+
+    dataset: str
+    version: int
+    fingerprint: str
+    clean_path: Path
+    report_path: Path
+    verdict: str
+    revision: int = 0  # the reviewed clean revision (0: as validated)
+    clean_fingerprint: str = ""  # sha256 of clean_path, recorded at publish and verified at open
+    verified: bool = False  # whether clean_fingerprint was recomputed from the file when it was opened
+
+    def to_pandas(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The clean rows (``_row_id`` included unless ``columns`` leaves it out) as one DataFrame."""
+        return self._read_table(columns).to_pandas()
+
+    def to_arrow_dataset(self) -> ds.Dataset:
+        """A lazy pyarrow dataset over the clean file: scan, filter and project without loading it."""
+        import pyarrow.dataset as ds
+
+        return ds.dataset(self.clean_path, format="parquet")
+
+    def iter_batches(
+        self, batch_size: int = DEFAULT_BATCH_ROWS, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """The clean rows in order, ``batch_size`` rows at a time (the last batch may be shorter)."""
+        import pyarrow.parquet as pq
+
+        if batch_size < 1:
+            raise BadInput(f"batch_size must be at least 1 (got {batch_size})")
+        names = self._columns(columns)  # checked now, not at the first batch
+        return pq.ParquetFile(self.clean_path).iter_batches(batch_size=batch_size, columns=names)
+
+    def _read_table(self, columns: Sequence[str] | None) -> pa.Table:
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.clean_path, columns=self._columns(columns))
+
+    def _columns(self, columns: Sequence[str] | None) -> list[str] | None:
+        """``columns`` checked against the file's, so a typo names the columns there are."""
+        if columns is None:
+            return None
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(self.clean_path).names
+        unknown = [c for c in columns if c not in names]
+        if unknown:
+            raise BadInput(
+                f"{self.dataset} v{self.version} has no column {', '.join(map(repr, unknown))} in {self.clean_path}",
+                hint=f"columns: {', '.join(names)}",
+            )
+        return list(columns)
+
+
+def judge(project: Project, dataset: str, version: int | None = None) -> GateDecision:
+    """The gate's decision for one version (the newest when not given)."""
+    with catalog.session(project.catalog):
+        return _judge(project, dataset, version)
+
+
+def _judge(project: Project, dataset: str, version: int | None) -> GateDecision:
+    record = _version(project, dataset, version)
+    if record is None:
+        return GateDecision(dataset, None, False, None, (f"no version of {dataset!r} has been ingested yet",))
+    run = catalog.latest_finished_run(project.catalog, dataset, record.version)
+    if run is None:
+        rerun = f"dataguard validate {dataset} --version {record.version}"
+        reason = f"version {record.version} has no finished validation run (run: {rerun})"
+        return GateDecision(dataset, record.version, False, None, (reason,))
+    reasons = tuple(run.reasons)
+    if run.gate_open:
+        return GateDecision(dataset, record.version, True, run.verdict, reasons)
+    if run.verdict == "WARN":
+        reasons = ("the contract's gate policy blocks on WARN", *reasons)
+    return GateDecision(dataset, record.version, False, run.verdict, reasons)
+
+
+def _version(project: Project, dataset: str, version: int | None) -> catalog.VersionRecord | None:
+    record = catalog.find_version(project.catalog, dataset, version=version)
+    if record is None and version is not None:
+        known = [v.version for v in catalog.list_versions(project.catalog, dataset)]
+        if not known and not project.contract_path(dataset).is_file():
+            raise UnknownDataset(
+                f"unknown dataset {dataset!r}: no contract and no versions in the catalog {project.catalog.display}"
+            )
+        raise BadInput(f"{dataset} has no version {version}; versions: {_ranges(known) or 'none'}")
+    if record is None and not project.contract_path(dataset).is_file():
+        raise UnknownDataset(f"unknown dataset {dataset!r}: no contract at {project.contract_path(dataset)}")
+    return record
+
+
+def _ranges(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
+
+
+def open_validated(
+    dataset: str,
+    version: int | None = None,
+    project: str | os.PathLike[str] | Project | None = None,
+    *,
+    verify: bool = True,
+    opened_by: str = "open_validated",
+) -> ValidatedVersion:
+    """The newest (or given) version whose gate is open; ``GateClosed`` otherwise.
+
+    With ``verify`` (the default) the clean file is hashed and compared with the
+    fingerprint recorded when it was published; a mismatch raises
+    ``IntegrityError`` (a ``GateClosed``) and records an incident naming ``opened_by``.
+    """
+    proj = project if isinstance(project, Project) else find_project(project)
+    with catalog.session(proj.catalog):  # every read in one open of the catalog; the hash after it
+        found, run, recorded = _open_version(proj, dataset, version)
+    if verify:
+        _verify(proj, run, found.clean_path, recorded, opened_by)
+    return replace(found, verified=verify)
+
+
+def _open_version(
+    project: Project, dataset: str, version: int | None
+) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
+    if version is not None:
+        return _opened(project, judge(project, dataset, version))
+    runs = catalog.latest_runs(project.catalog, dataset)
+    for number in sorted(runs, reverse=True):
+        if runs[number].gate_open:
+            return _opened(project, judge(project, dataset, number))
+    newest = judge(project, dataset)
+    raise GateClosed(dataset, ["no version has an open gate", *newest.reasons])
+
+
+def _opened(project: Project, decision: GateDecision) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
+    if not decision.open or decision.version is None:
+        raise GateClosed(decision.dataset, [f"version {decision.version}: {r}" for r in decision.reasons])
+    record = catalog.find_version(project.catalog, decision.dataset, version=decision.version)
+    run = catalog.latest_finished_run(project.catalog, decision.dataset, decision.version)
+    assert record is not None
+    assert run is not None
+    assert run.clean_path
+    assert run.report_json
+    clean = Path(run.clean_path)
+    try:
+        project.confined(clean)
+    except BadInput as outside:
+        raise GateClosed(decision.dataset, [f"version {decision.version}: {outside.message}"]) from outside
+    if not clean.is_file():
+        raise GateClosed(decision.dataset, [f"version {decision.version}: its clean data is missing at {clean}"])
+    recorded = catalog.recorded_clean_file(project.catalog, run.run_id, run.revision)
+    if recorded is None:
+        rerun = f"dataguard validate {decision.dataset} --version {decision.version}"
+        reason = (
+            f"version {decision.version}: no fingerprint was recorded when {clean} was published, "
+            f"so it cannot be proven to be the validated data (run: {rerun})"
+        )
+        raise GateClosed(decision.dataset, [reason])
+    opened = ValidatedVersion(
+        dataset=decision.dataset,
+        version=decision.version,
+        fingerprint=record.fingerprint,
+        clean_path=clean,
+        report_path=Path(run.report_json),
+        verdict=run.verdict or "",
+        revision=run.revision,
+        clean_fingerprint=recorded.fingerprint,
+    )
+    return opened, run, recorded
+
+
+def _verify(project: Project, run: catalog.RunRecord, clean: Path, recorded: catalog.CleanFile, opened_by: str) -> None:
+    """Hash the file; on a mismatch record the incident, then refuse."""
+    actual = file_fingerprint(clean).digest
+    if actual == recorded.fingerprint:
+        return
+    incident = catalog.Incident(
+        dataset=run.dataset,
+        version=run.version,
+        revision=run.revision,
+        run_id=run.run_id,
+        kind="fingerprint_mismatch",
+        path=str(clean),
+        expected=recorded.fingerprint,
+        actual=actual,
+        detected_by=opened_by,
+    )
+    refused = IntegrityError(run.dataset, run.version, str(clean), recorded.fingerprint, actual)
+    try:
+        catalog.record_incident(project.catalog, incident)
+    except CouldNotRun as unrecorded:  # a read-only catalog: the refusal matters more than its record
+        refused.add_note(f"the incident could not be recorded: {unrecorded.message}")
+    raise refused
