@@ -7,9 +7,10 @@ from pathlib import Path
 import pandera.pandas as pa
 import pytest
 
+from dataguard.checks.load import load_contract
 from dataguard.errors import BadInput, ContractError, ProjectNotFound, UnknownDataset
 from dataguard.project import Project, find_project, init_project
-from dataguard.spec.contract import Contract, GatePolicy, load_contract
+from dataguard.spec.contract import Contract, GatePolicy
 from tests.conftest import write_contract
 
 MODEL = """import pandera.pandas as pa
@@ -442,7 +443,7 @@ def test_loading_a_contract_does_not_import_dask(project):
 
     write_contract(project, "pets", INDEXED_MODEL)
     probe = (
-        "import sys; from dataguard.spec.contract import load_contract; from dataguard.project import find_project; "
+        "import sys; from dataguard.checks.load import load_contract; from dataguard.project import find_project; "
         "load_contract(find_project(), 'pets'); print('dask.dataframe' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=project.root, capture_output=True, text=True, check=True)

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dataguard.app.cli import app
+from dataguard.checks.load import load_contract
 from dataguard.checks.rowchecks import (
     Partition,
     check_partition,
@@ -25,7 +26,6 @@ from dataguard.checks.rowchecks import (
     partitions,
 )
 from dataguard.project import Project
-from dataguard.spec.contract import load_contract
 from dataguard.spec.execution import Execution, Resolved, from_command_line, from_environment, resolve
 from tests.catalog_sql import catalog_is_empty
 from tests.conftest import write_contract

@@ -16,8 +16,9 @@ import pytest
 from dataguard import catalog
 from dataguard.errors import BadInput, SourceError
 from dataguard.ingest import version as ingest_module
-from dataguard.ingest.version import SourceOptions, check_utf8, count_csv_records, fingerprint, ingest, write_canonical
+from dataguard.ingest.version import check_utf8, count_csv_records, fingerprint, ingest, write_canonical
 from dataguard.project import Project
+from dataguard.spec.source import SourceOptions
 from tests.catalog_sql import catalog_is_empty
 
 CSV_3 = b"id,name,score\n1,a,0.5\n2,b,\n3,c,1.25\n"

@@ -14,12 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dataguard.checks.load import load_contract
 from dataguard.checks.rowchecks import RowCheckOutcome, check_rows
 from dataguard.errors import SourceError
 from dataguard.ingest import version as ingest_module
-from dataguard.ingest.version import SourceOptions, ingest
+from dataguard.ingest.version import ingest
 from dataguard.project import Project
-from dataguard.spec.contract import load_contract
+from dataguard.spec.source import SourceOptions
 from tests.conftest import write_contract
 
 PRICES = """

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandera.errors import SchemaErrors
 
+from dataguard.checks.load import LoadedContract
 from dataguard.checks.rowchecks import check_rows
-from dataguard.spec.contract import Contract, LoadedContract
+from dataguard.spec.contract import Contract
 from dataguard.split import split_rows
 
 LABELS = ["a", "b", "c", "d"]

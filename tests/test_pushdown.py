@@ -11,9 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from pandera.errors import SchemaErrors
 
+from dataguard.checks.load import LoadedContract
 from dataguard.checks.pushdown import re2_pattern, split_schema
 from dataguard.checks.rowchecks import FileLayout, _to_frame, check_rows
-from dataguard.spec.contract import Contract, LoadedContract
+from dataguard.spec.contract import Contract
 
 
 def write(tmp_path: Path, **columns: pa_arrow.Array) -> Path:

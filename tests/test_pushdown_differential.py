@@ -30,8 +30,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandera.errors import SchemaErrors
 
+from dataguard.checks.load import LoadedContract
 from dataguard.checks.rowchecks import _as_text, check_rows, pandas_batches
-from dataguard.spec.contract import Contract, LoadedContract
+from dataguard.spec.contract import Contract
 
 Reasons = dict[int, set[tuple[str | None, str, object]]]
 

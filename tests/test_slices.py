@@ -19,7 +19,6 @@ from dataguard.measure import slices as slices_module
 from dataguard.measure.slices import (
     Measurement,
     SliceResult,
-    SliceTest,
     evaluate_slices,
     judge,
     lock,
@@ -27,6 +26,7 @@ from dataguard.measure.slices import (
     validate_slices,
     wilson_interval,
 )
+from dataguard.spec.slices import SliceTest
 
 FEB = Path(__file__).resolve().parent.parent / "data" / "samples" / "flights-2013-02.parquet"
 EXACT = {"rel": 1e-12, "abs": 1e-12}  # float rounding only

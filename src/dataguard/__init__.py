@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dataguard.errors import DataguardError, GateClosed
     from dataguard.gate.validated import ValidatedVersion, open_validated
-    from dataguard.measure.drift.policy import ColumnDrift, DriftSettings
-    from dataguard.measure.slices import SliceTest
     from dataguard.spec.contract import Contract, GatePolicy, HistoryPolicy
+    from dataguard.spec.drift import ColumnDrift, DriftSettings
     from dataguard.spec.execution import Execution
+    from dataguard.spec.slices import SliceTest
 
 _HOMES = {
-    "ColumnDrift": "dataguard.measure.drift.policy",
+    "ColumnDrift": "dataguard.spec.drift",
     "Contract": "dataguard.spec.contract",
     "DataguardError": "dataguard.errors",
-    "DriftSettings": "dataguard.measure.drift.policy",
+    "DriftSettings": "dataguard.spec.drift",
     "Execution": "dataguard.spec.execution",
     "GateClosed": "dataguard.errors",
     "GatePolicy": "dataguard.spec.contract",
     "HistoryPolicy": "dataguard.spec.contract",
-    "SliceTest": "dataguard.measure.slices",
+    "SliceTest": "dataguard.spec.slices",
     "ValidatedVersion": "dataguard.gate.validated",
     "open_validated": "dataguard.gate.validated",
 }

@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 
 from dataguard import catalog
 from dataguard.catalog.locks import dataset_lock, writer_of
+from dataguard.checks.load import LoadedContract, load_contract, require_full_validation
 from dataguard.checks.partitions import PartitionJob, partition_jobs, run_partition_job
 from dataguard.checks.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural, partitions
 from dataguard.common import progress, signals
@@ -37,13 +38,13 @@ from dataguard.errors import (
     UnknownDataset,
     is_storage_full,
 )
-from dataguard.ingest.version import Ingested, SourceOptions, ingest, remove_dead_staging
+from dataguard.ingest.version import Ingested, ingest, remove_dead_staging
 from dataguard.measure.evaluate import StageResult, gather, run_drift, run_history, run_slices
 from dataguard.measure.reference import Reference, choose_reference
 from dataguard.project import Project
 from dataguard.publish.record import publish
-from dataguard.spec.contract import LoadedContract, load_contract, require_full_validation
 from dataguard.spec.execution import THREAD, Execution, Resolved, from_environment, resolve
+from dataguard.spec.source import SourceOptions
 from dataguard.split import SplitResult, split_rows
 from dataguard.verdict import Results, Verdict, decide
 

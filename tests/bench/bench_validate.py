@@ -373,8 +373,8 @@ def child_pandera(file: Path, project: Path, reference: Path | None = None) -> d
     import pandas as pd
     from pandera.errors import SchemaErrors
 
+    from dataguard.checks.load import load_contract
     from dataguard.project import find_project
-    from dataguard.spec.contract import load_contract
 
     schema = load_contract(find_project(project), DATASET).schema
     rss_before = peak_rss_mib()
@@ -468,13 +468,14 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
     from dataguard.app.flows import new_run_id, validate_flow  # first: Prefect's defaults
 
     from dataguard import catalog  # isort: skip
+    from dataguard.checks.load import load_contract
     from dataguard.checks.rowchecks import check_rows
-    from dataguard.ingest.version import SourceOptions, ingest
+    from dataguard.ingest.version import ingest
     from dataguard.measure.evaluate import gather, run_drift, run_history, run_slices
     from dataguard.measure.reference import choose_reference
     from dataguard.project import find_project
     from dataguard.publish.record import publish
-    from dataguard.spec.contract import load_contract
+    from dataguard.spec.source import SourceOptions
     from dataguard.split import split_rows
     from dataguard.verdict import decide
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from dataguard import catalog
+from dataguard.checks.load import LoadedContract, load_contract
 from dataguard.pipeline import Request, validate_version
 from dataguard.project import Project
 from dataguard.publish.html import HISTORY_CAP
-from dataguard.spec.contract import LoadedContract, load_contract
 from tests.conftest import write_contract
 from tests.faults.conftest import CONTRACT, version_csv
 

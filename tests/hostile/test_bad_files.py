@@ -27,8 +27,9 @@ import pytest
 
 from dataguard import catalog
 from dataguard.errors import SourceError
-from dataguard.ingest.version import SourceOptions, ingest
+from dataguard.ingest.version import ingest
 from dataguard.project import Project
+from dataguard.spec.source import SourceOptions
 from tests.catalog_sql import catalog_state
 from tests.conftest import write_contract
 from tests.test_cli import run, run_json

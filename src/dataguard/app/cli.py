@@ -102,9 +102,9 @@ def init(
 def ingest_cmd(dataset: str, file: Path, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
     """Register FILE as a new version of DATASET (the same bytes again give the same version)."""
 
+    from dataguard.checks.load import load_contract
     from dataguard.ingest.preflight import check_source
     from dataguard.ingest.version import ingest
-    from dataguard.spec.contract import load_contract
 
     def call() -> dict[str, Any]:
         proj = find_project(project)
@@ -704,7 +704,7 @@ def _decide(
         chosen = select_rows(run, ids, code)
         selector = f"--rows {rows}" if rows is not None else f"--code {code}"
         who = reviewer or os.environ.get("USER") or getpass.getuser()
-        from dataguard.spec.contract import load_contract
+        from dataguard.checks.load import load_contract
 
         policy = load_contract(proj, dataset).contract.gate
         decision = decide_rows(proj, run, action, chosen, selector=selector, reviewer=who, note=note, policy=policy)

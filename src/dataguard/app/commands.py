@@ -68,7 +68,7 @@ def validate_files(
     """
     project.require_contract(dataset)
     check_sources(files)
-    from dataguard.spec.contract import load_contract  # pandera: only once the cheap checks passed
+    from dataguard.checks.load import load_contract  # pandera: only once the cheap checks passed
 
     loaded = load_contract(project, dataset)
     check_texts(files, loaded.contract.encoding)

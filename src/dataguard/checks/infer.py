@@ -14,8 +14,9 @@ import pandera.pandas as pa
 
 from dataguard.checks.rowchecks import pandas_batches
 from dataguard.ingest.preflight import source_format
-from dataguard.ingest.version import SourceOptions, write_canonical
+from dataguard.ingest.version import write_canonical
 from dataguard.spec import defaults
+from dataguard.spec.source import SourceOptions
 
 SAMPLE_ROWS = defaults.INFER_SAMPLE_ROWS
 MAX_CATEGORIES = 20

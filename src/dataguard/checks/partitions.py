@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dataguard.checks.load import LoadedContract, load_contract
 from dataguard.checks.rowchecks import Partition, check_partition
 from dataguard.common.integrity import fingerprint
 from dataguard.errors import BadInput
 from dataguard.project import Project
-from dataguard.spec.contract import LoadedContract, load_contract
 
 
 @dataclass(frozen=True)

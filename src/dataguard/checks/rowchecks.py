@@ -27,11 +27,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pandera.errors import SchemaErrors
 
+from dataguard.checks.load import LoadedContract
 from dataguard.checks.pushdown import Pushdown, SqlCheck, split_schema, type_is_fixed
 from dataguard.common import progress
 from dataguard.common.sql import column_chunks, column_list, engine, quote_ident
-from dataguard.ingest.version import ROW_ID
-from dataguard.spec.contract import LoadedContract
+from dataguard.spec.source import ROW_ID
 
 FAILURE_SCHEMA: pa_arrow.Schema = pa_arrow.schema(
     [  # type: ignore[arg-type]  # pyarrow-stubs reject a list of fields, pyarrow takes it

@@ -31,17 +31,10 @@ from dataguard.catalog.db import CatalogDB
 from dataguard.common.sql import engine, quote_ident
 from dataguard.errors import BadInput
 from dataguard.gate.validated import ValidatedVersion
-from dataguard.measure.profile import (
-    CATEGORICAL,
-    NUMERIC,
-    TEMPORAL,
-    ColumnProfile,
-    column_types,
-    numeric_value,
-    profile,
-)
+from dataguard.measure.profile import ColumnProfile, column_types, numeric_value, profile
 from dataguard.measure.reference import choose_reference
 from dataguard.spec import defaults
+from dataguard.spec.drift import CATEGORICAL, NUMERIC, TEMPORAL
 
 DEFAULT_SAMPLE_ROWS = defaults.PEEK_SAMPLE_ROWS
 MAX_SAMPLE_ROWS = 10_000  # a page, not an export: more rows belong in to_pandas()

@@ -25,8 +25,9 @@ from dataguard.gate.peek import (
     quantile,
 )
 from dataguard.gate.validated import ValidatedVersion
-from dataguard.measure.profile import NUMERIC, ColumnProfile
+from dataguard.measure.profile import ColumnProfile
 from dataguard.publish.html import _count, _distribution_svg, _environment, _num, _pct
+from dataguard.spec.drift import NUMERIC
 
 TEMPLATE = "peek.html.j2"
 QUANTILE_LABELS = {0.05: "p5", 0.25: "p25", 0.5: "median", 0.75: "p75", 0.95: "p95"}

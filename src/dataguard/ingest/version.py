@@ -38,12 +38,11 @@ from dataguard.common.sql import quote_ident
 from dataguard.errors import SourceError, StorageFull, is_storage_full
 from dataguard.ingest.preflight import check_not_binary, source_format
 from dataguard.project import Project, check_dataset_name
+from dataguard.spec.source import CASTS_THAT_CANNOT_FAIL, NAMED_TYPES, RESERVED_COLUMNS, ROW_ID, SourceOptions
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
 
-ROW_ID = "_row_id"
-RESERVED_COLUMNS = (ROW_ID, "_reasons")
 CHUNK_BYTES = 8 << 20
 BATCH_ROWS = 100_000
 ROW_GROUP_ROWS = 100_000  # canonical files: row groups of at most this many rows
@@ -54,47 +53,6 @@ CSV_MAX_FIELD_CHARS = 64 << 20
 refused by the strict pass, naming the line its record starts on. The csv module checks it as it
 reads, at no cost per record; DuckDB's own limit on a record (2 MB by default, and named at the
 wrong line) is raised past any record whose every field is within this one (``_duckdb_line_limit``)."""
-
-_INTEGERS = frozenset(
-    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
-)
-CASTS_THAT_CANNOT_FAIL: dict[str, frozenset[str]] = {
-    "DOUBLE": _INTEGERS,  # whole numbers in a float column: 1 -> 1.0
-    "FLOAT": _INTEGERS,
-    "TIMESTAMP": frozenset({"DATE"}),  # a date is that day's midnight
-}
-"""Declared type -> the types DuckDB may infer that convert to it for every value. Nothing else is
-converted: a cast that can fail ("abc" to DOUBLE, 3000000000 to INTEGER) would refuse the whole
-file where the row checks quarantine the one row (``coerce=True``) or name the column's type
-(without), and TRY_CAST would hide the value as a null. Naive timestamps are not read as UTC ones."""
-NAMED_TYPES = frozenset({*_INTEGERS, "DOUBLE", "FLOAT", "BOOLEAN", "VARCHAR", "DATE", "TIMESTAMP", "TIMESTAMPTZ"})
-"""The types a column that is all null takes when declared; no other text is ever written into a CAST."""
-
-
-@dataclass(frozen=True)
-class SourceOptions:
-    """How to read a source.
-
-    text_columns: CSV columns read as text whatever they look like, so codes with leading
-        zeros and ids longer than any integer type keep their exact characters.
-    column_types: (column, DuckDB type) the contract declares, names matched case-insensitively.
-        A CSV column declared ``VARCHAR`` is read as text, as ``text_columns``. Any other
-        declared type is taken where DuckDB's reading of the whole column converts to it
-        without fail (CASTS_THAT_CANNOT_FAIL; a column that is all null, in JSON Lines,
-        takes any); elsewhere the column keeps the type DuckDB infers, and its values reach
-        the row checks as they are.
-    """
-
-    encoding: str = "utf-8"
-    csv_delimiter: str = ","
-    text_columns: tuple[str, ...] = ()
-    column_types: tuple[tuple[str, str], ...] = ()
-
-    def declared_types(self) -> dict[str, str]:
-        """Folded column name -> declared DuckDB type; ``text_columns`` are ``VARCHAR``."""
-        declared = {name.lower(): kind.upper() for name, kind in self.column_types}
-        declared.update((name.lower(), "VARCHAR") for name in self.text_columns)
-        return declared
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog.db import CatalogDB
+from dataguard.checks.load import LoadedContract
 from dataguard.checks.rowchecks import CheckResult
 from dataguard.measure.drift.compare import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
 from dataguard.measure.history import anomalies, profile_version, rule_text
 from dataguard.measure.reference import Reference
 from dataguard.measure.slices import SliceResult, evaluate_slices
-from dataguard.spec.contract import LoadedContract
 from dataguard.split import SplitResult
 from dataguard.verdict import CheckOutcome, Finding, Results
 

@@ -20,9 +20,9 @@ from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog.db import CatalogDB
-from dataguard.ingest.version import ROW_ID
 from dataguard.measure.profile import ColumnProfile, profile
 from dataguard.spec.contract import HistoryPolicy
+from dataguard.spec.source import ROW_ID
 
 RELATIVE_FLOOR = 0.01
 TRACKED = ("null_rate", "mean", "std", "distinct")

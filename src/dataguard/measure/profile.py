@@ -21,9 +21,9 @@ from typing import Any
 import duckdb
 
 from dataguard.common.sql import column_chunks, engine, quote_ident
-from dataguard.ingest.version import ROW_ID
+from dataguard.spec.drift import CATEGORICAL, NUMERIC, OTHER, TEMPORAL
+from dataguard.spec.source import ROW_ID
 
-NUMERIC, CATEGORICAL, TEMPORAL, OTHER = "numeric", "categorical", "temporal", "other"
 PROFILE_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 QUANTILE_SAMPLE_ROWS = 200_000  # quantiles are exact up to this many rows, then over every k-th row
 TOP_CATEGORIES = 10

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dataguard.ingest.version import ROW_ID
 from dataguard.publish.junit import check_outcome, column_label, drift_columns, drift_severity, slice_outcome
 from dataguard.publish.svg import Series, distribution_svg
+from dataguard.spec.source import ROW_ID
 from dataguard.split import REASONS
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from dataguard import catalog
 from dataguard.catalog.db import CatalogDB
 from dataguard.common.sql import quote_ident, quote_path
 from dataguard.errors import BadInput
-from dataguard.ingest.version import ROW_ID
+from dataguard.spec.source import ROW_ID
 from dataguard.split import REASONS
 
 PENDING, RELEASED, REJECTED = "pending", "released", "rejected"

@@ -24,13 +24,13 @@ from dataguard.catalog.locks import Held, dataset_lock
 from dataguard.common.integrity import file_fingerprint
 from dataguard.common.sql import quote_ident
 from dataguard.errors import BadInput, InvariantViolation
-from dataguard.ingest.version import ROW_ID
 from dataguard.measure.evaluate import findings_in
 from dataguard.project import Project
 from dataguard.publish.record import history_with
 from dataguard.publish.report import read_report, write_reports
 from dataguard.review.quarantine import ACTIONS, PENDING, REJECTED, RELEASED
 from dataguard.spec.contract import GatePolicy
+from dataguard.spec.source import ROW_ID
 from dataguard.split import REASONS
 from dataguard.verdict import CheckOutcome, Results, Verdict, decide
 

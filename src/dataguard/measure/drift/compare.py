@@ -115,23 +115,7 @@ import duckdb
 
 from dataguard.common.sql import engine
 from dataguard.errors import DataguardError
-from dataguard.measure.drift.policy import (
-    AUTO,
-    BLOCK,
-    DEFAULT_ALPHA,
-    DEFAULT_BLOCK_THRESHOLDS,
-    DEFAULT_THRESHOLDS,
-    METRICS,
-    NONE,
-    WARN,
-    ColumnDrift,
-    ColumnPlan,
-    DriftSettings,
-    SkippedColumn,
-    effect_size,
-    judge,
-    plan_columns,
-)
+from dataguard.measure.drift.policy import ColumnPlan, SkippedColumn, effect_size, judge, plan_columns
 from dataguard.measure.drift.pvalues import chi2_p_value, ks_p_value, two_proportion, welch_p_value
 from dataguard.measure.drift.scan import (
     Grid,
@@ -148,7 +132,20 @@ from dataguard.measure.drift.scan import (
     share_figures,
     side_stats,
 )
-from dataguard.measure.profile import NUMERIC, ColumnProfile, column_types, numeric_value, profile
+from dataguard.measure.profile import ColumnProfile, column_types, numeric_value, profile
+from dataguard.spec.drift import (
+    AUTO,
+    BLOCK,
+    DEFAULT_ALPHA,
+    DEFAULT_BLOCK_THRESHOLDS,
+    DEFAULT_THRESHOLDS,
+    METRICS,
+    NONE,
+    NUMERIC,
+    WARN,
+    ColumnDrift,
+    DriftSettings,
+)
 
 __all__ = [
     "AUTO",
