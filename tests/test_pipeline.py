@@ -62,6 +62,7 @@ def test_the_in_process_engine_runs_the_stages_in_the_pipelines_order(flights_pr
         "row checks",
         "split",
         "reference",
+        "profile",
         "drift",
         "slice tests",
         "metric history",

@@ -40,6 +40,7 @@ from dataguard.errors import (
 )
 from dataguard.ingest.version import Ingested, ingest, remove_dead_staging
 from dataguard.measure.evaluate import StageResult, gather, run_drift, run_history, run_slices
+from dataguard.measure.profile import ColumnProfile, profile
 from dataguard.measure.reference import Reference, choose_reference
 from dataguard.project import Project
 from dataguard.publish.record import publish
@@ -230,11 +231,12 @@ def _run_stages(
     split: SplitResult = engine.stage("split", split_rows, Path(version.data_path), outcome.failures_path, run_dir)
     fault_point("split")
     reference: Reference = engine.stage("reference", choose_reference, project.catalog, loaded.dataset, version.version)
-    drift: StageResult = engine.stage("drift", run_drift, loaded, split.clean_path, reference, run_dir)
+    profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, split.clean_path, None, None, run_dir)
+    drift: StageResult = engine.stage("drift", run_drift, loaded, split.clean_path, reference, run_dir, profiles)
     prediction_file = Path(predictions) if predictions else None
     slices: StageResult = engine.stage("slice tests", run_slices, loaded, split.clean_path, prediction_file, reference)
     history: StageResult = engine.stage(
-        "metric history", run_history, project.catalog, loaded, version.version, split.clean_path, run_dir
+        "metric history", run_history, project.catalog, loaded, version.version, profiles
     )
     results, sections = gather(split, outcome.checks, reference, drift, slices, history)
     verdict = engine.stage("verdict", decide, results, loaded.contract.gate)

@@ -7,6 +7,7 @@ the report's section and the findings the verdict weighs.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from dataguard.catalog.db import CatalogDB
 from dataguard.checks.load import LoadedContract
 from dataguard.checks.rowchecks import CheckResult
 from dataguard.measure.drift.compare import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
-from dataguard.measure.history import anomalies, profile_version, rule_text
+from dataguard.measure.history import anomalies, profiles_json, rule_text
+from dataguard.measure.profile import ColumnProfile
 from dataguard.measure.reference import Reference
 from dataguard.measure.slices import SliceResult, evaluate_slices
 from dataguard.split import SplitResult
@@ -66,12 +68,16 @@ def findings_in(report: dict[str, Any]) -> dict[str, tuple[Finding, ...]]:
     return {"slices": slices, "drift": drift, "history": history}
 
 
-def run_drift(loaded: LoadedContract, clean: Path, reference: Reference, scratch: Path) -> StageResult:
-    """Drift of the clean rows against the reference's, column by column (DuckDB over Parquet)."""
+def run_drift(
+    loaded: LoadedContract, clean: Path, reference: Reference, scratch: Path, profiles: Sequence[ColumnProfile]
+) -> StageResult:
+    """Drift of the clean rows against the reference's, column by column (DuckDB over Parquet); the clean
+    rows' counts and moments come from their ``profiles``."""
     if reference.clean_path is None:
         return StageResult({"drift": [], "drift_columns": [], "distributions": []}, ())
     try:
-        outcome = compare(clean, reference.clean_path, loaded.contract.drift, scratch, loaded.contract.keys)
+        drift = loaded.contract.drift
+        outcome = compare(clean, reference.clean_path, drift, scratch, loaded.contract.keys, profiles)
     except DriftUnavailable as exc:  # an empty side is a reason to look, never a silent pass
         finding = Finding("(reference)", False, "warn", str(exc))
         return StageResult({"drift": [], "drift_columns": [], "distributions": [], "drift_error": str(exc)}, (finding,))
@@ -130,10 +136,10 @@ def _distribution(summary: ColumnSummary) -> dict[str, Any] | None:
     }
 
 
-def run_history(db: CatalogDB, loaded: LoadedContract, version: int, clean: Path, scratch: Path) -> StageResult:
-    """Profile the clean rows; a figure far from its recent history (the contract's rule) becomes a WARN reason."""
+def run_history(db: CatalogDB, loaded: LoadedContract, version: int, columns: Sequence[ColumnProfile]) -> StageResult:
+    """The clean rows' profiles; a figure far from its recent history (the contract's rule) becomes a WARN reason."""
     policy = loaded.contract.history
-    profiles = profile_version(clean, scratch)
+    profiles = profiles_json(columns)
     past = catalog.past_profiles(db, loaded.dataset, version, newest=policy.window)  # all the rule reads
     found = anomalies(profiles, past, policy)
     section = {

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog.db import CatalogDB
-from dataguard.measure.profile import ColumnProfile, profile
+from dataguard.measure.profile import ColumnProfile
 from dataguard.spec.contract import HistoryPolicy
 from dataguard.spec.source import ROW_ID
 
@@ -47,9 +47,8 @@ class Anomaly:
         )
 
 
-def profile_version(clean: Path, scratch: Path | None = None) -> dict[str, dict[str, Any]]:
+def profiles_json(profiles: Sequence[ColumnProfile]) -> dict[str, dict[str, Any]]:
     """Every column's profile (JSON-ready), plus the row count under ``(dataset)``."""
-    profiles = profile(clean, scratch=scratch)
     found = {p.column: _as_json(p) for p in profiles if p.column != ROW_ID}
     rows = profiles[0].rows if profiles else 0
     return {**found, "(dataset)": {"rows": rows}}
@@ -58,6 +57,8 @@ def profile_version(clean: Path, scratch: Path | None = None) -> dict[str, dict[
 def _as_json(p: ColumnProfile) -> dict[str, Any]:
     data = asdict(p)
     data["quantiles"] = [list(q) for q in p.quantiles]
+    if not p.non_finite:  # listed only where a column has NaN or infinities
+        del data["non_finite"]
     return data
 
 

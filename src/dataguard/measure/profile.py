@@ -58,6 +58,7 @@ class ColumnProfile:
     # (probability, value): quantile_disc (numpy's inverted_cdf), over every k-th row above 200,000 rows
     quantiles: tuple[tuple[float, float], ...] = ()
     top_categories: tuple[CategoryShare, ...] = ()
+    non_finite: int = 0  # NaN and infinities of a numeric column: not null, but in no moment or quantile
 
 
 def type_family(sql_type: str) -> str:
@@ -163,7 +164,7 @@ def _figures(key: str, kind: str) -> list[str]:
     """The aggregate expressions of one column's profile, over its _inputs."""
     parts = [f"count({key}) AS {key}_n", f"approx_count_distinct({key}) AS {key}_distinct"]
     if kind == NUMERIC:
-        parts += [f"{agg}({key}_v) AS {key}_{name}" for name, agg in _MOMENTS]
+        parts += [f"count({key}_v) AS {key}_finite"] + [f"{agg}({key}_v) AS {key}_{name}" for name, agg in _MOMENTS]
     elif kind == TEMPORAL:
         parts += [f"CAST(min({key}) AS VARCHAR) AS {key}_min", f"CAST(max({key}) AS VARCHAR) AS {key}_max"]
     return parts
@@ -205,6 +206,7 @@ def _column_profile(
             min=_float(row[f"{key}_min"]),
             max=_float(row[f"{key}_max"]),
             quantiles=tuple(zip(PROFILE_QUANTILES, (float(q) for q in quantiles), strict=False)),
+            non_finite=values - int(row[f"{key}_finite"]),
         )
     if kind == TEMPORAL:
         return replace(base, min=row[f"{key}_min"], max=row[f"{key}_max"])

@@ -130,9 +130,10 @@ from dataguard.measure.drift.scan import (
     numeric_figures,
     reference_sample,
     share_figures,
+    side_of,
     side_stats,
 )
-from dataguard.measure.profile import ColumnProfile, column_types, numeric_value, profile
+from dataguard.measure.profile import ColumnProfile, column_types, numeric_value
 from dataguard.spec.drift import (
     AUTO,
     BLOCK,
@@ -158,7 +159,6 @@ __all__ = [
     "WARN",
     "ColumnDrift",
     "ColumnPlan",
-    "ColumnProfile",
     "ColumnSummary",
     "DriftOutcome",
     "DriftResult",
@@ -170,7 +170,6 @@ __all__ = [
     "effect_size",
     "judge",
     "plan_columns",
-    "profile",
 ]
 
 
@@ -287,10 +286,14 @@ def compare(
     settings: DriftSettings | None = None,
     scratch: Path | None = None,
     keys: Sequence[str] = (),
+    current_profiles: Sequence[ColumnProfile] = (),
 ) -> DriftOutcome:
     """Drift of ``current`` against ``reference`` (both clean Parquet files), every figure in DuckDB.
 
     ``keys``: the contract's keys; a key of one column is an identifier and is skipped (see plan_columns).
+    ``current_profiles``: the run's profiles of ``current``; a column's counts and moments come from
+    its profile (the one pass over the file that computes them), and only what a profile cannot give
+    (a column it profiled as another kind) is scanned here.
 
     Raises DriftUnavailable when either file has no rows: an empty reference is never a pass.
     """
@@ -301,7 +304,7 @@ def compare(
         _require_rows(ref_rows, reference, "reference")
         samples = reference_sample(con, reference, ref_rows, [_sample_request(p, settings) for p in plans])
         plans, too_many = _drop_high_cardinality(plans, samples, settings.max_categories)
-        cur_rows, cur_stats = side_stats(con, current, [_request(p) for p in plans])
+        cur_rows, cur_stats = _current_sides(con, current, plans, current_profiles)
         _require_rows(cur_rows, current, "current version")
         results = [_row_count_result(ref_rows, cur_rows, settings)]
         summaries = []
@@ -311,6 +314,28 @@ def compare(
             results += column_results
             summaries.append(_summary(plan, column_results, notes))
     return DriftOutcome(ref_rows, cur_rows, tuple(results), tuple(summaries), (*skipped, *too_many))
+
+
+def _current_sides(
+    con: duckdb.DuckDBPyConnection, path: Path, plans: Sequence[ColumnPlan], profiles: Sequence[ColumnProfile]
+) -> tuple[int, dict[str, SideStats]]:
+    """Each planned column's side of the current version: from its profile where it fits, else a scan."""
+    by_column = {p.column: p for p in profiles}
+    known = {
+        plan.column: side_of(found, plan.kind == NUMERIC)
+        for plan in plans
+        if (found := by_column.get(plan.column)) is not None and _profile_fits(found, plan)
+    }
+    missing = [_request(plan) for plan in plans if plan.column not in known]
+    if profiles and not missing:
+        return profiles[0].rows, known
+    rows, scanned = side_stats(con, path, missing)
+    return rows, known | scanned
+
+
+def _profile_fits(found: ColumnProfile, plan: ColumnPlan) -> bool:
+    """Counts fit any column of the same type; moments only a column profiled as a number, as drift sees it."""
+    return found.sql_type == plan.sql_type and (plan.kind != NUMERIC or found.kind == NUMERIC)
 
 
 def _require_rows(rows: int, path: Path, what: str) -> None:

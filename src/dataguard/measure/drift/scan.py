@@ -47,7 +47,7 @@ from typing import Any
 import duckdb
 
 from dataguard.common.sql import column_chunks, quote_ident
-from dataguard.measure.profile import fetch_row, numeric_value, sample_step, sampled_rows
+from dataguard.measure.profile import ColumnProfile, fetch_row, numeric_value, sample_step, sampled_rows
 
 SHARE_FLOOR = 1e-4  # PSI: a share of 0 (a bin or category on one side only) counts as 0.01%
 TOP_CONTRIBUTORS = 5
@@ -97,6 +97,23 @@ def side_stats(
         rows = int(row["rows"])
         stats |= {req.column: _side(row, f"c{i}", rows, req) for i, req in enumerate(chunk)}
     return rows, stats
+
+
+def side_of(found: ColumnProfile, numeric: bool) -> SideStats:
+    """A column's side from its profile, which counted the same values with the same expressions."""
+    present = found.rows - found.nulls
+    if not numeric:
+        return SideStats(rows=found.rows, nulls=found.nulls, values=present)
+    return SideStats(
+        rows=found.rows,
+        nulls=found.nulls,
+        values=present - found.non_finite,
+        non_finite=found.non_finite,
+        mean=found.mean,
+        std=found.std,
+        min=_opt_float(found.min),
+        max=_opt_float(found.max),
+    )
 
 
 _MOMENTS = (("finite", "count"), ("mean", "avg"), ("std", "stddev_samp"), ("min", "min"), ("max", "max"))
