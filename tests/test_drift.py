@@ -23,22 +23,12 @@ from scipy.stats import chi2_contingency, ks_2samp, ttest_ind, wasserstein_dista
 
 from dataguard.errors import ContractError
 from dataguard.measure import profile as profile_module
-from dataguard.measure.drift.compare import (
-    BLOCK,
-    NONE,
-    WARN,
-    ColumnDrift,
-    ColumnPlan,
-    DriftOutcome,
-    DriftResult,
-    DriftSettings,
-    DriftUnavailable,
-    compare,
-    judge,
-    plan_columns,
-)
-from dataguard.measure.drift.scan import SHARE_FLOOR
+from dataguard.measure.drift.compare import compare
+from dataguard.measure.drift.policy import ColumnPlan, judge, plan_columns
+from dataguard.measure.drift.results import DriftOutcome, DriftResult, DriftUnavailable
+from dataguard.measure.drift.shares import SHARE_FLOOR
 from dataguard.measure.profile import PROFILE_QUANTILES, profile
+from dataguard.spec.drift import BLOCK, NONE, WARN, ColumnDrift, DriftSettings
 
 CATEGORIES_REF = ("a", "b", "c", "d")  # "d" is gone from the current version
 CATEGORIES_CUR = ("a", "b", "c", "e")  # "e" is new in it

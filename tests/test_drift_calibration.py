@@ -24,7 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataguard.measure.drift.compare import DriftOutcome, compare, effect_size
+from dataguard.measure.drift.compare import compare
+from dataguard.measure.drift.policy import effect_size
+from dataguard.measure.drift.results import DriftOutcome
 
 SEEDS = range(int(os.environ.get("DATAGUARD_CALIBRATION_SEEDS", "1")))
 ALL = 0  # all rows of each half

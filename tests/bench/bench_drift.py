@@ -144,7 +144,8 @@ def _chunk(rng: Any, start: int, n: int, drifted: bool) -> Any:
 def child_dataguard(current: Path, reference: Path) -> dict[str, Any]:
     import scipy.stats  # noqa: F401 - dataguard imports it for p-values; imported before timing, as in the scipy child
 
-    from dataguard.measure.drift.compare import DriftSettings, compare
+    from dataguard.measure.drift.compare import compare
+    from dataguard.spec.drift import DriftSettings
 
     base = peak_rss_mib()
     started = time.perf_counter()

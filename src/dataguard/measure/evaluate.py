@@ -16,7 +16,8 @@ from dataguard import catalog
 from dataguard.catalog.db import CatalogDB
 from dataguard.checks.load import LoadedContract
 from dataguard.checks.rowchecks import CheckResult
-from dataguard.measure.drift.compare import ColumnSummary, DriftOutcome, DriftUnavailable, compare, describe
+from dataguard.measure.drift.compare import compare
+from dataguard.measure.drift.results import ColumnSummary, DriftOutcome, DriftUnavailable, describe
 from dataguard.measure.history import anomalies, profiles_json, rule_text
 from dataguard.measure.profile import ColumnProfile
 from dataguard.measure.reference import Reference
