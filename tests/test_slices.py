@@ -15,17 +15,12 @@ from scipy.stats import binomtest
 from sklearn import metrics
 
 from dataguard.errors import BadInput, ContractError
-from dataguard.measure import slices as slices_module
-from dataguard.measure.slices import (
-    Measurement,
-    SliceResult,
-    evaluate_slices,
-    judge,
-    lock,
-    measure_version,
-    validate_slices,
-    wilson_interval,
-)
+from dataguard.measure.slices import run as slices_module
+from dataguard.measure.slices.guard import lock, validate_slices
+from dataguard.measure.slices.judge import judge
+from dataguard.measure.slices.metrics import wilson_interval
+from dataguard.measure.slices.results import Measurement, SliceResult
+from dataguard.measure.slices.run import evaluate_slices, measure_version
 from dataguard.spec.slices import SliceTest
 
 FEB = Path(__file__).resolve().parent.parent / "data" / "samples" / "flights-2013-02.parquet"

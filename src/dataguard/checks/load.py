@@ -20,7 +20,7 @@ from pathlib import Path
 import pandera.pandas as pa
 
 from dataguard.errors import ContractError, did_you_mean
-from dataguard.measure.slices import validate_slices
+from dataguard.measure.slices.guard import validate_slices
 from dataguard.project import Project
 from dataguard.spec.contract import Contract
 from dataguard.spec.source import SourceOptions

@@ -21,7 +21,8 @@ from dataguard.measure.drift.results import ColumnSummary, DriftOutcome, DriftUn
 from dataguard.measure.history import anomalies, profiles_json, rule_text
 from dataguard.measure.profile import ColumnProfile
 from dataguard.measure.reference import Reference
-from dataguard.measure.slices import SliceResult, evaluate_slices
+from dataguard.measure.slices.results import SliceResult
+from dataguard.measure.slices.run import evaluate_slices
 from dataguard.split import SplitResult
 from dataguard.verdict import CheckOutcome, Finding, Results
 
