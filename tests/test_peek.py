@@ -16,8 +16,9 @@ import pytest
 import dataguard
 from dataguard import catalog
 from dataguard.common.sql import engine
-from dataguard.gate.peek import HISTOGRAM_BINS, SHARE_PREFIX, Peek, bin_columns, build_peek, sample_rows
+from dataguard.gate.peek import SHARE_PREFIX, Peek, build_peek, sample_rows
 from dataguard.gate.peek_html import render_peek
+from dataguard.gate.peek_plots import HISTOGRAM_BINS, bin_columns
 from dataguard.measure.profile import PROFILE_QUANTILES, ColumnProfile
 from dataguard.project import Project
 from tests.browser import SKIP_MESSAGE, find_chromium, open_page, png_size

@@ -18,12 +18,12 @@ from dataguard.gate.peek import (
     SHARE_PREFIX,
     SUMMARY_QUANTILES,
     Difference,
-    Distribution,
     Peek,
     build_peek,
     figure,
     quantile,
 )
+from dataguard.gate.peek_plots import Distribution
 from dataguard.gate.validated import ValidatedVersion
 from dataguard.measure.profile import ColumnProfile
 from dataguard.publish.html import _count, _distribution_svg, _environment, _num, _pct
