@@ -11,22 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Dialect,
-    Double,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import DateTime, Dialect, MetaData, PrimaryKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
+
+from dataguard.catalog.columns import columns
 
 HEAD = "0002"
 """The Alembic revision of this metadata; a test checks it is the newest migration."""
@@ -56,214 +44,69 @@ class UTCDateTime(TypeDecorator[datetime]):
 metadata = MetaData()
 
 
-def _text(name: str, *, nullable: bool = False) -> Column[str]:
-    return Column(name, String, nullable=nullable)
+def _table(name: str, spec: str, *constraints: Any) -> Table:
+    return Table(name, metadata, *columns(spec, time=UTCDateTime()), *constraints)
 
 
-datasets = Table(
-    "datasets",
-    metadata,
-    Column("name", String, primary_key=True),
-    Column("created", UTCDateTime, nullable=False),
-)
-
-versions = Table(
+datasets = _table("datasets", "name str*, created time")
+versions = _table(
     "versions",
-    metadata,
-    _text("dataset"),
-    Column("version", Integer, nullable=False),
-    _text("fingerprint"),
-    _text("source_path"),
-    _text("source_format"),
-    Column("size_bytes", BigInteger, nullable=False),
-    Column("row_count", BigInteger, nullable=False),
-    _text("data_path"),
-    _text("status"),
-    Column("created", UTCDateTime, nullable=False),
+    "dataset str, version int, fingerprint str, source_path str, source_format str, size_bytes big, row_count big,"
+    " data_path str, status str, created time",
     PrimaryKeyConstraint("dataset", "version"),
     UniqueConstraint("dataset", "fingerprint"),
 )
-
-runs = Table(
+runs = _table(
     "runs",
-    metadata,
-    Column("run_id", String, primary_key=True),
-    _text("dataset"),
-    Column("version", Integer, nullable=False),
-    _text("state"),
-    Column("started", UTCDateTime, nullable=False),
-    Column("finished", UTCDateTime),
-    _text("verdict", nullable=True),
-    Column("gate_open", Boolean),
-    Column("reasons", Text),
-    Column("rows_input", BigInteger),
-    Column("rows_clean", BigInteger),
-    Column("rows_quarantined", BigInteger),
-    _text("clean_path", nullable=True),
-    _text("quarantine_path", nullable=True),
-    _text("report_json", nullable=True),
-    _text("flow_run_id", nullable=True),
-    Column("error", Text),
+    "run_id str*, dataset str, version int, state str, started time, finished time?, verdict str?, gate_open bool?,"
+    " reasons text?, rows_input big?, rows_clean big?, rows_quarantined big?, clean_path str?, quarantine_path str?,"
+    " report_json str?, flow_run_id str?, error text?,"
     # the lease (revision 0002): which lock holding made the run, on which host, and its last heartbeat
-    _text("lease", nullable=True),
-    _text("host", nullable=True),
-    Column("pid", Integer),
-    Column("heartbeat", UTCDateTime),
+    " lease str?, host str?, pid int?, heartbeat time?",
 )
-
-quarantine_decisions = Table(
+quarantine_decisions = _table(  # row_ids: a JSON list of row ids
     "quarantine_decisions",
-    metadata,
-    Column("decision_id", String, primary_key=True),
-    _text("dataset"),
-    Column("version", Integer, nullable=False),
-    _text("run_id"),
-    _text("action"),
-    _text("selector"),
-    Column("row_ids", Text, nullable=False),  # a JSON list of row ids
-    _text("reviewer"),
-    Column("note", Text, nullable=False),
-    Column("revision", Integer),
-    Column("created", UTCDateTime, nullable=False),
+    "decision_id str*, dataset str, version int, run_id str, action str, selector str, row_ids text, reviewer str,"
+    " note text, revision int?, created time",
 )
-
-quarantine_states = Table(
-    "quarantine_states",
-    metadata,
-    _text("run_id"),
-    Column("row_id", BigInteger, nullable=False),
-    _text("state"),
-    _text("decision_id"),
-    PrimaryKeyConstraint("run_id", "row_id"),
+quarantine_states = _table(
+    "quarantine_states", "run_id str, row_id big, state str, decision_id str", PrimaryKeyConstraint("run_id", "row_id")
 )
-
-revisions = Table(
+revisions = _table(
     "revisions",
-    metadata,
-    _text("run_id"),
-    Column("revision", Integer, nullable=False),
-    Column("parent", Integer, nullable=False),
-    _text("decision_id"),
-    _text("clean_path"),
-    Column("rows_clean", BigInteger, nullable=False),
-    Column("rows_released", BigInteger, nullable=False),
-    Column("rows_rejected", BigInteger, nullable=False),
-    _text("verdict"),
-    Column("gate_open", Boolean, nullable=False),
-    Column("reasons", Text, nullable=False),
-    Column("created", UTCDateTime, nullable=False),
+    "run_id str, revision int, parent int, decision_id str, clean_path str, rows_clean big, rows_released big,"
+    " rows_rejected big, verdict str, gate_open bool, reasons text, created time",
     PrimaryKeyConstraint("run_id", "revision"),
 )
-
-baselines = Table(
-    "baselines",
-    metadata,
-    Column("dataset", String, primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("pinned", UTCDateTime, nullable=False),
-)
-
-drift_results = Table(
+baselines = _table("baselines", "dataset str*, version int, pinned time")
+drift_results = _table(
     "drift_results",
-    metadata,
-    _text("run_id"),
-    Column("reference_version", Integer, nullable=False),
-    _text("column_name"),
-    _text("kind"),
-    _text("metric"),
-    Column("statistic", Double),
-    Column("p_value", Double),
-    Column("threshold", Double),
-    Column("drifted", Boolean, nullable=False),
-    _text("severity"),
+    "run_id str, reference_version int, column_name str, kind str, metric str, statistic float?, p_value float?,"
+    " threshold float?, drifted bool, severity str",
 )
-
-profiles = Table(
-    "profiles",
-    metadata,
-    _text("run_id"),
-    _text("dataset"),
-    Column("version", Integer, nullable=False),
-    _text("column_name"),
-    Column("profile", Text, nullable=False),
+profiles = _table("profiles", "run_id str, dataset str, version int, column_name str, profile text")
+slice_results = _table(
+    "slice_results", "run_id str, name str, metric str, value float?, rows big, passed bool, severity str, result text"
 )
-
-slice_results = Table(
-    "slice_results",
-    metadata,
-    _text("run_id"),
-    _text("name"),
-    _text("metric"),
-    Column("value", Double),
-    Column("rows", BigInteger, nullable=False),
-    Column("passed", Boolean, nullable=False),
-    _text("severity"),
-    Column("result", Text, nullable=False),
-)
-
-training_runs = Table(
+training_runs = _table(
     "training_runs",
-    metadata,
-    Column("training_id", String, primary_key=True),
-    _text("dataset"),
-    Column("version", Integer, nullable=False),
-    Column("revision", Integer, nullable=False),
-    _text("fingerprint"),
-    Column("command", Text, nullable=False),
-    Column("started", UTCDateTime, nullable=False),
-    Column("ended", UTCDateTime),
-    Column("exit_code", Integer),
-    Column("timed_out", Boolean),
+    "training_id str*, dataset str, version int, revision int, fingerprint str, command text, started time,"
+    " ended time?, exit_code int?, timed_out bool?",
 )
-
-clean_files = Table(
+clean_files = _table(
     "clean_files",
-    metadata,
-    _text("run_id"),
-    Column("revision", Integer, nullable=False),
-    _text("clean_path"),
-    _text("fingerprint"),
-    Column("size_bytes", BigInteger, nullable=False),
-    Column("recorded", UTCDateTime, nullable=False),
+    "run_id str, revision int, clean_path str, fingerprint str, size_bytes big, recorded time",
     PrimaryKeyConstraint("run_id", "revision"),
 )
-
-incidents = Table(
+incidents = _table(
     "incidents",
-    metadata,
-    Column("incident_id", String, primary_key=True),
-    _text("dataset"),
-    Column("version", Integer, nullable=False),
-    Column("revision", Integer, nullable=False),
-    _text("run_id"),
-    _text("kind"),
-    _text("path"),
-    _text("expected"),
-    _text("actual"),
-    _text("detected_by"),
-    Column("detected", UTCDateTime, nullable=False),
+    "incident_id str*, dataset str, version int, revision int, run_id str, kind str, path str, expected str,"
+    " actual str, detected_by str, detected time",
 )
-
-check_results = Table(
-    "check_results",
-    metadata,
-    _text("run_id"),
-    _text("name"),
-    _text("column_name", nullable=True),
-    _text("code"),
-    Column("failed_rows", BigInteger, nullable=False),
-    _text("severity"),
+check_results = _table(
+    "check_results", "run_id str, name str, column_name str?, code str, failed_rows big, severity str"
 )
-
-dataset_locks = Table(  # revision 0002: who holds each dataset's writer lock, with the lease's heartbeat
-    "dataset_locks",
-    metadata,
-    Column("dataset", String, primary_key=True),
-    _text("lease"),
-    _text("host"),
-    Column("pid", Integer, nullable=False),
-    Column("command", Text, nullable=False),
-    Column("since", UTCDateTime, nullable=False),
-    Column("expires", UTCDateTime, nullable=False),
-    Column("backend_pid", Integer),  # PostgreSQL: the server process holding the advisory lock
+dataset_locks = _table(  # revision 0002: who holds each dataset's writer lock, with the lease's heartbeat
+    "dataset_locks",  # backend_pid: on PostgreSQL, the server process holding the advisory lock
+    "dataset str*, lease str, host str, pid int, command text, since time, expires time, backend_pid int?",
 )

@@ -9,171 +9,85 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from dataguard.catalog.columns import columns
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-TEXT = sa.String
-WHEN = sa.DateTime(timezone=True)
-
-
-def _required(name: str, kind: sa.types.TypeEngine[Any] | type = TEXT) -> sa.Column[Any]:
-    return sa.Column(name, kind, nullable=False)
+TABLES: tuple[tuple[str, str, tuple[Any, ...]], ...] = (
+    ("datasets", "name str*, created time", ()),
+    (
+        "versions",
+        "dataset str, version int, fingerprint str, source_path str, source_format str, size_bytes big,"
+        " row_count big, data_path str, status str, created time",
+        (sa.PrimaryKeyConstraint("dataset", "version"), sa.UniqueConstraint("dataset", "fingerprint")),
+    ),
+    (
+        "runs",
+        "run_id str*, dataset str, version int, state str, started time, finished time?, verdict str?,"
+        " gate_open bool?, reasons text?, rows_input big?, rows_clean big?, rows_quarantined big?, clean_path str?,"
+        " quarantine_path str?, report_json str?, flow_run_id str?, error text?",
+        (),
+    ),
+    (
+        "quarantine_decisions",
+        "decision_id str*, dataset str, version int, run_id str, action str, selector str, row_ids text,"
+        " reviewer str, note text, revision int?, created time",
+        (),
+    ),
+    (
+        "quarantine_states",
+        "run_id str, row_id big, state str, decision_id str",
+        (sa.PrimaryKeyConstraint("run_id", "row_id"),),
+    ),
+    (
+        "revisions",
+        "run_id str, revision int, parent int, decision_id str, clean_path str, rows_clean big, rows_released big,"
+        " rows_rejected big, verdict str, gate_open bool, reasons text, created time",
+        (sa.PrimaryKeyConstraint("run_id", "revision"),),
+    ),
+    ("baselines", "dataset str*, version int, pinned time", ()),
+    (
+        "drift_results",
+        "run_id str, reference_version int, column_name str, kind str, metric str, statistic float?,"
+        " p_value float?, threshold float?, drifted bool, severity str",
+        (),
+    ),
+    ("profiles", "run_id str, dataset str, version int, column_name str, profile text", ()),
+    (
+        "slice_results",
+        "run_id str, name str, metric str, value float?, rows big, passed bool, severity str, result text",
+        (),
+    ),
+    (
+        "training_runs",
+        "training_id str*, dataset str, version int, revision int, fingerprint str, command text, started time,"
+        " ended time?, exit_code int?, timed_out bool?",
+        (),
+    ),
+    (
+        "clean_files",
+        "run_id str, revision int, clean_path str, fingerprint str, size_bytes big, recorded time",
+        (sa.PrimaryKeyConstraint("run_id", "revision"),),
+    ),
+    (
+        "incidents",
+        "incident_id str*, dataset str, version int, revision int, run_id str, kind str, path str,"
+        " expected str, actual str, detected_by str, detected time",
+        (),
+    ),
+    ("check_results", "run_id str, name str, column_name str?, code str, failed_rows big, severity str", ()),
+)
+"""Every table of 0.1, as (name, columns, constraints); columns as ``dataguard.catalog.columns`` reads them."""
 
 
 def upgrade() -> None:
-    op.create_table("datasets", sa.Column("name", TEXT, primary_key=True), _required("created", WHEN))
-    op.create_table(
-        "versions",
-        *map(_required, ("dataset",)),
-        _required("version", sa.Integer),
-        *map(_required, ("fingerprint", "source_path", "source_format")),
-        _required("size_bytes", sa.BigInteger),
-        _required("row_count", sa.BigInteger),
-        *map(_required, ("data_path", "status")),
-        _required("created", WHEN),
-        sa.PrimaryKeyConstraint("dataset", "version"),
-        sa.UniqueConstraint("dataset", "fingerprint"),
-    )
-    op.create_table(
-        "runs",
-        sa.Column("run_id", TEXT, primary_key=True),
-        _required("dataset"),
-        _required("version", sa.Integer),
-        _required("state"),
-        _required("started", WHEN),
-        sa.Column("finished", WHEN),
-        sa.Column("verdict", TEXT),
-        sa.Column("gate_open", sa.Boolean),
-        sa.Column("reasons", sa.Text),
-        sa.Column("rows_input", sa.BigInteger),
-        sa.Column("rows_clean", sa.BigInteger),
-        sa.Column("rows_quarantined", sa.BigInteger),
-        *(sa.Column(name, TEXT) for name in ("clean_path", "quarantine_path", "report_json", "flow_run_id")),
-        sa.Column("error", sa.Text),
-    )
-    op.create_table(
-        "quarantine_decisions",
-        sa.Column("decision_id", TEXT, primary_key=True),
-        _required("dataset"),
-        _required("version", sa.Integer),
-        *map(_required, ("run_id", "action", "selector")),
-        _required("row_ids", sa.Text),
-        _required("reviewer"),
-        _required("note", sa.Text),
-        sa.Column("revision", sa.Integer),
-        _required("created", WHEN),
-    )
-    op.create_table(
-        "quarantine_states",
-        _required("run_id"),
-        _required("row_id", sa.BigInteger),
-        *map(_required, ("state", "decision_id")),
-        sa.PrimaryKeyConstraint("run_id", "row_id"),
-    )
-    op.create_table(
-        "revisions",
-        _required("run_id"),
-        _required("revision", sa.Integer),
-        _required("parent", sa.Integer),
-        *map(_required, ("decision_id", "clean_path")),
-        *(_required(name, sa.BigInteger) for name in ("rows_clean", "rows_released", "rows_rejected")),
-        _required("verdict"),
-        _required("gate_open", sa.Boolean),
-        _required("reasons", sa.Text),
-        _required("created", WHEN),
-        sa.PrimaryKeyConstraint("run_id", "revision"),
-    )
-    op.create_table(
-        "baselines",
-        sa.Column("dataset", TEXT, primary_key=True),
-        _required("version", sa.Integer),
-        _required("pinned", WHEN),
-    )
-    op.create_table(
-        "drift_results",
-        _required("run_id"),
-        _required("reference_version", sa.Integer),
-        *map(_required, ("column_name", "kind", "metric")),
-        *(sa.Column(name, sa.Double) for name in ("statistic", "p_value", "threshold")),
-        _required("drifted", sa.Boolean),
-        _required("severity"),
-    )
-    op.create_table(
-        "profiles",
-        _required("run_id"),
-        _required("dataset"),
-        _required("version", sa.Integer),
-        _required("column_name"),
-        _required("profile", sa.Text),
-    )
-    op.create_table(
-        "slice_results",
-        *map(_required, ("run_id", "name", "metric")),
-        sa.Column("value", sa.Double),
-        _required("rows", sa.BigInteger),
-        _required("passed", sa.Boolean),
-        _required("severity"),
-        _required("result", sa.Text),
-    )
-    op.create_table(
-        "training_runs",
-        sa.Column("training_id", TEXT, primary_key=True),
-        _required("dataset"),
-        _required("version", sa.Integer),
-        _required("revision", sa.Integer),
-        _required("fingerprint"),
-        _required("command", sa.Text),
-        _required("started", WHEN),
-        sa.Column("ended", WHEN),
-        sa.Column("exit_code", sa.Integer),
-        sa.Column("timed_out", sa.Boolean),
-    )
-    op.create_table(
-        "clean_files",
-        _required("run_id"),
-        _required("revision", sa.Integer),
-        *map(_required, ("clean_path", "fingerprint")),
-        _required("size_bytes", sa.BigInteger),
-        _required("recorded", WHEN),
-        sa.PrimaryKeyConstraint("run_id", "revision"),
-    )
-    op.create_table(
-        "incidents",
-        sa.Column("incident_id", TEXT, primary_key=True),
-        _required("dataset"),
-        _required("version", sa.Integer),
-        _required("revision", sa.Integer),
-        *map(_required, ("run_id", "kind", "path", "expected", "actual", "detected_by")),
-        _required("detected", WHEN),
-    )
-    op.create_table(
-        "check_results",
-        _required("run_id"),
-        _required("name"),
-        sa.Column("column_name", TEXT),
-        _required("code"),
-        _required("failed_rows", sa.BigInteger),
-        _required("severity"),
-    )
+    for name, spec, constraints in TABLES:
+        op.create_table(name, *columns(spec, time=sa.DateTime(timezone=True)), *constraints)
 
 
 def downgrade() -> None:
-    for table in (
-        "check_results",
-        "incidents",
-        "clean_files",
-        "training_runs",
-        "slice_results",
-        "profiles",
-        "drift_results",
-        "baselines",
-        "revisions",
-        "quarantine_states",
-        "quarantine_decisions",
-        "runs",
-        "versions",
-        "datasets",
-    ):
-        op.drop_table(table)
+    for name, _, _ in reversed(TABLES):
+        op.drop_table(name)

@@ -7,6 +7,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from dataguard.catalog.columns import columns
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -16,22 +18,11 @@ WHEN = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    op.create_table(
-        "dataset_locks",
-        sa.Column("dataset", sa.String, primary_key=True),
-        sa.Column("lease", sa.String, nullable=False),
-        sa.Column("host", sa.String, nullable=False),
-        sa.Column("pid", sa.Integer, nullable=False),
-        sa.Column("command", sa.Text, nullable=False),
-        sa.Column("since", WHEN, nullable=False),
-        sa.Column("expires", WHEN, nullable=False),
-        sa.Column("backend_pid", sa.Integer),
-    )
+    lock = "dataset str*, lease str, host str, pid int, command text, since time, expires time, backend_pid int?"
+    op.create_table("dataset_locks", *columns(lock, time=WHEN))
     with op.batch_alter_table("runs") as runs:
-        runs.add_column(sa.Column("lease", sa.String))
-        runs.add_column(sa.Column("host", sa.String))
-        runs.add_column(sa.Column("pid", sa.Integer))
-        runs.add_column(sa.Column("heartbeat", WHEN))
+        for column in columns("lease str?, host str?, pid int?, heartbeat time?", time=WHEN):
+            runs.add_column(column)
 
 
 def downgrade() -> None:
