@@ -13,8 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from dataguard.checks.rowchecks import pandas_batches
+from dataguard.ingest.canonical import write_canonical
 from dataguard.ingest.preflight import source_format
-from dataguard.ingest.version import write_canonical
 from dataguard.spec import defaults
 from dataguard.spec.source import SourceOptions
 
