@@ -12,7 +12,8 @@ import pytest
 from pandera.errors import SchemaErrors
 
 from dataguard.checks.load import LoadedContract
-from dataguard.checks.pushdown import re2_pattern, split_schema
+from dataguard.checks.pushdown import split_schema
+from dataguard.checks.re2 import re2_pattern
 from dataguard.checks.rowchecks import FileLayout, _to_frame, check_rows
 from dataguard.spec.contract import Contract
 
