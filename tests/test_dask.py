@@ -16,15 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dataguard.app.cli import app
+from dataguard.checks.batches import Partition, partitions
 from dataguard.checks.load import load_contract
-from dataguard.checks.rowchecks import (
-    Partition,
-    check_partition,
-    check_rows,
-    finish_checks,
-    first_structural,
-    partitions,
-)
+from dataguard.checks.rowchecks import check_partition, check_rows, finish_checks, first_structural
 from dataguard.project import Project
 from dataguard.spec.execution import Execution, Resolved, from_command_line, from_environment, resolve
 from tests.catalog_sql import catalog_is_empty

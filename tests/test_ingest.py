@@ -15,8 +15,12 @@ import pytest
 
 from dataguard import catalog
 from dataguard.errors import BadInput, SourceError
-from dataguard.ingest import version as ingest_module
-from dataguard.ingest.version import check_utf8, count_csv_records, fingerprint, ingest, write_canonical
+from dataguard.ingest import canonical as canonical_module
+from dataguard.ingest import readers as readers_module
+from dataguard.ingest import text as text_module
+from dataguard.ingest.canonical import write_canonical
+from dataguard.ingest.text import check_utf8, count_csv_records
+from dataguard.ingest.version import Ingested, fingerprint, ingest
 from dataguard.project import Project
 from dataguard.spec.source import SourceOptions
 from tests.catalog_sql import catalog_is_empty
@@ -61,7 +65,7 @@ def write(tmp_path: Path):
     return _write
 
 
-def canonical(result: ingest_module.Ingested) -> pa.Table:
+def canonical(result: Ingested) -> pa.Table:
     return pq.read_table(result.version.data_path)
 
 
@@ -306,7 +310,7 @@ def test_long_text_field_is_one_value(project, write):
 
 def test_a_reader_that_disagrees_with_the_record_count_is_refused(project, write, monkeypatch):
     source = write("three.csv", CSV_3)
-    monkeypatch.setattr(ingest_module, "_count_csv", lambda text, src, delimiter: (4, 3))
+    monkeypatch.setattr(canonical_module, "csv_records_and_width", lambda text, src, delimiter: (4, 3))
 
     with pytest.raises(SourceError) as caught:
         ingest(project, "ds", source)
@@ -342,7 +346,7 @@ def test_non_utf8_bytes_name_line_and_byte_column(write):
 def test_byte_column_does_not_depend_on_read_chunks(write, monkeypatch, chunk_bytes):
     # 'é' (bytes 12 and 13) just before the bad byte: 13-byte reads cut it, the bad byte in the next read
     source = write("cut.csv", b"id,name\n1,ab\xc3\xa9\xff\n")
-    monkeypatch.setattr(ingest_module, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(text_module, "CHUNK_BYTES", chunk_bytes)
 
     with pytest.raises(SourceError) as caught:
         check_utf8(source)
@@ -597,8 +601,8 @@ def test_canonical_row_groups_are_bounded_by_rows_and_by_bytes(
 ) -> None:
     table = pa.table({"n": pa.array(range(2_500), pa.int64()), "s": pa.array(["x" * 100] * 2_500)})
     source = write("rows.parquet", parquet_bytes(table, row_group_size=250))
-    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 250)
-    monkeypatch.setattr(ingest_module, "ROW_GROUP_ROWS", 1_000)
+    monkeypatch.setattr(readers_module, "BATCH_ROWS", 250)
+    monkeypatch.setattr(canonical_module, "ROW_GROUP_ROWS", 1_000)
     result = ingest(project, "ds", source)
     meta = pq.ParquetFile(result.version.data_path).metadata
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [1_000, 1_000, 500]
@@ -609,7 +613,7 @@ def test_canonical_row_groups_are_bounded_by_rows_and_by_bytes(
     wide = pa.table({"n": pa.array(range(2_500, 5_000), pa.int64()), "s": pa.array(["y" * 100] * 2_500)})
     source = write("bytes.parquet", parquet_bytes(wide, row_group_size=250))
     batch_bytes = pa.Table.from_batches(wide.slice(0, 250).to_batches()).nbytes
-    monkeypatch.setattr(ingest_module, "ROW_GROUP_BYTES", 2 * batch_bytes)  # two batches of 250 rows a group
+    monkeypatch.setattr(canonical_module, "ROW_GROUP_BYTES", 2 * batch_bytes)  # two batches of 250 rows a group
     result = ingest(project, "ds", source)
     meta = pq.ParquetFile(result.version.data_path).metadata
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [500] * 5
@@ -626,7 +630,7 @@ def test_the_read_ahead_keeps_order_raises_the_readers_error_and_stops_with_the_
     got: list[int] = []
 
     def drain() -> None:
-        got.extend(table.column("n")[0].as_py() for table in ingest_module._read_ahead(failing()))
+        got.extend(table.column("n")[0].as_py() for table in canonical_module._read_ahead(failing()))
 
     with pytest.raises(SourceError, match="row group 3 cannot be read: boom"):
         drain()
@@ -639,7 +643,7 @@ def test_the_read_ahead_keeps_order_raises_the_readers_error_and_stops_with_the_
             read.append(i)
             yield pa.table({"n": [i]})
 
-    for table in ingest_module._read_ahead(endless()):
+    for table in canonical_module._read_ahead(endless()):
         if table.column("n")[0].as_py() == 5:
             break  # the writer stops: the reader thread must end, not run on or hang
     assert 5 <= len(read) <= 8
@@ -667,11 +671,11 @@ def test_only_columns_whose_values_repeat_are_dictionary_encoded(project: Projec
         meta.schema.column(i).path for i in range(group.num_columns) if group.column(i).has_dictionary_page
     )
     assert with_dictionary == ["country", "empty", "half", "tags.list.element"]
-    assert ingest_module.dictionary_columns(pa.table({"x": pa.array([1, 2, 3])})) == []
+    assert canonical_module.dictionary_columns(pa.table({"x": pa.array([1, 2, 3])})) == []
     nested = pa.table(
         {"m": pa.array([[("k", 1)]], pa.map_(pa.string(), pa.int64())), "s": pa.array([{"a": 1, "b": [2]}])}
     )
-    assert ingest_module.dictionary_columns(nested) == [
+    assert canonical_module.dictionary_columns(nested) == [
         "m.key_value.key",
         "m.key_value.value",
         "s.a",

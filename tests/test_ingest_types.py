@@ -17,7 +17,7 @@ import pytest
 from dataguard.checks.load import load_contract
 from dataguard.checks.rowchecks import RowCheckOutcome, check_rows
 from dataguard.errors import SourceError
-from dataguard.ingest import version as ingest_module
+from dataguard.ingest import text as text_module
 from dataguard.ingest.version import ingest
 from dataguard.project import Project
 from dataguard.spec.source import SourceOptions
@@ -239,7 +239,7 @@ def test_a_field_over_duckdbs_default_2_mb_line_is_read_exactly(project: Project
 def test_a_field_over_the_limit_is_refused_naming_the_line_its_record_starts_on(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, record: bytes, line: int
 ) -> None:
-    monkeypatch.setattr(ingest_module, "CSV_MAX_FIELD_CHARS", 1_000)
+    monkeypatch.setattr(text_module, "CSV_MAX_FIELD_CHARS", 1_000)
     source = write_source(tmp_path, "long.csv", b"id,text\n1,a\n" + record + b"3,c\n")
 
     with pytest.raises(SourceError) as caught:
@@ -252,7 +252,7 @@ def test_a_field_over_the_limit_is_refused_naming_the_line_its_record_starts_on(
 def test_a_header_name_over_the_limit_is_refused_naming_line_1(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest_module, "CSV_MAX_FIELD_CHARS", 1_000)
+    monkeypatch.setattr(text_module, "CSV_MAX_FIELD_CHARS", 1_000)
     source = write_source(tmp_path, "wide.csv", b"id," + b"t" * 1_001 + b"\n1,2\n")
 
     with pytest.raises(SourceError) as caught:
@@ -266,7 +266,7 @@ def test_fields_at_the_limit_are_read_however_long_their_record(
 ) -> None:
     """DuckDB's limit on a record is above any record whose fields are within the limit: here two fields of
     1,000 four-byte characters, quoted, with a CRLF line break: 8,007 bytes, DuckDB's limit 8,008."""
-    monkeypatch.setattr(ingest_module, "CSV_MAX_FIELD_CHARS", 1_000)
+    monkeypatch.setattr(text_module, "CSV_MAX_FIELD_CHARS", 1_000)
     wide = "\U0001f600" * 1_000
     source = write_source(tmp_path, "wide.csv", f'a,b\r\n"{wide}","{wide}"\r\nx,y\r\n'.encode())
 
@@ -279,7 +279,7 @@ def test_fields_at_the_limit_are_read_however_long_their_record(
 
 
 def test_a_field_just_over_64_mib_is_refused_naming_its_line(project: Project, tmp_path: Path) -> None:
-    limit = ingest_module.CSV_MAX_FIELD_CHARS
+    limit = text_module.CSV_MAX_FIELD_CHARS
     source = write_source(tmp_path, "huge.csv", b"id,text\n1,a\n2," + b"y" * (limit + 1) + b"\n3,c\n")
 
     with pytest.raises(SourceError) as caught:

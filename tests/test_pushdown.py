@@ -11,9 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 from pandera.errors import SchemaErrors
 
+from dataguard.checks.batches import FileLayout, _to_frame
 from dataguard.checks.load import LoadedContract
-from dataguard.checks.pushdown import re2_pattern, split_schema
-from dataguard.checks.rowchecks import FileLayout, _to_frame, check_rows
+from dataguard.checks.pushdown import split_schema
+from dataguard.checks.re2 import re2_pattern
+from dataguard.checks.rowchecks import check_rows
 from dataguard.spec.contract import Contract
 
 

@@ -30,8 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandera.errors import SchemaErrors
 
+from dataguard.checks.batches import pandas_batches
+from dataguard.checks.failures import _as_text
 from dataguard.checks.load import LoadedContract
-from dataguard.checks.rowchecks import _as_text, check_rows, pandas_batches
+from dataguard.checks.rowchecks import check_rows
 from dataguard.spec.contract import Contract
 
 Reasons = dict[int, set[tuple[str | None, str, object]]]

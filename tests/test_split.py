@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataguard import split as split_module
-from dataguard.checks.rowchecks import FAILURE_SCHEMA
+from dataguard.checks.failures import FAILURE_SCHEMA
 from dataguard.errors import InvariantViolation
 from dataguard.split import ReasonCount, SplitResult, check_conservation, split_rows
 

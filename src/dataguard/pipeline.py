@@ -23,9 +23,10 @@ from typing import Any, Protocol, TypeVar
 
 from dataguard import catalog
 from dataguard.catalog.locks import dataset_lock, writer_of
+from dataguard.checks.batches import partitions
 from dataguard.checks.load import LoadedContract, load_contract, require_full_validation
 from dataguard.checks.partitions import PartitionJob, partition_jobs, run_partition_job
-from dataguard.checks.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural, partitions
+from dataguard.checks.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural
 from dataguard.common import progress, signals
 from dataguard.common.faults import fault_point
 from dataguard.errors import (

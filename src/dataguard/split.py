@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from dataguard.common.sql import engine, quote_ident
 from dataguard.errors import InvariantViolation
-from dataguard.ingest.version import ROW_GROUP_ROWS, parquet_writer
+from dataguard.ingest.canonical import ROW_GROUP_ROWS, parquet_writer
 from dataguard.spec.source import ROW_ID
 
 if TYPE_CHECKING:

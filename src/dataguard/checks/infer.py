@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from dataguard.checks.rowchecks import pandas_batches
+from dataguard.checks.batches import pandas_batches
+from dataguard.ingest.canonical import write_canonical
 from dataguard.ingest.preflight import source_format
-from dataguard.ingest.version import write_canonical
 from dataguard.spec import defaults
 from dataguard.spec.source import SourceOptions
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dataguard.checks.batches import Partition
 from dataguard.checks.load import LoadedContract, load_contract
-from dataguard.checks.rowchecks import Partition, check_partition
+from dataguard.checks.rowchecks import check_partition
 from dataguard.common.integrity import fingerprint
 from dataguard.errors import BadInput
 from dataguard.project import Project

@@ -1,0 +1,152 @@
+"""The version file read for row checks: its layout, partitions of ``_row_id``, and pandas batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from dataguard.common.sql import engine, quote_ident
+from dataguard.spec.source import ROW_ID
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A contiguous range of ``_row_id`` (both ends included): one unit of row checks."""
+
+    first: int
+    last: int
+
+
+def partitions(data_path: Path, rows: int, batch_rows: int) -> tuple[Partition, ...]:
+    """The version cut into ranges of about ``rows`` row ids (one range when ``rows`` is 0 or covers it all).
+
+    ``rows`` is rounded up to a whole number of record batches: a partition then
+    holds exactly the batches a single pass reads (ids are positions, dense from
+    the first), so a dataframe-wide check sees the same rows either way.
+    """
+    rid = quote_ident(ROW_ID)
+    with engine() as con:
+        query = f"SELECT min({rid}), max({rid}) FROM read_parquet($p)"
+        low, high = con.execute(query, {"p": str(data_path)}).fetchall()[0]
+    if low is None:
+        return (Partition(0, -1),)
+    rows = -(-rows // batch_rows) * batch_rows
+    if rows <= 0 or high - low + 1 <= rows:
+        return (Partition(int(low), int(high)),)
+    return tuple(Partition(start, min(start + rows - 1, int(high))) for start in range(int(low), int(high) + 1, rows))
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """The version file's data columns, their Arrow types, and the integer columns read as float."""
+
+    schema: pa_arrow.Schema
+    columns: list[str]
+    as_float: list[str]
+
+    @classmethod
+    def of(cls, data_path: Path) -> FileLayout:
+        schema = pq.ParquetFile(data_path).schema_arrow
+        columns = [name for name in schema.names if name != ROW_ID]
+        return cls(schema, columns, _integer_columns_with_nulls(data_path, schema))
+
+    def empty_frame(self) -> pd.DataFrame:
+        """The file as a zero-row pandas frame, with the dtypes its batches have."""
+        return _to_frame(self.schema.empty_table(), self.as_float)
+
+
+def pandas_batches(
+    data_path: Path, batch_rows: int, columns: list[str] | None = None, partition: Partition | None = None
+) -> Iterator[pd.DataFrame]:
+    """Record batches as pandas frames indexed by ``_row_id``, with file-wide dtypes.
+
+    pandas turns an integer column with nulls into float64; decided per batch,
+    a column's dtype would change from batch to batch. Integer columns that
+    hold a null anywhere in the file are read as float64 in every batch,
+    exactly as ``pd.read_parquet`` of the whole file would give them (pyarrow's
+    default mapping, whatever pandas metadata the file carries).
+    """
+    parquet = pq.ParquetFile(data_path, pre_buffer=False)  # pre-buffering keeps every chunk read: memory grows
+    as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
+    wanted = None if columns is None else [ROW_ID, *columns]
+    if partition is None:
+        batches = parquet.iter_batches(batch_size=batch_rows, columns=wanted)
+        tables: Iterator[pa_arrow.Table] = (pa_arrow.Table.from_batches([batch]) for batch in batches)
+    else:
+        tables = _rebatched(_partition_tables(parquet, batch_rows, wanted, partition), batch_rows)
+    for table in tables:
+        frame = _to_frame(table.drop_columns([ROW_ID]), as_float)
+        frame.index = pd.Index(table.column(ROW_ID).to_numpy(), name=None)
+        yield frame
+
+
+def _partition_tables(
+    parquet: pq.ParquetFile, batch_rows: int, wanted: list[str] | None, partition: Partition
+) -> Iterator[pa_arrow.Table]:
+    """The partition's rows, read from the row groups that can hold them."""
+    groups = _row_groups_within(parquet, partition)
+    first, last = (pa_arrow.scalar(end, pa_arrow.int64()) for end in (partition.first, partition.last))
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted, row_groups=groups):
+        ids = batch.column(ROW_ID)
+        table = pa_arrow.Table.from_batches([batch]).filter(
+            pc.and_(pc.greater_equal(ids, first), pc.less_equal(ids, last))
+        )
+        if table.num_rows:
+            yield table
+
+
+def _rebatched(tables: Iterator[pa_arrow.Table], batch_rows: int) -> Iterator[pa_arrow.Table]:
+    """Tables cut again into ``batch_rows`` rows: row groups start anywhere, a single pass's batches do not."""
+    pending: list[pa_arrow.Table] = []
+    held = 0
+    for table in tables:
+        pending.append(table)
+        held += table.num_rows
+        while held >= batch_rows:
+            whole = pa_arrow.concat_tables(pending)
+            yield whole.slice(0, batch_rows)
+            rest = whole.slice(batch_rows)
+            pending, held = ([rest] if rest.num_rows else []), rest.num_rows
+    if held:
+        yield pa_arrow.concat_tables(pending)
+
+
+def _row_groups_within(parquet: pq.ParquetFile, partition: Partition) -> list[int]:
+    """Row groups whose ``_row_id`` statistics overlap the partition (all of them without statistics)."""
+    position = parquet.schema_arrow.get_field_index(ROW_ID)
+    groups = []
+    for group in range(parquet.num_row_groups):
+        stats = parquet.metadata.row_group(group).column(position).statistics
+        low, high = (stats.min, stats.max) if stats is not None and stats.has_min_max else (None, None)
+        if low is None or high is None or (int(low) <= partition.last and int(high) >= partition.first):
+            groups.append(group)
+    return groups
+
+
+def _to_frame(table: pa_arrow.Table, as_float: list[str]) -> pd.DataFrame:
+    # pandas metadata a writer left in the file would change dtypes by origin: ignore it
+    table = table.replace_schema_metadata(None)
+    for name in as_float:
+        position = table.schema.get_field_index(name)
+        if position >= 0:
+            table = table.set_column(position, name, table.column(name).cast(pa_arrow.float64(), safe=False))
+    if ROW_ID in table.schema.names:
+        table = table.drop_columns([ROW_ID])
+    return table.to_pandas()
+
+
+def _integer_columns_with_nulls(data_path: Path, schema: pa_arrow.Schema) -> list[str]:
+    ints = [f.name for f in schema if pa_arrow.types.is_integer(f.type) and f.name != ROW_ID]
+    if not ints:
+        return []
+    selects = ", ".join(f"count(*) - count({quote_ident(n)})" for n in ints)
+    with engine() as con:
+        row = con.execute(f"SELECT {selects} FROM read_parquet($path)", {"path": str(data_path)}).fetchone()
+    assert row is not None
+    return [name for name, nulls in zip(ints, row, strict=True) if nulls]
