@@ -6,6 +6,8 @@ warehouse, or PostgreSQL for a team. The schema is ``schema``, its history
 Heavy queries never run here: they use their own DuckDB connection over Parquet files.
 """
 
+from sqlalchemy.engine import Connection  # the type of a catalog transaction, for callers that pass one on
+
 from dataguard.catalog.db import CatalogDB, catalog_url, reading, session, wait_seconds, writing
 from dataguard.catalog.decisions import (
     DecisionRecord,
@@ -55,6 +57,7 @@ from dataguard.catalog.versions import (
 __all__ = [
     "CatalogDB",
     "CleanFile",
+    "Connection",
     "DecisionRecord",
     "FinishedRun",
     "Incident",

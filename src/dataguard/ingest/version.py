@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy.engine import Connection
 
 from dataguard import catalog
 from dataguard.catalog.locks import Held, dataset_lock
@@ -96,7 +95,7 @@ def _register(project: Project, held: Held, source: Path, fmt: str, digest: str,
 
 
 def _move_and_insert(
-    con: Connection,
+    con: catalog.Connection,
     project: Project,
     dataset: str,
     source: Path,
