@@ -28,7 +28,7 @@ REASONS = "_reasons"
 
 
 @dataclass(frozen=True)
-class ReasonCount:
+class ReasonCount:  # how many quarantined rows carry one reason (a check code, on a column or on none)
     code: str
     column: str | None
     rows: int

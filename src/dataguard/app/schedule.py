@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from dataguard.app.prefect_env import apply_defaults
 
@@ -180,14 +180,28 @@ def server_url() -> str | None:
     return url or None
 
 
-def deployments(
-    project_dir: str | Path | None = None,
-    *,
-    cron: str = NIGHTLY_CRON,
-    poll_seconds: float = POLL_SECONDS,
-    settle_seconds: float = SETTLE_SECONDS,
-    timezone: str | None = None,
-) -> list[RunnerDeployment]:
+@dataclass(frozen=True)
+class Timing:
+    """When a project's flows run: the nightly sweep on ``cron`` (in ``timezone``; UTC when None),
+    the landing watch every ``poll_seconds`` (none when 0), a landed file taken once unchanged
+    for ``settle_seconds``."""
+
+    cron: str = NIGHTLY_CRON
+    poll_seconds: float = POLL_SECONDS
+    settle_seconds: float = SETTLE_SECONDS
+    timezone: str | None = None
+
+
+class TimingOptions(TypedDict, total=False):
+    """``Timing``'s fields as keyword arguments: any left out take Timing's defaults."""
+
+    cron: str
+    poll_seconds: float
+    settle_seconds: float
+    timezone: str | None
+
+
+def deployments(project_dir: str | Path | None = None, **options: Unpack[TimingOptions]) -> list[RunnerDeployment]:
     """The project's deployments, each named after the project folder.
 
     ``dataguard-nightly`` on ``cron``; ``dataguard-landing-watch`` every
@@ -195,26 +209,26 @@ def deployments(
     one file or version on demand (parameters ``dataset`` and ``source`` or ``version``).
     A poll or a nightly run that finds the previous one still working is cancelled.
     """
-    project = find_project(project_dir)
-    check_cron(cron, timezone)
+    project, timing = find_project(project_dir), Timing(**options)
+    check_cron(timing.cron, timing.timezone)
     name = deployment_name(project)
-    sweep_params = {"project_dir": str(project.root), "settle_seconds": settle_seconds}
+    sweep_params = {"project_dir": str(project.root), "settle_seconds": timing.settle_seconds}
     one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
     common: dict[str, Any] = {"tags": ["dataguard"], "entrypoint_type": EntrypointType.MODULE_PATH}
     found: list[Any] = [
         nightly.to_deployment(
             name,
-            schedule=Cron(cron, timezone=timezone),
+            schedule=Cron(timing.cron, timezone=timing.timezone),
             parameters=sweep_params,
             concurrency_limit=one_at_a_time,
             **common,
         ),
         validate_flow.to_deployment(name, parameters={"project_dir": str(project.root)}, **common),
     ]
-    if poll_seconds > 0:
+    if timing.poll_seconds > 0:
         watch = watch_landing.to_deployment(
             name,
-            interval=timedelta(seconds=poll_seconds),
+            interval=timedelta(seconds=timing.poll_seconds),
             parameters=sweep_params,
             concurrency_limit=one_at_a_time,
             **common,
@@ -232,35 +246,24 @@ def deployment_name(project: Project) -> str:
 def serve(
     project_dir: str | Path | None = None,
     *,
-    cron: str = NIGHTLY_CRON,
-    poll_seconds: float = POLL_SECONDS,
-    settle_seconds: float = SETTLE_SECONDS,
-    timezone: str | None = None,
     announce: Callable[[str], None] = print,
+    **options: Unpack[TimingOptions],
 ) -> None:
     """Run the nightly sweep and the landing watch for a project until Ctrl-C or SIGTERM.
 
     Raises ``BadInput`` for a missing project or an invalid cron expression.
     """
     project = find_project(project_dir)
-    check_cron(cron, timezone)
+    timing = Timing(**options)
+    check_cron(timing.cron, timing.timezone)
     for dataset in project.datasets():
         landing.landing_dir(project, dataset).mkdir(parents=True, exist_ok=True)
     url = server_url()
     if url is None:
-        serve_embedded(
-            project,
-            cron=cron,
-            poll_seconds=poll_seconds,
-            settle_seconds=settle_seconds,
-            timezone=timezone,
-            announce=announce,
-        )
+        serve_embedded(project, announce=announce, **options)
         return
     announce(f"serving {project.root} on the Prefect server at {url} (Ctrl-C stops)")
-    found = deployments(
-        project.root, cron=cron, poll_seconds=poll_seconds, settle_seconds=settle_seconds, timezone=timezone
-    )
+    found = deployments(project.root, **options)
     try:
         with _sigterm_as_interrupt():
             prefect.serve(*found)
@@ -272,23 +275,22 @@ def serve(
 def serve_embedded(
     project: Project,
     *,
-    cron: str = NIGHTLY_CRON,
-    poll_seconds: float = POLL_SECONDS,
-    settle_seconds: float = SETTLE_SECONDS,
-    timezone: str | None = None,
     announce: Callable[[str], None] = print,
     sleep: Callable[[float], None] = time.sleep,
+    **options: Unpack[TimingOptions],
 ) -> None:
     """Time the nightly sweep and the watch in this process, on Prefect's embedded API.
 
     A poll starts a watch flow run only when a landing folder has a pending
     file, so quiet polls leave no runs behind. Returns on Ctrl-C or SIGTERM.
     """
-    next_nightly = next_fire(cron, timezone)
+    timing = Timing(**options)
+    next_nightly = next_fire(timing.cron, timing.timezone)
     announce(
         f"serving {project.root} on Prefect's embedded API (set PREFECT_API_URL to use a server): "
-        + (f"landing watch every {poll_seconds:g} s, " if poll_seconds > 0 else "")
-        + f"nightly run at '{cron}' ({timezone or 'UTC'}), next {next_nightly.isoformat(timespec='minutes')}; "
+        + (f"landing watch every {timing.poll_seconds:g} s, " if timing.poll_seconds > 0 else "")
+        + f"nightly run at '{timing.cron}' ({timing.timezone or 'UTC'}), "
+        + f"next {next_nightly.isoformat(timespec='minutes')}; "
         "Ctrl-C stops"
     )
     next_poll = time.time()
@@ -296,13 +298,15 @@ def serve_embedded(
         with _sigterm_as_interrupt():
             while True:
                 if datetime.now(UTC) >= next_nightly:
-                    _announce_run(nightly(str(project.root), settle_seconds, return_state=True), announce)
-                    next_nightly = next_fire(cron, timezone)
-                if poll_seconds > 0 and time.time() >= next_poll:
-                    if has_pending(project, settle_seconds):
-                        _announce_run(watch_landing(str(project.root), settle_seconds, return_state=True), announce)
-                    next_poll = time.time() + poll_seconds
-                wake = min(next_poll if poll_seconds > 0 else float("inf"), next_nightly.timestamp())
+                    _announce_run(nightly(str(project.root), timing.settle_seconds, return_state=True), announce)
+                    next_nightly = next_fire(timing.cron, timing.timezone)
+                if timing.poll_seconds > 0 and time.time() >= next_poll:
+                    if has_pending(project, timing.settle_seconds):
+                        _announce_run(
+                            watch_landing(str(project.root), timing.settle_seconds, return_state=True), announce
+                        )
+                    next_poll = time.time() + timing.poll_seconds
+                wake = min(next_poll if timing.poll_seconds > 0 else float("inf"), next_nightly.timestamp())
                 sleep(max(0.0, min(wake - time.time(), 60.0)))
     except KeyboardInterrupt:
         announce("stopped")

@@ -9,9 +9,10 @@ way; a migration passes its own ``time`` type, so a migration never changes with
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Double, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Double, Integer, String, Table, Text
 from sqlalchemy.types import TypeEngine
 
 TYPES: dict[str, type[TypeEngine[Any]]] = {
@@ -37,3 +38,9 @@ def _column(name: str, kind: str, *, time: TypeEngine[Any] | None) -> Column[Any
     if kind.endswith("*"):
         return Column(name, sql_type, primary_key=True)
     return Column(name, sql_type, nullable=kind.endswith("?"))
+
+
+def row_of(table: Table, record: Any, **values: Any) -> dict[str, Any]:
+    """A row of ``table`` from a dataclass: its fields named like the table's columns, then ``values``."""
+    fields = {field.name for field in dataclasses.fields(record)}
+    return {column.name: getattr(record, column.name) for column in table.c if column.name in fields} | values

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataguard.catalog.columns import row_of
 from dataguard.catalog.db import CatalogDB, reading, utcnow
 from dataguard.catalog.schema import quarantine_decisions, quarantine_states, revisions
 
@@ -50,21 +51,9 @@ class RevisionRecord:
 
 def record_decision(con: Connection, decision: DecisionRecord, revision: RevisionRecord | None) -> None:
     """The decision, each row's new state and the revision it publishes: one transaction's worth."""
-    con.execute(
-        quarantine_decisions.insert().values(
-            decision_id=decision.decision_id,
-            dataset=decision.dataset,
-            version=decision.version,
-            run_id=decision.run_id,
-            action=decision.action,
-            selector=decision.selector,
-            row_ids=json.dumps(decision.row_ids),
-            reviewer=decision.reviewer,
-            note=decision.note,
-            revision=None if revision is None else revision.revision,
-            created=utcnow(),
-        )
-    )
+    published = None if revision is None else revision.revision
+    row = row_of(quarantine_decisions, decision, row_ids=json.dumps(decision.row_ids), revision=published)
+    con.execute(quarantine_decisions.insert().values(row | {"created": utcnow()}))
     q = quarantine_states
     con.execute(
         q.delete().where(q.c.run_id == decision.run_id, q.c.row_id.in_(sa.bindparam("ids", expanding=True))),

@@ -28,16 +28,8 @@ def record_clean_file(
     con: Connection, run_id: str, revision: int, clean_path: str, fingerprint: str, size_bytes: int
 ) -> None:
     """Inside the publishing transaction: the clean file and its fingerprint become visible together."""
-    con.execute(
-        clean_files.insert().values(
-            run_id=run_id,
-            revision=revision,
-            clean_path=clean_path,
-            fingerprint=fingerprint,
-            size_bytes=size_bytes,
-            recorded=utcnow(),
-        )
-    )
+    file = {"clean_path": clean_path, "fingerprint": fingerprint, "size_bytes": size_bytes}
+    con.execute(clean_files.insert().values(run_id=run_id, revision=revision, recorded=utcnow(), **file))
 
 
 def recorded_clean_file(db: CatalogDB, run_id: str, revision: int) -> CleanFile | None:

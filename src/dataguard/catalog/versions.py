@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataguard.catalog.columns import row_of
 from dataguard.catalog.db import CatalogDB, reading, utcnow, writing
 from dataguard.catalog.schema import datasets, versions
 
@@ -84,20 +85,7 @@ def next_version_number(con: Connection, dataset: str) -> int:
 def insert_version(con: Connection, record: VersionRecord) -> None:
     if con.execute(sa.select(datasets.c.name).where(datasets.c.name == record.dataset)).first() is None:
         con.execute(datasets.insert().values(name=record.dataset, created=utcnow()))
-    con.execute(
-        versions.insert().values(
-            dataset=record.dataset,
-            version=record.version,
-            fingerprint=record.fingerprint,
-            source_path=record.source_path,
-            source_format=record.source_format,
-            size_bytes=record.size_bytes,
-            row_count=record.rows,
-            data_path=record.data_path,
-            status=record.status,
-            created=record.created,
-        )
-    )
+    con.execute(versions.insert().values(row_of(versions, record, row_count=record.rows)))
 
 
 def forget_version(db: CatalogDB, dataset: str, version: int) -> None:

@@ -27,7 +27,8 @@ ORDERED_KINDS = (INT_KIND, FLOAT_KIND, STRING_KIND, TIME_KIND)
 
 @dataclass(frozen=True)
 class SqlColumn:
-    """A column as SQL sees it: the value expression and what counts as null."""
+    """A column as SQL sees it: the expression of its value, what counts as null in it, and the kind
+    of value a check compares it with."""
 
     name: str
     kind: str

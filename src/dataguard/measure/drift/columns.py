@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from dataguard.measure.drift.grid import Grid, NumericFigures, numeric_figures
+from dataguard.measure.drift.grid import Grid, NumericFigures
 from dataguard.measure.drift.policy import ColumnPlan, judge
 from dataguard.measure.drift.pvalues import chi2_p_value, ks_p_value, two_proportion, welch_p_value
 from dataguard.measure.drift.results import DriftResult
 from dataguard.measure.drift.scan import Sampled, SideStats
-from dataguard.measure.drift.shares import Share, ShareFigures, share_figures
-from dataguard.measure.profile import numeric_value
+from dataguard.measure.drift.shares import Share, ShareFigures
 from dataguard.spec.drift import (
     DriftSettings,
 )
@@ -46,21 +42,12 @@ def null_rate_result(plan: ColumnPlan, ref: SideStats, cur: SideStats, alpha: fl
 # -- numeric columns ------------------------------------------------------------------------------------------
 
 
-def numeric_figures_of(
-    con: duckdb.DuckDBPyConnection,
-    files: tuple[Path, Path],
-    plan: ColumnPlan,
-    sides: tuple[SideStats, SideStats],
-    sample: Sampled,
-    settings: DriftSettings,
-) -> tuple[NumericFigures, ShareFigures]:
+def numeric_grid(sides: tuple[SideStats, SideStats], sample: Sampled, settings: DriftSettings) -> tuple[Grid, bool]:
+    """The cells a numeric column is counted in (within the reference's PSI edges), and whether exactly."""
     ref, cur = sides
     lowest, highest = min(_known(ref.min), _known(cur.min)), max(_known(ref.max), _known(cur.max))
     grid = Grid.over(sorted(set(sample.quantiles)), lowest, highest, settings.grid_cells)
-    exact = ref.values + cur.values <= settings.exact_ks_max_rows
-    value_sql = numeric_value(plan.column, plan.sql_type)
-    figures = numeric_figures(con, files, value_sql, (ref.values, cur.values), grid, exact)
-    return figures, share_figures(con, ref.values, cur.values)  # over the PSI bins numeric_figures counted
+    return grid, ref.values + cur.values <= settings.exact_ks_max_rows
 
 
 def numeric_results(

@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 
 from dataguard.common.sql import engine
-from dataguard.measure.drift.columns import categorical_results, null_rate_result, numeric_figures_of, numeric_results
+from dataguard.measure.drift.columns import categorical_results, null_rate_result, numeric_grid, numeric_results
+from dataguard.measure.drift.grid import numeric_figures
 from dataguard.measure.drift.policy import ColumnPlan, SkippedColumn, judge, plan_columns
 from dataguard.measure.drift.results import (
     ColumnSummary,
@@ -29,7 +30,7 @@ from dataguard.measure.drift.scan import (
     side_stats,
 )
 from dataguard.measure.drift.shares import categorical_counts, share_figures
-from dataguard.measure.profile import ColumnProfile, column_types
+from dataguard.measure.profile import ColumnProfile, column_types, numeric_value
 from dataguard.spec.drift import (
     NUMERIC,
     DriftSettings,
@@ -158,8 +159,11 @@ def _column_results(
     if empty:
         return results, (f"no values to compare in the {' and the '.join(empty)}: null rate only",)
     if plan.kind == NUMERIC:
-        figures = numeric_figures_of(con, files, plan, (ref, cur), samples[plan.column], settings)
-        return results + numeric_results(plan, ref, cur, figures, settings.alpha), ()
+        grid, exact = numeric_grid(sides, samples[plan.column], settings)
+        value_sql = numeric_value(plan.column, plan.sql_type)
+        cells = numeric_figures(con, files, value_sql, (ref.values, cur.values), grid, exact)
+        bins = share_figures(con, ref.values, cur.values)  # over the PSI bins numeric_figures counted
+        return results + numeric_results(plan, ref, cur, (cells, bins), settings.alpha), ()
     categorical_counts(con, files[0], files[1], plan.column)
     shares = share_figures(con, ref.values, cur.values)
     return results + categorical_results(plan, ref, cur, shares, settings.alpha), ()
