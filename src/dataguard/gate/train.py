@@ -1,8 +1,9 @@
 """The training launcher: the command's environment, and a hard time ceiling on its process group.
 
-``dataguard train DATASET --max-minutes M -- CMD ...`` opens the gate, then
-runs CMD through ``run_with_ceiling`` with ``training_env``: the clean data's
-path, version and dataset in its environment. CMD starts in a session (and
+``dataguard train DATASET --max-minutes M -- CMD ...`` is ``run_training``: it
+opens the gate, writes the peek page, records the run in the catalog, then
+runs CMD through ``run_with_ceiling`` with ``training_env`` (the clean data's
+path, version and dataset in its environment) and records how it ended. CMD starts in a session (and
 process group) of its own, so everything it starts can be stopped together:
 
 - at the ceiling the group gets SIGTERM (and SIGCONT, so stopped members see
@@ -24,20 +25,25 @@ the ceiling, as it escapes ``timeout(1)``.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from dataguard import catalog
 from dataguard.errors import BadInput
-from dataguard.gate.validated import ValidatedVersion
+from dataguard.gate.validated import ValidatedVersion, open_validated
+from dataguard.project import find_project
+from dataguard.spec import defaults
 
 TIMEOUT_EXIT = 124  # what timeout(1) exits with when the command hit the ceiling
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -54,6 +60,62 @@ class TrainOutcome:
     ended: datetime
     pid: int = 0
     interrupted_by: int | None = None  # the signal that stopped dataguard itself, if one did
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """A training run as the catalog records it: which data it trained on, and how it ended."""
+
+    training_id: str
+    dataset: str
+    version: int
+    revision: int
+    outcome: TrainOutcome
+    peek: Path | None  # the peek page written before the command started, if one was
+
+    @property
+    def seconds(self) -> float:
+        return (self.outcome.ended - self.outcome.started).total_seconds()
+
+
+def run_training(
+    project: str | os.PathLike[str] | None,
+    dataset: str,
+    cmd: Sequence[str],
+    *,
+    version: int | None = None,
+    max_minutes: float,
+    grace_seconds: float = 5.0,
+    peek_rows: int | None = defaults.PEEK_SAMPLE_ROWS,
+    peek_seed: int = defaults.PEEK_SEED,
+    stdout: int | None = None,
+    announce: Callable[[str], None] = lambda line: None,
+) -> TrainingRun:
+    """Open the gate on the version (newest open one by default), run ``cmd`` on its clean data, record the run.
+
+    The peek page (``peek_rows`` sampled rows; None: no page) is written before
+    ``cmd`` starts; ``announce`` is told where it is and what is about to run.
+    A closed gate or a clean file that is not what was validated raises before
+    anything is recorded: ``cmd`` never runs.
+    """
+    from dataguard.gate.peek import check_sample_size
+    from dataguard.gate.peek_html import peek_page
+
+    if peek_rows is not None:
+        check_sample_size(peek_rows)
+    proj = find_project(project)
+    opened = open_validated(dataset, version, proj, opened_by="train")
+    page = peek_page(proj.catalog, opened, peek_rows, peek_seed)[1] if peek_rows is not None else None
+    if page is not None:
+        announce(f"peek: {page}")
+    training_id = uuid.uuid4().hex
+    catalog.start_training(
+        proj.catalog, training_id, dataset, opened.version, opened.revision, opened.fingerprint, shlex.join(cmd)
+    )
+    announce(f"training on {dataset} v{opened.version} ({opened.clean_path}), ceiling {max_minutes:g} min")
+    outcome = run_with_ceiling(cmd, training_env(opened), max_minutes * 60, grace_seconds, stdout=stdout)
+    catalog.finish_training(proj.catalog, training_id, outcome.exit_code, outcome.timed_out)
+    return TrainingRun(training_id, dataset, opened.version, opened.revision, outcome, page)
 
 
 def training_env(validated: ValidatedVersion, base: Mapping[str, str] | None = None) -> dict[str, str]:

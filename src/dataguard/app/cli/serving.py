@@ -1,0 +1,47 @@
+"""Running unattended: the command serve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from dataguard.app.cli import ProjectOpt, fail, out, run
+from dataguard.errors import BadInput
+from dataguard.spec import defaults
+
+
+def serve(
+    project: ProjectOpt = None,
+    cron: Annotated[
+        str, typer.Option("--cron", help="When the nightly sweep runs (cron: minute hour day month weekday).")
+    ] = defaults.NIGHTLY_CRON,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Time zone of --cron (default UTC).")] = None,
+    poll_seconds: Annotated[
+        float, typer.Option("--poll-seconds", help="How often the landing folders are polled (0: no watch).")
+    ] = defaults.LANDING_POLL_SECONDS,
+    settle_seconds: Annotated[
+        float, typer.Option("--settle-seconds", help="A file written in place is taken once unchanged this long.")
+    ] = defaults.LANDING_SETTLE_SECONDS,
+) -> None:
+    """Validate files landing in data/landing/<dataset>/ (once each) and run a nightly sweep, until Ctrl-C.
+
+    With PREFECT_API_URL set, serves the project's Prefect deployments to that server;
+    otherwise times the same flows in this process on Prefect's embedded API.
+    """
+    if poll_seconds < 0 or settle_seconds < 0:
+        fail(BadInput("--poll-seconds and --settle-seconds must be 0 or more"), False)
+    from dataguard.app.schedule import serve as serve_project
+
+    run(
+        False,
+        lambda: serve_project(
+            project,
+            cron=cron,
+            poll_seconds=poll_seconds,
+            settle_seconds=settle_seconds,
+            timezone=timezone,
+            announce=lambda line: out.print(escape(line)),
+        ),
+    )
