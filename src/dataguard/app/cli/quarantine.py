@@ -36,12 +36,8 @@ def quarantine_list(
     """Quarantined rows of a version with their state and reasons."""
     from dataguard.app.commands.review import quarantined_rows
 
-    rows = run(
-        json_out,
-        lambda: quarantined_rows(
-            find_project(project), dataset, version, code=code, column=column, state=state, limit=limit or None
-        ),
-    )
+    filters: dict[str, Any] = {"code": code, "column": column, "state": state, "limit": limit or None}
+    rows = run(json_out, lambda: quarantined_rows(find_project(project), dataset, version, **filters))
     if json_out:
         return emit(rows)
     for row in rows:
