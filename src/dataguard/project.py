@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from dataguard.errors import BadInput, ProjectNotFound, UnknownDataset, did_you_mean
 
 if TYPE_CHECKING:
-    from dataguard.catalog.db import CatalogDB
+    from dataguard.catalog.address import CatalogDB
 
 PROJECT_ENV = "DATAGUARD_PROJECT"
 WAREHOUSE_ENV = "DATAGUARD_WAREHOUSE"
@@ -29,7 +29,7 @@ class Project:
     @property
     def catalog(self) -> CatalogDB:
         """Where the catalog is: ``$DATAGUARD_CATALOG_URL``, ``dataguard.toml``, or the embedded file."""
-        from dataguard.catalog.db import CatalogDB, catalog_url
+        from dataguard.catalog.address import CatalogDB, catalog_url
 
         return CatalogDB(catalog_url(self.root, self.warehouse))
 

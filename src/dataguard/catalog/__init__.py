@@ -8,7 +8,8 @@ Heavy queries never run here: they use their own DuckDB connection over Parquet 
 
 from sqlalchemy.engine import Connection  # the type of a catalog transaction, for callers that pass one on
 
-from dataguard.catalog.db import CatalogDB, catalog_url, reading, session, wait_seconds, writing
+from dataguard.catalog.address import CatalogDB, catalog_url, wait_seconds
+from dataguard.catalog.db import reading, session, writing
 from dataguard.catalog.decisions import (
     DecisionRecord,
     RevisionRecord,

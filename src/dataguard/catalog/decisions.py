@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.columns import row_of
-from dataguard.catalog.db import CatalogDB, reading, utcnow
+from dataguard.catalog.db import reading, utcnow
 from dataguard.catalog.schema import quarantine_decisions, quarantine_states, revisions
 
 

@@ -43,7 +43,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataguard.catalog import runs as run_records
-from dataguard.catalog.db import WAIT_ENV, CatalogDB, engine, mapped_errors, reading, server_now, wait_seconds, writing
+from dataguard.catalog.address import WAIT_ENV, CatalogDB, wait_seconds
+from dataguard.catalog.db import engine, mapped_errors, reading, server_now, writing
 from dataguard.catalog.schema import dataset_locks
 from dataguard.errors import BadInput, CatalogBusy, LockLost
 from dataguard.project import Project, check_dataset_name

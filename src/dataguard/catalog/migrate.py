@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from dataguard.catalog import schema
-from dataguard.catalog.db import CatalogDB, _revision, engine, forget_checks, mapped_errors, writing
+from dataguard.catalog.address import CatalogDB
+from dataguard.catalog.db import _revision, engine, forget_checks, mapped_errors, writing
 from dataguard.common.sql import quote_ident
 from dataguard.errors import BadInput
 

@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataguard.catalog.db import CatalogDB, reading, utcnow, writing
+from dataguard.catalog.address import CatalogDB
+from dataguard.catalog.db import reading, utcnow, writing
 from dataguard.catalog.schema import baselines, clean_files, datasets, incidents, training_runs
 
 

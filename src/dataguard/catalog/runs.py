@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Subquery
 
-from dataguard.catalog.db import CatalogDB, reading, utcnow, writing
+from dataguard.catalog.address import CatalogDB
+from dataguard.catalog.db import reading, utcnow, writing
 from dataguard.catalog.schema import (
     check_results,
     clean_files,

@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.address import CatalogDB
 from dataguard.common.sql import engine
 from dataguard.errors import BadInput
 from dataguard.gate.peek_plots import Distribution, distributions

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.address import CatalogDB
 from dataguard.gate.peek import (
     NUMERIC_FIGURES,
     OTHER_FIGURES,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dataguard import catalog
-from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.address import CatalogDB
 from dataguard.checks.load import LoadedContract
 from dataguard.checks.rowchecks import CheckResult
 from dataguard.measure.drift.compare import compare

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from dataguard import catalog
-from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.address import CatalogDB
 from dataguard.measure.profile import ColumnProfile
 from dataguard.spec.contract import HistoryPolicy
 from dataguard.spec.source import ROW_ID

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dataguard import catalog
-from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput
 from dataguard.project import Project

@@ -12,7 +12,7 @@ from typing import Any
 
 from dataguard import catalog
 from dataguard.catalog import VersionRecord
-from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import writer_of
 from dataguard.checks.rowchecks import CheckResult
 from dataguard.common.faults import fault_point

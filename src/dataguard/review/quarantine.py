@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataguard import catalog
-from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.address import CatalogDB
 from dataguard.common.sql import quote_ident, quote_path
 from dataguard.errors import BadInput
 from dataguard.spec.source import ROW_ID

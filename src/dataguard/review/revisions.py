@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataguard import catalog
-from dataguard.catalog.db import CatalogDB
+from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import Held, dataset_lock
 from dataguard.common.integrity import file_fingerprint
 from dataguard.common.sql import quote_ident
