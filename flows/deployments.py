@@ -21,7 +21,7 @@ from pathlib import Path
 import prefect
 from prefect.deployments.runner import RunnerDeployment
 
-from dataguard.app.schedule import deployments, serve_embedded, server_url
+from dataguard.app.serve import deployments, serve_embedded, server_url
 from dataguard.project import find_project
 from dataguard.spec import defaults
 
@@ -35,7 +35,7 @@ SETTINGS = {
 
 
 def example_deployments() -> list[RunnerDeployment]:
-    """This project's deployments: the library's (dataguard.app.schedule.deployments) with the settings above."""
+    """This project's deployments: the library's (dataguard.app.serve.deployments) with the settings above."""
     return deployments(PROJECT, **SETTINGS)
 
 

@@ -1,4 +1,4 @@
-"""Against a real `prefect server start` on a loopback port: `dataguard.app.schedule.serve` serves the
+"""Against a real `prefect server start` on a loopback port: `dataguard.app.serve.serve` serves the
 project's deployments to it, deployments run through it, and the flow runs, their task runs and their
 artifacts are read back with the Prefect client. Then Ctrl-C stops serving and the server is stopped.
 
@@ -36,7 +36,7 @@ HOUR_AGO = time.time() - 3600
 
 SERVE = """
 import sys
-from dataguard.app.schedule import serve
+from dataguard.app.serve import serve
 serve(sys.argv[1], cron=sys.argv[2], poll_seconds=0)
 print("serve returned", flush=True)
 """

@@ -18,14 +18,8 @@ from prefect.states import Failed
 from dataguard import pipeline
 from dataguard.app import flows
 from dataguard.app.flows import VersionRejected, validate_flow
-from dataguard.app.schedule import (
-    LandingFailed,
-    deployments,
-    next_fire,
-    serve,
-    serve_embedded,
-    watch_landing,
-)
+from dataguard.app.schedule import LandingFailed, watch_landing
+from dataguard.app.serve import deployments, next_fire, serve, serve_embedded
 from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput, CatalogBusy, SourceError
 from dataguard.ingest import landing

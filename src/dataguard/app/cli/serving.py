@@ -32,7 +32,7 @@ def serve(
     """
     if poll_seconds < 0 or settle_seconds < 0:
         fail(BadInput("--poll-seconds and --settle-seconds must be 0 or more"), False)
-    from dataguard.app.schedule import serve as serve_project
+    from dataguard.app.serve import serve as serve_project
 
     run(
         False,
