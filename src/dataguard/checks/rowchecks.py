@@ -30,6 +30,7 @@ from dataguard.checks.pushdown import split_schema
 from dataguard.checks.residual import residual_failures, structure_failures
 from dataguard.checks.sql_failures import set_check_failures, write_sql_failures
 from dataguard.common.sql import engine, quote_ident
+from dataguard.spec.outcome import Severity
 from dataguard.spec.source import ROW_ID
 
 
@@ -129,5 +130,5 @@ def summarise(
 def _result(
     check: str, column: str | None, code: str, failed: int, block_checks: tuple[str, ...] | list[str]
 ) -> CheckResult:
-    severity = "block" if code in block_checks else "quarantine"
+    severity = Severity.BLOCK if code in block_checks else Severity.QUARANTINE
     return CheckResult(name=check, column=column, code=code, failed_rows=failed, severity=severity)
