@@ -12,8 +12,8 @@ from dataguard.verdict import Finding
 
 RUN = "run-1"
 CHECKS = [
-    catalog.CheckRow("not_null", "origin", "not_null", 3, "block"),
-    catalog.CheckRow("in_range(0, 24)", "hour", "in_range", 0, "quarantine"),
+    catalog.CheckResult("not_null", "origin", "not_null", 3, "block"),
+    catalog.CheckResult("in_range(0, 24)", "hour", "in_range", 0, "quarantine"),
 ]
 SLICES = [
     catalog.SliceRow("late evenings", "accuracy", 0.7, 120, False, "block", {"reason": "accuracy 0.7 below 0.8"}),

@@ -34,7 +34,7 @@ from dataguard.catalog.records import (
 from dataguard.catalog.results import (
     DATASET_COLUMN,
     AnomalyRow,
-    CheckRow,
+    CheckResult,
     DriftRow,
     FinishedRun,
     ProfileRow,
@@ -69,7 +69,7 @@ __all__ = [
     "DATASET_COLUMN",
     "AnomalyRow",
     "CatalogDB",
-    "CheckRow",
+    "CheckResult",
     "CleanFile",
     "Connection",
     "DecisionRecord",

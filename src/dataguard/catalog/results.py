@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -27,12 +27,19 @@ from dataguard.catalog.schema import (
     versions,
 )
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Recorded = TypeVar("Recorded", bound="DataclassInstance")
+
 DATASET_COLUMN = "(dataset)"
 """The ``column_name`` of a drift metric of the whole dataset (the row count)."""
 
 
 @dataclass(frozen=True)
-class CheckRow:
+class CheckResult:
+    """A row check's result: how many rows failed it, and what failing does (``block`` or ``quarantine``)."""
+
     name: str
     column: str | None
     code: str
@@ -42,18 +49,9 @@ class CheckRow:
 
 @dataclass(frozen=True)
 class SliceRow:
-    name: str
-    metric: str
-    value: float | None
-    rows: int
-    passed: bool
-    severity: str
-    result: dict[str, Any]  # the whole slice result as report.json lists it
+    """A slice test's result as report.json lists it; the table's other columns are copied from it for queries."""
 
-    @property
-    def reason(self) -> str | None:
-        reason = self.result.get("reason")
-        return None if reason is None else str(reason)
+    result: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ class ProfileRow:
 class RunResults:
     """Every result of one run, each list in the order the run listed it."""
 
-    checks: list[CheckRow] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
     slices: list[SliceRow] = field(default_factory=list)
     drift: list[DriftRow] = field(default_factory=list)
     anomalies: list[AnomalyRow] = field(default_factory=list)
@@ -96,41 +94,41 @@ class RunResults:
 
 def insert_results(con: Connection, run_id: str, dataset: str, version: int, found: RunResults) -> None:
     """A run's results, rows numbered in the order given (``position``); the caller holds the transaction."""
-    rows: list[tuple[sa.Table, list[dict[str, Any]]]] = [
-        (check_results, [{"name": c.name, "column_name": c.column, "code": c.code,
-                          "failed_rows": c.failed_rows, "severity": c.severity} for c in found.checks]),
-        (slice_results, [{"name": s.name, "metric": s.metric, "value": s.value, "rows": s.rows, "passed": s.passed,
-                          "severity": s.severity, "result": json.dumps(s.result)} for s in found.slices]),
-        (drift_results, [{**_drift_values(d), "reference_version": found.reference_version} for d in found.drift]),
-        (history_anomalies, [{"column_name": a.column, "figure": a.figure, "reason": a.reason}
-                             for a in found.anomalies]),
-    ]  # fmt: skip
-    for table, values in rows:
+    ordered: list[tuple[sa.Table, list[dict[str, Any]]]] = [
+        (check_results, [_values(c) for c in found.checks]),
+        (slice_results, [_slice_values(s) for s in found.slices]),
+        (drift_results, [_values(d) | {"reference_version": found.reference_version} for d in found.drift]),
+        (history_anomalies, [_values(a) for a in found.anomalies]),
+    ]
+    for table, values in ordered:
         if values:
             con.execute(table.insert(), [{"run_id": run_id, "position": n, **v} for n, v in enumerate(values)])
     if found.profiles:
-        con.execute(
-            profiles.insert(),
-            [
-                {"run_id": run_id, "dataset": dataset, "version": version, "column_name": p.column,
-                 "profile": json.dumps(p.profile)}
-                for p in found.profiles
-            ],
-        )  # fmt: skip
+        of_run = {"run_id": run_id, "dataset": dataset, "version": version}
+        con.execute(profiles.insert(), [of_run | _values(p) for p in found.profiles])
 
 
-def _drift_values(row: DriftRow) -> dict[str, Any]:
-    return {
-        "column_name": row.column,
-        "kind": row.kind,
-        "metric": row.metric,
-        "statistic": row.statistic,
-        "p_value": row.p_value,
-        "threshold": row.threshold,
-        "drifted": row.drifted,
-        "severity": row.severity,
-        "detail": json.dumps(row.detail),
-    }
+_AS_JSON = frozenset({"detail", "profile", "result"})  # dict fields stored as JSON text
+_SLICE_COLUMNS = ("name", "metric", "value", "rows", "passed", "severity")
+
+
+def _values(row: DataclassInstance) -> dict[str, Any]:
+    """A row dataclass as its table's columns: ``column`` is ``column_name``, dicts are JSON text."""
+    values = {f.name: getattr(row, f.name) for f in fields(row)}
+    if "column" in values:
+        values["column_name"] = values.pop("column")
+    return {name: json.dumps(value) if name in _AS_JSON else value for name, value in values.items()}
+
+
+def _slice_values(row: SliceRow) -> dict[str, Any]:
+    return {name: row.result[name] for name in _SLICE_COLUMNS} | {"result": json.dumps(row.result)}
+
+
+def _record(kind: type[Recorded], row: sa.Row[Any]) -> Recorded:
+    """A table row as the dataclass ``kind`` (the reverse of ``_values``); NULL JSON reads as an empty dict."""
+    stored = row._mapping
+    values = {f.name: stored["column_name" if f.name == "column" else f.name] for f in fields(kind)}
+    return kind(**{name: json.loads(value or "{}") if name in _AS_JSON else value for name, value in values.items()})
 
 
 @dataclass(frozen=True)
@@ -147,7 +145,7 @@ class FinishedRun:
     clean_path: str
     quarantine_path: str
     report_json: str
-    checks: list[CheckRow]
+    checks: list[CheckResult]
     slices: list[SliceRow] = field(default_factory=list)
     drift: list[DriftRow] = field(default_factory=list)
     reference_version: int | None = None
@@ -161,6 +159,11 @@ class FinishedRun:
         return RunResults(self.checks, self.slices, self.drift, self.anomalies, self.profiles, self.reference_version)
 
 
+# the runs columns a FinishedRun fills as they are (its reasons are stored as JSON)
+_OUTCOME_COLUMNS = (
+    "verdict", "gate_open", "rows_input", "rows_clean", "rows_quarantined", "clean_path", "quarantine_path",
+    "report_json",
+)  # fmt: skip
 _RESULT_TABLES = (check_results, slice_results, drift_results, history_anomalies, profiles)
 
 
@@ -182,15 +185,8 @@ def finish_run(db: CatalogDB, run: FinishedRun, fence: Callable[[Connection], No
             .values(
                 state="finished",
                 finished=utcnow(),
-                verdict=run.verdict,
-                gate_open=run.gate_open,
                 reasons=json.dumps(run.reasons),
-                rows_input=run.rows_input,
-                rows_clean=run.rows_clean,
-                rows_quarantined=run.rows_quarantined,
-                clean_path=run.clean_path,
-                quarantine_path=run.quarantine_path,
-                report_json=run.report_json,
+                **{name: getattr(run, name) for name in _OUTCOME_COLUMNS},
             )
         )
         insert_results(con, run.run_id, run.dataset, run.version, run.results)
@@ -226,14 +222,11 @@ def run_results(db: CatalogDB, run_id: str) -> RunResults:
                                                        history_anomalies, profiles)
         )  # fmt: skip
     return RunResults(
-        checks=[CheckRow(r.name, r.column_name, r.code, int(r.failed_rows), r.severity) for r in checks],
-        slices=[
-            SliceRow(r.name, r.metric, r.value, int(r.rows), bool(r.passed), r.severity, json.loads(r.result))
-            for r in slices
-        ],
-        drift=[_drift_row(r) for r in drift],
-        anomalies=[AnomalyRow(r.column_name, r.figure, r.reason) for r in anomalies],
-        profiles=[ProfileRow(r.column_name, json.loads(r.profile)) for r in profiled],
+        checks=[_record(CheckResult, r) for r in checks],
+        slices=[SliceRow(json.loads(r.result)) for r in slices],
+        drift=[_record(DriftRow, r) for r in drift],
+        anomalies=[_record(AnomalyRow, r) for r in anomalies],
+        profiles=[_record(ProfileRow, r) for r in profiled],
         reference_version=drift[0].reference_version if drift else None,
     )
 
@@ -244,17 +237,3 @@ def _rows_of(con: Connection, table: sa.Table, run_id: str) -> Sequence[sa.Row[A
     if "position" in table.c:  # profiles have no order of their own
         query = query.order_by(table.c.position)
     return con.execute(query).all()
-
-
-def _drift_row(row: sa.Row[Any]) -> DriftRow:
-    return DriftRow(
-        row.column_name,
-        row.kind,
-        row.metric,
-        row.statistic,
-        row.p_value,
-        row.threshold,
-        bool(row.drifted),
-        row.severity,
-        json.loads(row.detail) if row.detail else {},
-    )

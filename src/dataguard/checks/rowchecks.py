@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from dataguard.catalog.results import CheckResult as CheckResult  # what a check found, as the catalog records it
 from dataguard.checks.batches import FileLayout, Partition
 from dataguard.checks.failures import FAILURE_SCHEMA
 from dataguard.checks.load import LoadedContract
@@ -32,15 +33,6 @@ from dataguard.checks.sql_failures import set_check_failures, write_sql_failures
 from dataguard.common.sql import engine, quote_ident
 from dataguard.spec.outcome import Severity
 from dataguard.spec.source import ROW_ID
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    column: str | None
-    code: str
-    failed_rows: int
-    severity: str
 
 
 @dataclass(frozen=True)

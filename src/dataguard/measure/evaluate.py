@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from dataguard import catalog
+from dataguard.catalog import CheckResult
 from dataguard.catalog.address import CatalogDB
 from dataguard.checks.load import LoadedContract
-from dataguard.checks.rowchecks import CheckResult
 from dataguard.measure.drift.compare import compare
 from dataguard.measure.drift.results import ColumnSummary, DriftOutcome, DriftResult, DriftUnavailable, describe
 from dataguard.measure.history import Anomaly, anomalies, profiles_json, rule_text
@@ -40,14 +40,9 @@ class StageResult(Generic[S]):
 
 @dataclass(frozen=True)
 class DriftColumn:
-    """One compared column as the report lists it: its worst severity and why it drifted."""
+    """One compared column as the report lists it: its summary (the worst severity) and why it drifted."""
 
-    column: str
-    kind: str
-    severity: Severity
-    drifted_metrics: tuple[str, ...]
-    contributors: tuple[dict[str, Any], ...]
-    notes: tuple[str, ...]
+    summary: ColumnSummary
     reason: str | None
 
 
@@ -131,7 +126,7 @@ def run_drift(
         return StageResult(DriftSection(error=str(exc)), (Finding("(reference)", False, Severity.WARN, str(exc)),))
     columns = tuple(_drift_column(summary, outcome) for summary in outcome.columns)
     distributions = tuple(d for summary in outcome.columns if (d := _distribution(summary)))
-    findings = tuple(drift_finding(c.column, c.severity, c.reason) for c in columns)
+    findings = tuple(drift_finding(c.summary.column, c.summary.severity, c.reason) for c in columns)
     row_count = outcome.row_count_change
     if row_count.drifted:
         findings += (Finding("(row count)", False, row_count.severity, describe([row_count])),)
@@ -139,16 +134,7 @@ def run_drift(
 
 
 def _drift_column(summary: ColumnSummary, outcome: DriftOutcome) -> DriftColumn:
-    drifted = [r for r in outcome.drifted if r.column == summary.column]
-    return DriftColumn(
-        column=summary.column,
-        kind=summary.kind,
-        severity=Severity(summary.severity),
-        drifted_metrics=summary.drifted_metrics,
-        contributors=summary.contributors[:5],
-        notes=summary.notes,
-        reason=drift_reason(drifted),
-    )
+    return DriftColumn(summary, drift_reason([r for r in outcome.drifted if r.column == summary.column]))
 
 
 def drift_reason(drifted: list[DriftResult]) -> str | None:
@@ -211,10 +197,14 @@ def recorded_findings(recorded: catalog.RunResults) -> Findings:
         for column, results in by_column.items()
     )
     return Findings(
-        slices=tuple(slice_finding(s.name, s.passed, s.severity, s.reason) for s in recorded.slices),
+        slices=tuple(_recorded_slice(s.result) for s in recorded.slices),
         drift=drift,
         history=tuple(history_finding(a.column, a.reason) for a in recorded.anomalies),
     )
+
+
+def _recorded_slice(result: dict[str, Any]) -> Finding:
+    return slice_finding(result["name"], bool(result["passed"]), result["severity"], result.get("reason"))
 
 
 def _drift_result(row: catalog.DriftRow) -> DriftResult:

@@ -6,14 +6,14 @@ was; the gate only ever sees a run whose reports and data are complete.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from dataguard import catalog
-from dataguard.catalog import VersionRecord
+from dataguard.catalog import CheckResult, VersionRecord
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import writer_of
-from dataguard.checks.rowchecks import CheckResult
 from dataguard.common.faults import fault_point
 from dataguard.common.integrity import FileFingerprint, file_fingerprint
 from dataguard.measure.drift.results import DriftResult
@@ -60,11 +60,8 @@ def finished_run(report: Report, clean: FileFingerprint) -> catalog.FinishedRun:
         clean_path=report.paths.clean,
         quarantine_path=report.paths.quarantine,
         report_json=report.paths.report_json,
-        checks=[catalog.CheckRow(c.name, c.column, c.code, c.failed_rows, c.severity) for c in report.checks],
-        slices=[
-            catalog.SliceRow(s.name, s.metric, s.value, s.rows, s.passed, s.severity, slice_row(s))
-            for s in sections.slices
-        ],
+        checks=[catalog.CheckResult(c.name, c.column, c.code, c.failed_rows, c.severity) for c in report.checks],
+        slices=[catalog.SliceRow(slice_row(s)) for s in sections.slices],
         drift=[_drift_row(r) for r in sections.drift.results],
         reference_version=sections.reference.version,
         profiles=[catalog.ProfileRow(column, profile) for column, profile in sections.history.profiles.items()],
@@ -75,17 +72,9 @@ def finished_run(report: Report, clean: FileFingerprint) -> catalog.FinishedRun:
 
 
 def _drift_row(result: DriftResult) -> catalog.DriftRow:
-    return catalog.DriftRow(
-        column=catalog.DATASET_COLUMN if result.column is None else result.column,
-        kind=result.kind,
-        metric=result.metric,
-        statistic=result.statistic,
-        p_value=result.p_value,
-        threshold=result.threshold,
-        drifted=bool(result.drifted),
-        severity=result.severity,
-        detail=result.detail,
-    )
+    """A drift result as the catalog records it; a metric of the whole dataset names no column."""
+    column = catalog.DATASET_COLUMN if result.column is None else result.column
+    return catalog.DriftRow(**(asdict(result) | {"column": column}))
 
 
 def history_with(history: list[dict[str, Any]], report: dict[str, Any]) -> list[dict[str, Any]]:

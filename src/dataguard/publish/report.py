@@ -14,14 +14,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dataguard.catalog import VersionRecord
-from dataguard.checks.rowchecks import CheckResult
-from dataguard.measure.evaluate import DriftSection, HistorySection, Sections
+from dataguard.catalog import CheckResult, VersionRecord
+from dataguard.measure.evaluate import DriftColumn, DriftSection, HistorySection, Sections
 from dataguard.measure.history import Anomaly
 from dataguard.measure.slices.results import SliceResult
 from dataguard.publish.markdown import render_markdown
 from dataguard.split import ReasonCount, SplitResult
 from dataguard.verdict import Verdict
+
+CONTRIBUTORS = 5  # PSI contributors listed per drift column; distributions hold every bin
 
 
 @dataclass(frozen=True)
@@ -121,13 +122,19 @@ def slice_row(result: SliceResult) -> dict[str, Any]:
 
 def _drift_fields(drift: DriftSection) -> dict[str, Any]:
     """The drift stage's fields after ``paths``; ``drift_skipped`` only when drift was measured."""
-    fields: dict[str, Any] = {"drift_columns": [_listed(asdict(c)) for c in drift.columns]}
+    fields: dict[str, Any] = {"drift_columns": [_drift_column(c) for c in drift.columns]}
     if drift.outcome is not None:
         fields["drift_skipped"] = [asdict(skipped) for skipped in drift.outcome.skipped]
     fields["distributions"] = [_listed(asdict(d)) for d in drift.distributions]
     if drift.error is not None:
         fields["drift_error"] = drift.error
     return fields
+
+
+def _drift_column(column: DriftColumn) -> dict[str, Any]:
+    """A column's summary with its five largest PSI contributors, and the reason it drifted."""
+    row = _listed(asdict(column.summary))
+    return row | {"contributors": row["contributors"][:CONTRIBUTORS], "reason": column.reason}
 
 
 def _listed(row: dict[str, Any]) -> dict[str, Any]:

@@ -211,7 +211,7 @@ def _publish_revision(
 
 
 def _checks_after(
-    con: duckdb.DuckDBPyConnection, recorded: list[catalog.CheckRow], run: catalog.RunRecord, rid: str
+    con: duckdb.DuckDBPyConnection, recorded: list[catalog.CheckResult], run: catalog.RunRecord, rid: str
 ) -> tuple[CheckOutcome, ...]:
     """Each check's failing rows once released rows no longer count."""
     failing = con.execute(
