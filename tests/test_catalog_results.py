@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from dataguard import catalog
+from dataguard.catalog.db import engine
 from dataguard.catalog.locks import dataset_lock
+from dataguard.catalog.migrate import upgrade
 from dataguard.measure.evaluate import Findings, recorded_findings
 from dataguard.project import Project
 from dataguard.verdict import Finding
+from tests.catalog_sql import catalog_rows
 
 RUN = "run-1"
 CHECKS = [
     catalog.CheckResult("not_null", "origin", "not_null", 3, "block"),
     catalog.CheckResult("in_range(0, 24)", "hour", "in_range", 0, "quarantine"),
 ]
-SLICES = [
-    catalog.SliceRow("late evenings", "accuracy", 0.7, 120, False, "block", {"reason": "accuracy 0.7 below 0.8"}),
-    catalog.SliceRow("all rows", "row_count", 900.0, 900, True, "warn", {"reason": None}),
-]
+LATE = {"name": "late evenings", "metric": "accuracy", "value": 0.7, "rows": 120, "passed": False, "severity": "block"}
+ALL = {"name": "all rows", "metric": "row_count", "value": 900.0, "rows": 900, "passed": True, "severity": "warn"}
+SLICES = [catalog.SliceRow(LATE | {"reason": "accuracy 0.7 below 0.8"}), catalog.SliceRow(ALL | {"reason": None})]
 MOVED = {"contributors": [{"category": "JFK", "reference_share": 0.5, "current_share": 0.25}]}
 DRIFT = [
     catalog.DriftRow("(dataset)", "dataset", "row_count_change", 0.4, None, 0.25, True, "warn"),
@@ -70,3 +73,35 @@ def test_findings_are_decided_per_column_from_the_recorded_results(recorded: Pro
         ),
         history=(Finding("history of dep_delay", False, "warn", OFF_HISTORY),),
     )  # fmt: skip
+
+
+def test_result_rows_keep_the_run_order_and_their_queryable_columns(recorded: Project) -> None:
+    slices = catalog_rows(
+        recorded, "SELECT position, name, metric, value, rows, passed, severity FROM slice_results ORDER BY position"
+    )
+    checks = catalog_rows(recorded, "SELECT position, name, column_name FROM check_results ORDER BY position")
+
+    assert slices == [
+        (0, "late evenings", "accuracy", 0.7, 120, False, "block"),
+        (1, "all rows", "row_count", 900.0, 900, True, "warn"),
+    ]
+    assert checks == [(0, "not_null", "origin"), (1, "in_range(0, 24)", "hour")]
+    assert catalog_rows(recorded, "SELECT position, column_name, figure FROM history_anomalies") == [
+        (0, "dep_delay", "mean")
+    ]
+
+
+def test_results_recorded_before_revision_0003_read_back_as_stored(any_catalog: Project) -> None:
+    """Upgraded catalogs: no position (the stored order), no drift detail, no anomalies recorded."""
+    db = any_catalog.catalog
+    upgrade(db, "0002")
+    with engine(db, read_only=False).begin() as con:
+        con.execute(sa.text(
+            "INSERT INTO drift_results VALUES ('old', 1, 'origin', 'categorical', 'psi', 0.31, 1e-5, 0.2, true, 'warn')"
+        ))  # fmt: skip
+    upgrade(db)
+
+    assert catalog.run_results(db, "old") == catalog.RunResults(
+        drift=[catalog.DriftRow("origin", "categorical", "psi", 0.31, 1e-5, 0.2, True, "warn", {})],
+        reference_version=1,
+    )
