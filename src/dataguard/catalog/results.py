@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataguard.catalog.db import CatalogDB, reading, utcnow, writing
+from dataguard.catalog.address import CatalogDB
+from dataguard.catalog.columns import row_of
+from dataguard.catalog.db import reading, utcnow, writing
 from dataguard.catalog.schema import (
     check_results,
     clean_files,
@@ -95,29 +97,29 @@ class RunResults:
 def insert_results(con: Connection, run_id: str, dataset: str, version: int, found: RunResults) -> None:
     """A run's results, rows numbered in the order given (``position``); the caller holds the transaction."""
     ordered: list[tuple[sa.Table, list[dict[str, Any]]]] = [
-        (check_results, [_values(c) for c in found.checks]),
+        (check_results, [row_of(check_results, c, column_name=c.column) for c in found.checks]),
         (slice_results, [_slice_values(s) for s in found.slices]),
-        (drift_results, [_values(d) | {"reference_version": found.reference_version} for d in found.drift]),
-        (history_anomalies, [_values(a) for a in found.anomalies]),
+        (drift_results, [_drift_values(d, found.reference_version) for d in found.drift]),
+        (history_anomalies, [row_of(history_anomalies, a, column_name=a.column) for a in found.anomalies]),
     ]
     for table, values in ordered:
         if values:
             con.execute(table.insert(), [{"run_id": run_id, "position": n, **v} for n, v in enumerate(values)])
     if found.profiles:
         of_run = {"run_id": run_id, "dataset": dataset, "version": version}
-        con.execute(profiles.insert(), [of_run | _values(p) for p in found.profiles])
+        rows = [
+            row_of(profiles, p, column_name=p.column, profile=json.dumps(p.profile), **of_run) for p in found.profiles
+        ]
+        con.execute(profiles.insert(), rows)
 
 
 _AS_JSON = frozenset({"detail", "profile", "result"})  # dict fields stored as JSON text
 _SLICE_COLUMNS = ("name", "metric", "value", "rows", "passed", "severity")
 
 
-def _values(row: DataclassInstance) -> dict[str, Any]:
-    """A row dataclass as its table's columns: ``column`` is ``column_name``, dicts are JSON text."""
-    values = {f.name: getattr(row, f.name) for f in fields(row)}
-    if "column" in values:
-        values["column_name"] = values.pop("column")
-    return {name: json.dumps(value) if name in _AS_JSON else value for name, value in values.items()}
+def _drift_values(row: DriftRow, reference_version: int | None) -> dict[str, Any]:
+    detail = json.dumps(row.detail)
+    return row_of(drift_results, row, column_name=row.column, detail=detail, reference_version=reference_version)
 
 
 def _slice_values(row: SliceRow) -> dict[str, Any]:
@@ -125,7 +127,7 @@ def _slice_values(row: SliceRow) -> dict[str, Any]:
 
 
 def _record(kind: type[Recorded], row: sa.Row[Any]) -> Recorded:
-    """A table row as the dataclass ``kind`` (the reverse of ``_values``); NULL JSON reads as an empty dict."""
+    """A table row as the dataclass ``kind`` (``column`` is ``column_name``); NULL JSON reads as an empty dict."""
     stored = row._mapping
     values = {f.name: stored["column_name" if f.name == "column" else f.name] for f in fields(kind)}
     return kind(**{name: json.loads(value or "{}") if name in _AS_JSON else value for name, value in values.items()})
