@@ -40,7 +40,7 @@ from dataguard.errors import (
     is_storage_full,
 )
 from dataguard.ingest.version import Ingested, ingest, remove_dead_staging
-from dataguard.measure.evaluate import StageResult, gather, run_drift, run_history, run_slices
+from dataguard.measure.evaluate import Sections, gather, run_drift, run_history, run_slices
 from dataguard.measure.profile import ColumnProfile, profile
 from dataguard.measure.reference import Reference, choose_reference
 from dataguard.project import Project
@@ -233,12 +233,10 @@ def _run_stages(
     fault_point("split")
     reference: Reference = engine.stage("reference", choose_reference, project.catalog, loaded.dataset, version.version)
     profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, split.clean_path, None, None, run_dir)
-    drift: StageResult = engine.stage("drift", run_drift, loaded, split.clean_path, reference, run_dir, profiles)
+    drift = engine.stage("drift", run_drift, loaded, split.clean_path, reference, run_dir, profiles)
     prediction_file = Path(predictions) if predictions else None
-    slices: StageResult = engine.stage("slice tests", run_slices, loaded, split.clean_path, prediction_file, reference)
-    history: StageResult = engine.stage(
-        "metric history", run_history, project.catalog, loaded, version.version, profiles
-    )
+    slices = engine.stage("slice tests", run_slices, loaded, split.clean_path, prediction_file, reference)
+    history = engine.stage("metric history", run_history, project.catalog, loaded, version.version, profiles)
     results, sections = gather(split, outcome.checks, reference, drift, slices, history)
     verdict = engine.stage("verdict", decide, results, loaded.contract.gate)
     return _publish(project, version, run_id, run_dir, split, outcome, verdict, sections, engine)
@@ -252,7 +250,7 @@ def _publish(
     split: SplitResult,
     outcome: RowCheckOutcome,
     verdict: Verdict,
-    sections: dict[str, Any],
+    sections: Sections,
     engine: Engine,
 ) -> dict[str, Any]:
     with signals.deferred():  # a signal now waits until the catalog says what was published

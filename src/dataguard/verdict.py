@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dataguard.spec.contract import GatePolicy
-
-PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+from dataguard.spec.outcome import Outcome, Severity
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class Finding:
 
     name: str
     passed: bool
-    severity: str  # "block" | "warn"
+    severity: str  # Severity.BLOCK | Severity.WARN (Severity.NONE: a drifted column that passed)
     reason: str
 
 
@@ -42,7 +41,7 @@ class Results:
 
 @dataclass(frozen=True)
 class Verdict:
-    verdict: str
+    verdict: Outcome
     reasons: tuple[str, ...]
     gate_open: bool = field(default=False)
 
@@ -51,11 +50,11 @@ def decide(results: Results, policy: GatePolicy) -> Verdict:
     """PASS, WARN or FAIL, with every reason a person needs to act on it."""
     failures = _failures(results, policy)
     if failures:
-        return Verdict(FAIL, tuple(failures), gate_open=False)
+        return Verdict(Outcome.FAIL, tuple(failures), gate_open=False)
     warnings = _warnings(results, policy)
     if warnings:
-        return Verdict(WARN, tuple(warnings), gate_open=not policy.warn_blocks)
-    return Verdict(PASS, (), gate_open=True)
+        return Verdict(Outcome.WARN, tuple(warnings), gate_open=not policy.warn_blocks)
+    return Verdict(Outcome.PASS, (), gate_open=True)
 
 
 def _failures(results: Results, policy: GatePolicy) -> list[str]:
@@ -74,7 +73,7 @@ def _failures(results: Results, policy: GatePolicy) -> list[str]:
     for check in results.checks:
         if check.failed_rows and check.code in policy.block_checks:
             reasons.append(f"blocking check {check.name} failed on {_where(check)}: {check.failed_rows:,} rows")
-    return reasons + _missed(results, "block")
+    return reasons + _missed(results, Severity.BLOCK)
 
 
 def _warnings(results: Results, policy: GatePolicy) -> list[str]:
@@ -82,10 +81,10 @@ def _warnings(results: Results, policy: GatePolicy) -> list[str]:
     if policy.warn_on_quarantine and results.rows_quarantined:
         share = results.rows_quarantined / results.rows_input
         reasons.append(f"{_pct(share)} of rows quarantined ({results.rows_quarantined:,} of {results.rows_input:,})")
-    return reasons + _missed(results, "warn")
+    return reasons + _missed(results, Severity.WARN)
 
 
-def _missed(results: Results, severity: str) -> list[str]:
+def _missed(results: Results, severity: Severity) -> list[str]:
     """Drifted columns and failed slice tests of one severity, as reasons."""
     drift = [f"drift in {f.name}: {f.reason}" for f in results.drift if not f.passed and f.severity == severity]
     slices = [f"slice {f.name}: {f.reason}" for f in results.slices if not f.passed and f.severity == severity]

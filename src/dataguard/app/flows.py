@@ -30,8 +30,9 @@ from dataguard.checks.partitions import PartitionJob, run_partition_job  # noqa:
 from dataguard.errors import BadInput, DataguardError  # noqa: E402
 from dataguard.pipeline import RETRIED_STAGES, RETRIES, RETRY_DELAYS, Request, is_retryable, validate_version  # noqa: E402
 from dataguard.project import find_project  # noqa: E402
-from dataguard.publish.report import render_markdown  # noqa: E402
+from dataguard.publish.markdown import render_markdown  # noqa: E402
 from dataguard.spec.execution import DASK, THREAD, Resolved, from_command_line  # noqa: E402
+from dataguard.spec.outcome import Outcome  # noqa: E402
 
 T = TypeVar("T")
 
@@ -203,7 +204,7 @@ class VersionRejected(DataguardError):
 
 def rejection_message(report: dict[str, Any]) -> str:
     verdict = report["verdict"]
-    if verdict != "FAIL":
+    if verdict != Outcome.FAIL:
         verdict += " (the contract's gate policy blocks on WARN)"
     return f"{report['dataset']} v{report['version']} {verdict}: " + "; ".join(report["reasons"])
 

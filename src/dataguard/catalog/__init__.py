@@ -31,13 +31,23 @@ from dataguard.catalog.records import (
     recorded_clean_file,
     start_training,
 )
-from dataguard.catalog.runs import (
+from dataguard.catalog.results import (
+    DATASET_COLUMN,
+    AnomalyRow,
+    CheckResult,
+    DriftRow,
     FinishedRun,
+    ProfileRow,
+    RunResults,
+    SliceRow,
+    finish_run,
+    run_results,
+)
+from dataguard.catalog.runs import (
     RunRecord,
     abandon_run,
     discard_run,
     fail_run,
-    finish_run,
     latest_finished_run,
     latest_runs,
     past_profiles,
@@ -56,14 +66,21 @@ from dataguard.catalog.versions import (
 )
 
 __all__ = [
+    "DATASET_COLUMN",
+    "AnomalyRow",
     "CatalogDB",
+    "CheckResult",
     "CleanFile",
     "Connection",
     "DecisionRecord",
+    "DriftRow",
     "FinishedRun",
     "Incident",
+    "ProfileRow",
     "RevisionRecord",
     "RunRecord",
+    "RunResults",
+    "SliceRow",
     "VersionRecord",
     "abandon_run",
     "audit_log",
@@ -93,6 +110,7 @@ __all__ = [
     "record_incident",
     "recorded_clean_file",
     "row_states",
+    "run_results",
     "session",
     "start_run",
     "start_training",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,13 +22,9 @@ from sqlalchemy.sql import Subquery
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.db import reading, utcnow, writing
 from dataguard.catalog.schema import (
-    check_results,
-    clean_files,
-    drift_results,
     profiles,
     revisions,
     runs,
-    slice_results,
     versions,
 )
 
@@ -277,93 +273,3 @@ def abandon_run(db: CatalogDB, run_id: str, error: str) -> bool:
 def fail_run(db: CatalogDB, run_id: str, error: str) -> None:
     with writing(db) as con:
         con.execute(runs.update().where(runs.c.run_id == run_id).values(state="failed", finished=utcnow(), error=error))
-
-
-@dataclass(frozen=True)
-class FinishedRun:
-    run_id: str
-    dataset: str
-    version: int
-    verdict: str
-    gate_open: bool
-    reasons: list[str]
-    rows_input: int
-    rows_clean: int
-    rows_quarantined: int
-    clean_path: str
-    quarantine_path: str
-    report_json: str
-    checks: list[tuple[str, str | None, str, int, str]]
-    slices: list[tuple[Any, ...]] = field(default_factory=list)
-    drift: list[tuple[Any, ...]] = field(default_factory=list)
-    reference_version: int | None = None
-    profiles: list[tuple[str, str]] = field(default_factory=list)
-    clean_fingerprint: str | None = None  # sha256 of clean_path, verified when the gate hands it out
-    clean_size: int | None = None
-
-
-_RESULT_TABLES = (check_results, slice_results, drift_results, profiles)
-
-
-def finish_run(db: CatalogDB, run: FinishedRun, fence: Callable[[Connection], None]) -> None:
-    """Publish a run's outcome in one transaction: all of it or none of it.
-
-    ``fence(con)`` runs first inside the transaction: it refuses to publish when
-    the run's writer no longer holds its dataset (see ``catalog.locks``).
-    """
-    with writing(db) as con:
-        fence(con)
-        # a retried publish (the first attempt committed, then failed) replaces its rows instead of adding twice
-        for table in _RESULT_TABLES:
-            con.execute(table.delete().where(table.c.run_id == run.run_id))
-        con.execute(clean_files.delete().where(clean_files.c.run_id == run.run_id, clean_files.c.revision == 0))
-        con.execute(
-            runs.update()
-            .where(runs.c.run_id == run.run_id)
-            .values(
-                state="finished",
-                finished=utcnow(),
-                verdict=run.verdict,
-                gate_open=run.gate_open,
-                reasons=json.dumps(run.reasons),
-                rows_input=run.rows_input,
-                rows_clean=run.rows_clean,
-                rows_quarantined=run.rows_quarantined,
-                clean_path=run.clean_path,
-                quarantine_path=run.quarantine_path,
-                report_json=run.report_json,
-            )
-        )
-        _insert_results(con, run)
-        con.execute(
-            versions.update()
-            .where(versions.c.dataset == run.dataset, versions.c.version == run.version)
-            .values(status="validated")
-        )
-
-
-def _insert_results(con: Connection, run: FinishedRun) -> None:
-    rows: list[tuple[sa.Table, list[dict[str, Any]]]] = [
-        (check_results, [_named(check_results, (run.run_id, *check)) for check in run.checks]),
-        (slice_results, [_named(slice_results, (run.run_id, *s)) for s in run.slices]),
-        (drift_results, [_named(drift_results, (run.run_id, run.reference_version, *d)) for d in run.drift]),
-        (profiles, [_named(profiles, (run.run_id, run.dataset, run.version, c, p)) for c, p in run.profiles]),
-    ]
-    for table, values in rows:
-        if values:
-            con.execute(table.insert(), values)
-    if run.clean_fingerprint is not None and run.clean_size is not None:
-        con.execute(
-            clean_files.insert().values(
-                run_id=run.run_id,
-                revision=0,
-                clean_path=run.clean_path,
-                fingerprint=run.clean_fingerprint,
-                size_bytes=run.clean_size,
-                recorded=utcnow(),
-            )
-        )
-
-
-def _named(table: sa.Table, values: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip(table.c.keys(), values, strict=True))

@@ -16,7 +16,7 @@ from sqlalchemy.types import TypeDecorator
 
 from dataguard.catalog.columns import columns
 
-HEAD = "0002"
+HEAD = "0003"
 """The Alembic revision of this metadata; a test checks it is the newest migration."""
 
 
@@ -82,11 +82,15 @@ baselines = _table("baselines", "dataset str*, version int, pinned time")
 drift_results = _table(
     "drift_results",
     "run_id str, reference_version int, column_name str, kind str, metric str, statistic float?, p_value float?,"
-    " threshold float?, drifted bool, severity str",
+    " threshold float?, drifted bool, severity str,"
+    # revision 0003: the run's order (NULL: recorded before it) and the metric's detail as JSON (what moved most)
+    " position int?, detail text?",
 )
 profiles = _table("profiles", "run_id str, dataset str, version int, column_name str, profile text")
 slice_results = _table(
-    "slice_results", "run_id str, name str, metric str, value float?, rows big, passed bool, severity str, result text"
+    "slice_results",
+    "run_id str, name str, metric str, value float?, rows big, passed bool, severity str, result text,"
+    " position int?",  # revision 0003
 )
 training_runs = _table(
     "training_runs",
@@ -104,7 +108,10 @@ incidents = _table(
     " actual str, detected_by str, detected time",
 )
 check_results = _table(
-    "check_results", "run_id str, name str, column_name str?, code str, failed_rows big, severity str"
+    "check_results", "run_id str, name str, column_name str?, code str, failed_rows big, severity str, position int?"
+)  # position: revision 0003
+history_anomalies = _table(  # revision 0003: the figures of a run that were far from their history
+    "history_anomalies", "run_id str, position int, column_name str, figure str, reason text"
 )
 dataset_locks = _table(  # revision 0002: who holds each dataset's writer lock, with the lease's heartbeat
     "dataset_locks",  # backend_pid: on PostgreSQL, the server process holding the advisory lock

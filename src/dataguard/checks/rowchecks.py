@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from dataguard.catalog.results import CheckResult as CheckResult  # what a check found, as the catalog records it
 from dataguard.checks.batches import FileLayout, Partition
 from dataguard.checks.failures import FAILURE_SCHEMA
 from dataguard.checks.load import LoadedContract
@@ -30,16 +31,8 @@ from dataguard.checks.pushdown import split_schema
 from dataguard.checks.residual import residual_failures, structure_failures
 from dataguard.checks.sql_failures import set_check_failures, write_sql_failures
 from dataguard.common.sql import engine, quote_ident
+from dataguard.spec.outcome import Severity
 from dataguard.spec.source import ROW_ID
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    column: str | None
-    code: str
-    failed_rows: int
-    severity: str
 
 
 @dataclass(frozen=True)
@@ -129,5 +122,5 @@ def summarise(
 def _result(
     check: str, column: str | None, code: str, failed: int, block_checks: tuple[str, ...] | list[str]
 ) -> CheckResult:
-    severity = "block" if code in block_checks else "quarantine"
+    severity = Severity.BLOCK if code in block_checks else Severity.QUARANTINE
     return CheckResult(name=check, column=column, code=code, failed_rows=failed, severity=severity)

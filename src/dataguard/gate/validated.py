@@ -18,6 +18,7 @@ from dataguard import catalog
 from dataguard.common.integrity import file_fingerprint
 from dataguard.errors import BadInput, CouldNotRun, GateClosed, IntegrityError, UnknownDataset
 from dataguard.project import Project, find_project
+from dataguard.spec.outcome import Outcome
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,7 +111,7 @@ def _judge(project: Project, dataset: str, version: int | None) -> GateDecision:
     reasons = tuple(run.reasons)
     if run.gate_open:
         return GateDecision(dataset, record.version, True, run.verdict, reasons)
-    if run.verdict == "WARN":
+    if run.verdict == Outcome.WARN:
         reasons = ("the contract's gate policy blocks on WARN", *reasons)
     return GateDecision(dataset, record.version, False, run.verdict, reasons)
 

@@ -8,116 +8,144 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from dataguard import catalog
+from dataguard.catalog import CheckResult
 from dataguard.catalog.address import CatalogDB
 from dataguard.checks.load import LoadedContract
-from dataguard.checks.rowchecks import CheckResult
 from dataguard.measure.drift.compare import compare
-from dataguard.measure.drift.results import ColumnSummary, DriftOutcome, DriftUnavailable, describe
-from dataguard.measure.history import anomalies, profiles_json, rule_text
+from dataguard.measure.drift.results import ColumnSummary, DriftOutcome, DriftResult, DriftUnavailable, describe
+from dataguard.measure.history import Anomaly, anomalies, profiles_json, rule_text
 from dataguard.measure.profile import ColumnProfile
 from dataguard.measure.reference import Reference
 from dataguard.measure.slices.results import SliceResult
 from dataguard.measure.slices.run import evaluate_slices
+from dataguard.spec.outcome import Severity, worst
 from dataguard.split import SplitResult
 from dataguard.verdict import CheckOutcome, Finding, Results
 
+S = TypeVar("S")
+
 
 @dataclass(frozen=True)
-class StageResult:
+class StageResult(Generic[S]):
     """What a stage adds to the report (``section``) and what it tells the gate (``findings``)."""
 
-    section: dict[str, Any]
+    section: S
     findings: tuple[Finding, ...]
 
 
-def run_slices(loaded: LoadedContract, clean: Path, predictions: Path | None, reference: Reference) -> StageResult:
+@dataclass(frozen=True)
+class DriftColumn:
+    """One compared column as the report lists it: its summary (the worst severity) and why it drifted."""
+
+    summary: ColumnSummary
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Reference vs current shares per PSI bin or category: the data of the report's plots."""
+
+    column: str
+    kind: str
+    bins: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class DriftSection:
+    """The drift stage's part of the report; ``outcome`` None: no reference, or drift could not be computed."""
+
+    outcome: DriftOutcome | None = None
+    columns: tuple[DriftColumn, ...] = ()
+    distributions: tuple[Distribution, ...] = ()
+    error: str | None = None
+
+    @property
+    def results(self) -> tuple[DriftResult, ...]:
+        return () if self.outcome is None else self.outcome.results
+
+
+@dataclass(frozen=True)
+class HistorySection:
+    """The metric-history stage's part of the report: this version's profiles and the figures off their history."""
+
+    profiles: dict[str, dict[str, Any]]
+    rule: str
+    anomalies: tuple[Anomaly, ...]
+
+
+@dataclass(frozen=True)
+class Sections:
+    """What the stages after the split add to the report."""
+
+    reference: Reference
+    drift: DriftSection
+    slices: tuple[SliceResult, ...]
+    history: HistorySection
+
+
+def run_slices(
+    loaded: LoadedContract, clean: Path, predictions: Path | None, reference: Reference
+) -> StageResult[tuple[SliceResult, ...]]:
     """Every slice test of the contract on the clean rows, compared with the reference's."""
     results = evaluate_slices(
         clean, loaded.contract.slices, predictions, tuple(loaded.contract.keys), reference=reference.clean_path
     )
-    return StageResult({"slices": [slice_row(r) for r in results]}, tuple(slice_finding(r) for r in results))
+    return StageResult(results, tuple(slice_finding(r.name, r.passed, r.severity, r.reason) for r in results))
 
 
-def slice_row(result: SliceResult) -> dict[str, Any]:
-    row = asdict(result)
-    row["interval"] = list(result.interval) if result.interval else None
-    return row
+def slice_finding(name: str, passed: bool, severity: str, reason: str | None) -> Finding:
+    return Finding(name, passed, severity, reason or "passed")
 
 
-def slice_finding(result: SliceResult) -> Finding:
-    return Finding(result.name, result.passed, result.severity, result.reason or "passed")
+def drift_finding(column: str, severity: str, reason: str | None) -> Finding:
+    """A compared column as the gate sees it: it passes when none of its metrics drifted."""
+    return Finding(column, severity == Severity.NONE, severity, reason or "no drift")
 
 
-def findings_in(report: dict[str, Any]) -> dict[str, tuple[Finding, ...]]:
-    """The slice and drift findings a published report holds, to decide again after a review."""
-    slices = tuple(
-        Finding(s["name"], bool(s["passed"]), s["severity"], s.get("reason") or "passed") for s in report["slices"]
-    )
-    drift = tuple(
-        Finding(c["column"], c["severity"] == "none", c["severity"], c.get("reason") or "drifted")
-        for c in report.get("drift_columns", [])
-        if c["severity"] in ("none", "warn", "block")
-    )
-    history = tuple(
-        Finding(f"history of {a['column']}", False, "warn", a["reason"])
-        for a in report.get("metric_history", {}).get("anomalies", [])
-    )
-    return {"slices": slices, "drift": drift, "history": history}
+def history_finding(column: str, reason: str) -> Finding:
+    """A figure far from its recent history: always a reason to warn, never to block."""
+    return Finding(f"history of {column}", False, Severity.WARN, reason)
 
 
 def run_drift(
     loaded: LoadedContract, clean: Path, reference: Reference, scratch: Path, profiles: Sequence[ColumnProfile]
-) -> StageResult:
+) -> StageResult[DriftSection]:
     """Drift of the clean rows against the reference's, column by column (DuckDB over Parquet); the clean
     rows' counts and moments come from their ``profiles``."""
     if reference.clean_path is None:
-        return StageResult({"drift": [], "drift_columns": [], "distributions": []}, ())
+        return StageResult(DriftSection(), ())
     try:
         drift = loaded.contract.drift
         outcome = compare(clean, reference.clean_path, drift, scratch, loaded.contract.keys, profiles)
     except DriftUnavailable as exc:  # an empty side is a reason to look, never a silent pass
-        finding = Finding("(reference)", False, "warn", str(exc))
-        return StageResult({"drift": [], "drift_columns": [], "distributions": [], "drift_error": str(exc)}, (finding,))
-    columns = [_column_row(summary, outcome) for summary in outcome.columns]
-    section = {
-        "drift": outcome.report(),
-        "drift_columns": columns,
-        "drift_skipped": [asdict(skipped) for skipped in outcome.skipped],
-        "distributions": [d for summary in outcome.columns if (d := _distribution(summary))],
-    }
-    findings = tuple(
-        Finding(c["column"], c["severity"] == "none", c["severity"], c["reason"] or "no drift") for c in columns
-    )
+        return StageResult(DriftSection(error=str(exc)), (Finding("(reference)", False, Severity.WARN, str(exc)),))
+    columns = tuple(_drift_column(summary, outcome) for summary in outcome.columns)
+    distributions = tuple(d for summary in outcome.columns if (d := _distribution(summary)))
+    findings = tuple(drift_finding(c.summary.column, c.summary.severity, c.reason) for c in columns)
     row_count = outcome.row_count_change
     if row_count.drifted:
         findings += (Finding("(row count)", False, row_count.severity, describe([row_count])),)
-    return StageResult(section, findings)
+    return StageResult(DriftSection(outcome, columns, distributions), findings)
 
 
-def _column_row(summary: ColumnSummary, outcome: DriftOutcome) -> dict[str, Any]:
-    drifted = [r for r in outcome.drifted if r.column == summary.column]
-    return {
-        "column": summary.column,
-        "kind": summary.kind,
-        "severity": summary.severity,
-        "drifted_metrics": list(summary.drifted_metrics),
-        "contributors": list(summary.contributors[:5]),
-        "notes": list(summary.notes),
-        "reason": _without_prefix(describe(drifted)) if drifted else None,
-    }
+def _drift_column(summary: ColumnSummary, outcome: DriftOutcome) -> DriftColumn:
+    return DriftColumn(summary, drift_reason([r for r in outcome.drifted if r.column == summary.column]))
 
 
-def _without_prefix(text: str) -> str:
+def drift_reason(drifted: list[DriftResult]) -> str | None:
     """describe() starts with "drift (warn) in column x: "; the verdict names the column itself."""
+    if not drifted:
+        return None
+    text = describe(drifted)
     return text.split(": ", 1)[1] if ": " in text else text
 
 
-def _distribution(summary: ColumnSummary) -> dict[str, Any] | None:
+def _distribution(summary: ColumnSummary) -> Distribution | None:
     """Reference vs current shares per PSI bin or category: the data of the report's plots."""
     bins = list(summary.contributors)
     if not bins:
@@ -128,45 +156,88 @@ def _distribution(summary: ColumnSummary) -> dict[str, Any] | None:
     else:
         bins.sort(key=lambda b: -(b.get("reference_share") or 0.0))
         labels = [str(b["category"]) for b in bins]
-    return {
-        "column": summary.column,
-        "kind": summary.kind,
-        "bins": [
+    return Distribution(
+        summary.column,
+        summary.kind,
+        tuple(
             {"label": label, "reference_share": b.get("reference_share"), "current_share": b.get("current_share")}
             for label, b in zip(labels, bins, strict=True)
-        ],
-    }
+        ),
+    )
 
 
-def run_history(db: CatalogDB, loaded: LoadedContract, version: int, columns: Sequence[ColumnProfile]) -> StageResult:
+def run_history(
+    db: CatalogDB, loaded: LoadedContract, version: int, columns: Sequence[ColumnProfile]
+) -> StageResult[HistorySection]:
     """The clean rows' profiles; a figure far from its recent history (the contract's rule) becomes a WARN reason."""
     policy = loaded.contract.history
     profiles = profiles_json(columns)
     past = catalog.past_profiles(db, loaded.dataset, version, newest=policy.window)  # all the rule reads
-    found = anomalies(profiles, past, policy)
-    section = {
-        "profiles": profiles,
-        "metric_history": {
-            "rule": rule_text(policy),
-            "anomalies": [{**_without_k(asdict(a)), "reason": a.reason} for a in found],
-        },
-    }
-    return StageResult(section, tuple(Finding(f"history of {a.column}", False, "warn", a.reason) for a in found))
+    found = tuple(anomalies(profiles, past, policy))
+    section = HistorySection(profiles, rule_text(policy), found)
+    return StageResult(section, tuple(history_finding(a.column, a.reason) for a in found))
 
 
-def _without_k(anomaly: dict[str, Any]) -> dict[str, Any]:
-    """An anomaly as report.json has it: the rule above it already says k."""
-    return {key: value for key, value in anomaly.items() if key != "k_sd"}
+def recorded_findings(recorded: catalog.RunResults) -> Findings:
+    """The slice, drift and history findings a published run recorded in the catalog, to decide again after a review.
+
+    Drift is judged per column, as when the run was published; the dataset's row count is not among them
+    (a review has never weighed it again).
+    """
+    by_column: dict[str, list[DriftResult]] = {}
+    for row in recorded.drift:
+        if row.column != catalog.DATASET_COLUMN:
+            by_column.setdefault(row.column, []).append(_drift_result(row))
+    drift = tuple(
+        drift_finding(
+            column,
+            worst((r.severity for r in results), Severity.NONE),
+            drift_reason([r for r in results if r.drifted]),
+        )
+        for column, results in by_column.items()
+    )
+    return Findings(
+        slices=tuple(_recorded_slice(s.result) for s in recorded.slices),
+        drift=drift,
+        history=tuple(history_finding(a.column, a.reason) for a in recorded.anomalies),
+    )
+
+
+def _recorded_slice(result: dict[str, Any]) -> Finding:
+    return slice_finding(result["name"], bool(result["passed"]), result["severity"], result.get("reason"))
+
+
+def _drift_result(row: catalog.DriftRow) -> DriftResult:
+    return DriftResult(
+        row.column,
+        row.kind,
+        row.metric,
+        row.statistic,
+        row.p_value,
+        row.threshold,
+        row.drifted,
+        row.severity,
+        row.detail,
+    )
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the gate weighs besides the row checks."""
+
+    slices: tuple[Finding, ...]
+    drift: tuple[Finding, ...]
+    history: tuple[Finding, ...]
 
 
 def gather(
     split: SplitResult,
     checks: tuple[CheckResult, ...],
     reference: Reference,
-    drift: StageResult,
-    slices: StageResult,
-    history: StageResult,
-) -> tuple[Results, dict[str, Any]]:
+    drift: StageResult[DriftSection],
+    slices: StageResult[tuple[SliceResult, ...]],
+    history: StageResult[HistorySection],
+) -> tuple[Results, Sections]:
     """What the verdict weighs, and the report sections the stages after the split add."""
     results = Results(
         rows_input=split.rows_input,
@@ -176,5 +247,4 @@ def gather(
         drift=drift.findings,
         history=history.findings,
     )
-    sections = {"reference_version": reference.version, "reference_reason": reference.reason}
-    return results, sections | drift.section | slices.section | history.section
+    return results, Sections(reference, drift.section, slices.section, history.section)

@@ -18,8 +18,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dataguard.publish.junit import check_outcome, column_label, drift_columns, drift_severity, slice_outcome
+from dataguard.publish.junit import (
+    check_outcome,
+    column_label,
+    drift_columns,
+    drift_outcome,
+    drift_severity,
+    slice_outcome,
+)
 from dataguard.publish.svg import Series, distribution_svg
+from dataguard.spec.outcome import Outcome, rank
 from dataguard.spec.source import ROW_ID
 from dataguard.split import REASONS
 
@@ -37,8 +45,7 @@ HISTORY_CAP = 100  # versions listed, newest first; the catalog has all of them 
 DRIFT_PLOT_CAP = 40  # columns drawn as plots, drifted first; report.json has every distribution
 SAMPLE_VALUE_CHARS = 200  # a sample cell shows this much of a value; quarantine.parquet has all of it
 PSI_FLOOR = 1e-4  # shares clipped here so an empty bin gives a finite PSI term
-SEVERITY_RANK = {"block": 0, "warn": 1, "none": 2}
-VERDICT_CLASSES = {"PASS": "pass", "WARN": "warn", "FAIL": "fail"}
+VERDICT_CLASSES: dict[str, str] = {Outcome.PASS: "pass", Outcome.WARN: "warn", Outcome.FAIL: "fail"}
 METRIC_FIELDS = ("metric", "statistic", "p_value", "threshold", "drifted", "severity")
 SLICE_FIELDS = ("name", "metric", "value", "interval", "rows", "reference_value", "change", "too_small", "reason")
 REFERENCE_COLOR, CURRENT_COLOR = "#8c959f", "#0969da"
@@ -185,7 +192,7 @@ def _drift_view(report: dict[str, Any]) -> list[dict[str, Any]]:
     columns = drift_columns(report.get("drift") or [])
     names = list(columns) + [name for name in distributions if name not in columns]
     ranked = sorted(
-        enumerate(names), key=lambda item: SEVERITY_RANK[drift_severity(columns.get(item[1], []))]
+        enumerate(names), key=lambda item: -rank(drift_severity(columns.get(item[1], [])))
     )  # drifted columns first, so the plots drawn are the ones that matter
     return [
         _drift_column_view(index, name, columns.get(name, []), distributions.get(name), report, position)
@@ -203,13 +210,12 @@ def _drift_column_view(
 ) -> dict[str, Any]:
     bins = (distribution or {}).get("bins") or []
     drawn = bool(bins) and position < DRIFT_PLOT_CAP
-    severity = drift_severity(metrics)
     return {
         "anchor": f"drift-{index}",
         "column": name,
         "kind": (metrics[0] if metrics else distribution or {}).get("kind") or "",
-        "severity": severity,
-        "outcome": {"block": "failed", "warn": "warned", "none": "passed"}[severity],
+        "severity": drift_severity(metrics),
+        "outcome": drift_outcome(metrics),
         "metrics": [_pick(m, *METRIC_FIELDS) for m in metrics],
         "drifted": [_pick(m, *METRIC_FIELDS) for m in metrics if m.get("drifted")],
         "plot": _distribution_svg(distribution, f"dataguard-{index}", report) if drawn else None,

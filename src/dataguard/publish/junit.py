@@ -14,22 +14,24 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
 
+from dataguard.spec.outcome import Outcome, Severity, worst
+
 PASSED, WARNED, FAILED = "passed", "warned", "failed"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_SEVERITY_OUTCOME = {"block": FAILED, "warn": WARNED, "none": PASSED}
+_SEVERITY_OUTCOME = {Severity.BLOCK: FAILED, Severity.WARN: WARNED, Severity.NONE: PASSED}
 
 
 def check_outcome(check: dict[str, Any]) -> str:
     """A check fails the build only when its failures block the gate; quarantined rows warn."""
     if not check.get("failed_rows"):
         return PASSED
-    return FAILED if check.get("severity") == "block" else WARNED
+    return FAILED if check.get("severity") == Severity.BLOCK else WARNED
 
 
-def drift_severity(metrics: Iterable[dict[str, Any]]) -> str:
-    """The worst severity among one column's drift metrics ("none" | "warn" | "block")."""
-    severities = {m.get("severity") or ("warn" if m.get("drifted") else "none") for m in metrics}
-    return next((s for s in ("block", "warn") if s in severities), "none")
+def drift_severity(metrics: Iterable[dict[str, Any]]) -> Severity:
+    """The worst severity among one column's drift metrics (none, warn or block)."""
+    severities = (m.get("severity") or (Severity.WARN if m.get("drifted") else Severity.NONE) for m in metrics)
+    return worst(severities, Severity.NONE)
 
 
 def drift_outcome(metrics: Iterable[dict[str, Any]]) -> str:
@@ -42,7 +44,7 @@ def slice_outcome(result: dict[str, Any]) -> str:
         return WARNED
     if result.get("passed"):
         return PASSED
-    return FAILED if result.get("severity") == "block" else WARNED
+    return FAILED if result.get("severity") == Severity.BLOCK else WARNED
 
 
 def drift_columns(drift: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -116,10 +118,10 @@ def _drift_cases(dataset: str, report: dict[str, Any]) -> list[ET.Element]:
 
 
 def _drift_message(metrics: list[dict[str, Any]]) -> str:
-    drifted = [m for m in metrics if m.get("drifted") or m.get("severity") in ("warn", "block")]
+    drifted = [m for m in metrics if m.get("drifted") or m.get("severity") in (Severity.WARN, Severity.BLOCK)]
     return "; ".join(
         f"{m.get('metric')} {_fmt(m.get('statistic'))} beyond threshold {_fmt(m.get('threshold'))}"
-        f" ({m.get('severity') or 'warn'})"
+        f" ({m.get('severity') or Severity.WARN})"
         for m in drifted
     )
 
@@ -146,7 +148,13 @@ def _slice_message(result: dict[str, Any]) -> str:
 
 def _verdict_case(dataset: str, report: dict[str, Any]) -> ET.Element:
     verdict = report.get("verdict")
-    outcome = FAILED if not report.get("gate_open", verdict != "FAIL") else WARNED if verdict == "WARN" else PASSED
+    outcome = (
+        FAILED
+        if not report.get("gate_open", verdict != Outcome.FAIL)
+        else WARNED
+        if verdict == Outcome.WARN
+        else PASSED
+    )
     reasons = "; ".join(str(r) for r in report.get("reasons") or [])
     return _case(f"dataguard.{dataset}.verdict", "gate", outcome, f"{verdict}: {reasons}" if reasons else str(verdict))
 

@@ -6,18 +6,19 @@ was; the gate only ever sees a run whose reports and data are complete.
 
 from __future__ import annotations
 
-import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from dataguard import catalog
-from dataguard.catalog import VersionRecord
+from dataguard.catalog import CheckResult, VersionRecord
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import writer_of
-from dataguard.checks.rowchecks import CheckResult
 from dataguard.common.faults import fault_point
-from dataguard.common.integrity import file_fingerprint
-from dataguard.publish.report import build_report, write_reports
+from dataguard.common.integrity import FileFingerprint, file_fingerprint
+from dataguard.measure.drift.results import DriftResult
+from dataguard.measure.evaluate import Sections
+from dataguard.publish.report import Report, build_report, document, slice_row, write_reports
 from dataguard.split import SplitResult
 from dataguard.verdict import Verdict
 
@@ -30,54 +31,50 @@ def publish(
     split: SplitResult,
     checks: tuple[CheckResult, ...],
     verdict: Verdict,
-    sections: dict[str, Any] | None = None,
+    sections: Sections,
 ) -> dict[str, Any]:
+    """Write the run's reports, then record it in the catalog; the published report.json document."""
     report = build_report(version, run_id, verdict, split, checks, run_dir, sections)
+    published = document(report)
     clean = file_fingerprint(Path(split.clean_path))  # what open_validated will verify
-    write_reports(report, history_with(catalog.version_history(db, version.dataset), report))
+    write_reports(published, history_with(catalog.version_history(db, version.dataset), published))
     fault_point("report")
-    catalog.finish_run(
-        db,
-        fence=writer_of(db, version.dataset).fence,
-        run=catalog.FinishedRun(
-            run_id=run_id,
-            dataset=version.dataset,
-            version=version.version,
-            verdict=verdict.verdict,
-            gate_open=verdict.gate_open,
-            reasons=list(verdict.reasons),
-            rows_input=split.rows_input,
-            rows_clean=split.rows_clean,
-            rows_quarantined=split.rows_quarantined,
-            clean_path=str(split.clean_path),
-            quarantine_path=str(split.quarantine_path),
-            report_json=report["paths"]["report_json"],
-            checks=[(c.name, c.column, c.code, c.failed_rows, c.severity) for c in checks],
-            slices=[
-                (s["name"], s["metric"], s["value"], s["rows"], s["passed"], s["severity"], json.dumps(s))
-                for s in report["slices"]
-            ],
-            drift=[
-                (
-                    d["column"] if d["column"] is not None else "(dataset)",
-                    d["kind"],
-                    d["metric"],
-                    d.get("statistic"),
-                    d.get("p_value"),
-                    d.get("threshold"),
-                    bool(d.get("drifted")),
-                    d.get("severity") or "none",
-                )
-                for d in report["drift"]
-            ],
-            reference_version=report["reference_version"],
-            profiles=[(column, json.dumps(profile)) for column, profile in report.get("profiles", {}).items()],
-            clean_fingerprint=clean.digest,
-            clean_size=clean.size_bytes,
-        ),
-    )
+    catalog.finish_run(db, fence=writer_of(db, version.dataset).fence, run=finished_run(report, clean))
     fault_point("publish")
-    return report
+    return published
+
+
+def finished_run(report: Report, clean: FileFingerprint) -> catalog.FinishedRun:
+    """The run as the catalog records it: its outcome, where its files are, and every result."""
+    version, verdict, rows, sections = report.version, report.verdict, report.rows, report.sections
+    return catalog.FinishedRun(
+        run_id=report.run_id,
+        dataset=version.dataset,
+        version=version.version,
+        verdict=verdict.verdict,
+        gate_open=verdict.gate_open,
+        reasons=list(verdict.reasons),
+        rows_input=rows.input,
+        rows_clean=rows.clean,
+        rows_quarantined=rows.quarantined,
+        clean_path=report.paths.clean,
+        quarantine_path=report.paths.quarantine,
+        report_json=report.paths.report_json,
+        checks=[catalog.CheckResult(c.name, c.column, c.code, c.failed_rows, c.severity) for c in report.checks],
+        slices=[catalog.SliceRow(slice_row(s)) for s in sections.slices],
+        drift=[_drift_row(r) for r in sections.drift.results],
+        reference_version=sections.reference.version,
+        profiles=[catalog.ProfileRow(column, profile) for column, profile in sections.history.profiles.items()],
+        clean_fingerprint=clean.digest,
+        clean_size=clean.size_bytes,
+        anomalies=[catalog.AnomalyRow(a.column, a.figure, a.reason) for a in sections.history.anomalies],
+    )
+
+
+def _drift_row(result: DriftResult) -> catalog.DriftRow:
+    """A drift result as the catalog records it; a metric of the whole dataset names no column."""
+    column = catalog.DATASET_COLUMN if result.column is None else result.column
+    return catalog.DriftRow(**(asdict(result) | {"column": column}))
 
 
 def history_with(history: list[dict[str, Any]], report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,18 +1,62 @@
-"""Reports: report.json is the source of truth; report.md is rendered from it."""
+"""The typed report of one run, and its JSON document (report.json) written only when it is published.
+
+``Report`` is what the pipeline builds from the stages' results; ``document``
+turns it into the JSON-ready dict that report.json holds and that report.md,
+report.html and JUnit are rendered from. A review re-renders a published
+run from its report.json, so the renderers read that document.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dataguard.catalog import VersionRecord
-from dataguard.checks.rowchecks import CheckResult
-from dataguard.split import SplitResult
+from dataguard.catalog import CheckResult, VersionRecord
+from dataguard.measure.evaluate import DriftColumn, DriftSection, HistorySection, Sections
+from dataguard.measure.history import Anomaly
+from dataguard.measure.slices.results import SliceResult
+from dataguard.publish.markdown import render_markdown
+from dataguard.split import ReasonCount, SplitResult
 from dataguard.verdict import Verdict
 
-TOP_REASONS = 10
+CONTRIBUTORS = 5  # PSI contributors listed per drift column; distributions hold every bin
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    input: int
+    clean: int
+    quarantined: int  # not in the clean data: pending + rejected
+    pending: int
+    released: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    clean: str
+    quarantine: str
+    report_html: str
+    report_json: str
+    report_md: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """One run: the version it checked, the verdict and every result behind it."""
+
+    version: VersionRecord
+    run_id: str
+    verdict: Verdict
+    rows: RowCounts
+    checks: tuple[CheckResult, ...]
+    quarantine_reasons: tuple[ReasonCount, ...]
+    sections: Sections
+    paths: ReportPaths
+    revision: int = 0
 
 
 def build_report(
@@ -22,148 +66,107 @@ def build_report(
     split: SplitResult,
     checks: tuple[CheckResult, ...],
     run_dir: Path,
-    sections: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The report of one run, as plain JSON-ready data.
+    sections: Sections,
+) -> Report:
+    """The report of one run, before any review: nothing released or rejected yet."""
+    quarantined = split.rows_quarantined
+    return Report(
+        version=version,
+        run_id=run_id,
+        verdict=verdict,
+        rows=RowCounts(split.rows_input, split.rows_clean, quarantined, quarantined, 0, 0),
+        checks=checks,
+        quarantine_reasons=split.reasons,
+        sections=sections,
+        paths=ReportPaths(
+            clean=str(split.clean_path),
+            quarantine=str(split.quarantine_path),
+            report_html=str(run_dir / "report.html"),
+            report_json=str(run_dir / "report.json"),
+            report_md=str(run_dir / "report.md"),
+        ),
+    )
 
-    ``sections`` holds what the later stages found (reference_version,
-    reference_reason, drift, distributions, drift_columns, metric_history, slices):
-    they replace the empty defaults.
-    """
-    report = {
+
+def document(report: Report) -> dict[str, Any]:
+    """report.json's content: plain JSON data, keys in the order readers of earlier reports know."""
+    version, verdict, sections = report.version, report.verdict, report.sections
+    return {
         "dataset": version.dataset,
         "version": version.version,
         "fingerprint": version.fingerprint,
-        "run_id": run_id,
+        "run_id": report.run_id,
         "source": {"path": version.source_path, "format": version.source_format, "size_bytes": version.size_bytes},
-        "reference_version": None,
-        "reference_reason": "drift not computed",
-        "verdict": verdict.verdict,
+        "reference_version": sections.reference.version,
+        "reference_reason": sections.reference.reason,
+        "verdict": str(verdict.verdict),
         "gate_open": verdict.gate_open,
         "reasons": list(verdict.reasons),
-        "revision": 0,
-        "rows": {
-            "input": split.rows_input,
-            "clean": split.rows_clean,
-            "quarantined": split.rows_quarantined,  # not in the clean data: pending + rejected
-            "pending": split.rows_quarantined,
-            "released": 0,
-            "rejected": 0,
-        },
-        "checks": [
-            {"name": c.name, "column": c.column, "code": c.code, "failed_rows": c.failed_rows, "severity": c.severity}
-            for c in checks
-        ],
-        "quarantine_reasons": [{"code": r.code, "column": r.column, "rows": r.rows} for r in split.reasons],
-        "drift": [],
-        "slices": [],
-        "paths": {
-            "clean": str(split.clean_path),
-            "quarantine": str(split.quarantine_path),
-            "report_html": str(run_dir / "report.html"),
-            "report_json": str(run_dir / "report.json"),
-            "report_md": str(run_dir / "report.md"),
-        },
+        "revision": report.revision,
+        "rows": asdict(report.rows),
+        "checks": [asdict(c) for c in report.checks],
+        "quarantine_reasons": [asdict(r) for r in report.quarantine_reasons],
+        "drift": [] if sections.drift.outcome is None else sections.drift.outcome.report(),
+        "slices": [slice_row(r) for r in sections.slices],
+        "paths": asdict(report.paths),
+        **_drift_fields(sections.drift),
+        **_history_fields(sections.history),
     }
-    report.update(sections or {})
-    return report
 
 
-def render_markdown(report: dict[str, Any]) -> str:
-    rows = report["rows"]
-    lines = [
-        f"# {report['dataset']} v{report['version']}: {report['verdict']}",
-        "",
-        f"Gate: **{'open' if report['gate_open'] else 'closed'}** · fingerprint `{report['fingerprint']}`",
-        "",
-    ]
-    lines += [f"- {_md(reason)}" for reason in report["reasons"]] or ["- every check passed"]
-    lines += [
-        "",
-        "| input | clean | quarantined |",
-        "|---:|---:|---:|",
-        f"| {rows['input']:,} | {rows['clean']:,} | {rows['quarantined']:,} |",
-        "",
-    ]
-    reasons = report["quarantine_reasons"]
-    if reasons:
-        lines += ["## Top quarantine reasons", "", "| code | column | rows |", "|---|---|---:|"]
-        lines += [
-            f"| {_md(r['code'])} | {_md(r['column'] or '(row)')} | {r['rows']:,} |" for r in reasons[:TOP_REASONS]
-        ]
-        if len(reasons) > TOP_REASONS:
-            lines.append(f"\n{len(reasons) - TOP_REASONS} more reasons in report.json")
-        lines.append("")
-    lines += _drift_markdown(report) + _slices_markdown(report)
-    lines += ["## Files", ""] + [f"- {name}: `{path}`" for name, path in report["paths"].items() if path]
-    return "\n".join(lines) + "\n"
+def slice_row(result: SliceResult) -> dict[str, Any]:
+    row = asdict(result)
+    row["interval"] = list(result.interval) if result.interval else None
+    return row
 
 
-def _drift_markdown(report: dict[str, Any]) -> list[str]:
-    """Drifted columns first (block, then warn), then a count of the quiet ones."""
-    lines = ["## Drift", ""]
-    if report.get("reference_version") is None:
-        return [*lines, f"No reference: {_md(report.get('reference_reason', 'drift not computed'))}", ""]
-    lines.append(f"Against v{report['reference_version']}: {_md(report.get('reference_reason', ''))}")
-    rank = {"block": 0, "warn": 1}
-    drifted = sorted(
-        (d for d in report.get("drift", []) if d.get("drifted")),
-        key=lambda d: (rank.get(d.get("severity") or "", 2), str(d["column"])),
-    )
-    quiet = {str(d["column"]) for d in report.get("drift", [])} - {str(d["column"]) for d in drifted}
-    if drifted:
-        lines += [
-            "",
-            "| column | metric | statistic | threshold | p-value | severity |",
-            "|---|---|---:|---:|---:|---|",
-        ]
-        lines += [
-            f"| {_md(d['column'])} | {_md(d['metric'])} | {_num(d.get('statistic'))} | {_num(d.get('threshold'))} "
-            f"| {_num(d.get('p_value'))} | {_md(d.get('severity') or 'warn')} |"
-            for d in drifted
-        ]
-    lines += ["", f"{len(quiet)} columns without drift.", ""]
-    return lines
+def _drift_fields(drift: DriftSection) -> dict[str, Any]:
+    """The drift stage's fields after ``paths``; ``drift_skipped`` only when drift was measured."""
+    fields: dict[str, Any] = {"drift_columns": [_drift_column(c) for c in drift.columns]}
+    if drift.outcome is not None:
+        fields["drift_skipped"] = [asdict(skipped) for skipped in drift.outcome.skipped]
+    fields["distributions"] = [_listed(asdict(d)) for d in drift.distributions]
+    if drift.error is not None:
+        fields["drift_error"] = drift.error
+    return fields
 
 
-def _slices_markdown(report: dict[str, Any]) -> list[str]:
-    slices = report.get("slices", [])
-    if not slices:
-        return []
-    failed = [s for s in slices if not s["passed"]]
-    lines = ["## Slices", "", f"{len(slices) - len(failed)} of {len(slices)} slice tests passed.", ""]
-    if failed:
-        lines += ["| slice | metric | value | rows | severity | reason |", "|---|---|---:|---:|---|---|"]
-        lines += [
-            f"| {_md(s['name'])} | {_md(s['metric'])} | {_num(s['value'])} | {s['rows']:,} | {_md(s['severity'])} "
-            f"| {_md(s.get('reason') or '')} |"
-            for s in failed
-        ]
-        lines.append("")
-    return lines
+def _drift_column(column: DriftColumn) -> dict[str, Any]:
+    """A column's summary with its five largest PSI contributors, and the reason it drifted."""
+    row = _listed(asdict(column.summary))
+    return row | {"contributors": row["contributors"][:CONTRIBUTORS], "reason": column.reason}
 
 
-def _num(value: object) -> str:
-    return "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A typed part's tuples as the lists report.json has always held."""
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in row.items()}
 
 
-def _md(text: str) -> str:
-    """Data values as inert Markdown text: no tables broken, no markup injected."""
-    return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in str(text)).replace("\n", " ")
+def _history_fields(history: HistorySection) -> dict[str, Any]:
+    return {
+        "profiles": history.profiles,
+        "metric_history": {"rule": history.rule, "anomalies": [anomaly_row(a) for a in history.anomalies]},
+    }
 
 
-def write_reports(report: dict[str, Any], history: list[dict[str, Any]]) -> None:
-    """Write report.json, report.md and report.html, each replaced atomically.
+def anomaly_row(anomaly: Anomaly) -> dict[str, Any]:
+    """An anomaly as report.json has it: the rule above it already says k."""
+    return {key: value for key, value in asdict(anomaly).items() if key != "k_sd"} | {"reason": anomaly.reason}
+
+
+def write_reports(published: dict[str, Any], history: list[dict[str, Any]]) -> None:
+    """Write report.json (``published``, a report's ``document``), report.md and report.html, each atomically.
 
     The HTML is written before the JSON that names it, so a reader of
     report.json never finds a report.html that is missing or stale.
     """
     from dataguard.publish.html import quarantine_sample, render_html
 
-    sample, total = quarantine_sample(Path(report["paths"]["quarantine"]))
-    _write_atomic(Path(report["paths"]["report_html"]), render_html(report, sample, total, history))
-    _write_atomic(Path(report["paths"]["report_md"]), render_markdown(report))
-    _write_atomic(Path(report["paths"]["report_json"]), json.dumps(report, indent=2) + "\n")
+    paths = published["paths"]
+    sample, total = quarantine_sample(Path(paths["quarantine"]))
+    _write_atomic(Path(paths["report_html"]), render_html(published, sample, total, history))
+    _write_atomic(Path(paths["report_md"]), render_markdown(published))
+    _write_atomic(Path(paths["report_json"]), json.dumps(published, indent=2) + "\n")
 
 
 def _write_atomic(path: Path, text: str) -> None:

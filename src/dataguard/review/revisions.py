@@ -24,12 +24,13 @@ from dataguard.catalog.locks import Held, dataset_lock
 from dataguard.common.integrity import file_fingerprint
 from dataguard.common.sql import quote_ident
 from dataguard.errors import BadInput, InvariantViolation
-from dataguard.measure.evaluate import findings_in
+from dataguard.measure.evaluate import recorded_findings
 from dataguard.project import Project
 from dataguard.publish.record import history_with
 from dataguard.publish.report import read_report, write_reports
 from dataguard.review.quarantine import ACTIONS, PENDING, REJECTED, RELEASED
 from dataguard.spec.contract import GatePolicy
+from dataguard.spec.outcome import Outcome
 from dataguard.spec.source import ROW_ID
 from dataguard.split import REASONS
 from dataguard.verdict import CheckOutcome, Results, Verdict, decide
@@ -145,13 +146,14 @@ def _record(
     path = Path(str(run.clean_path))
     if released_before == {r for r, s in after.items() if s == RELEASED}:  # only rejections: clean data stays
         counts = _counts(read_report(str(run.report_json)), after, path)
-        verdict = Verdict(run.verdict or "", tuple(run.reasons), bool(run.gate_open))
+        assert run.verdict is not None  # a finished run (_still_newest) always has one
+        verdict = Verdict(Outcome(run.verdict), tuple(run.reasons), bool(run.gate_open))
         with catalog.writing(db) as con:
             held.fence(con)
             catalog.record_decision(con, record, None)
         return None, counts, verdict, path
     number = run.revision + 1
-    counts, verdict, path = _publish_revision(run, after, number, policy)
+    counts, verdict, path = _publish_revision(catalog.run_results(db, run.run_id), run, after, number, policy)
     try:
         fingerprint = file_fingerprint(path)  # the revision open_validated hands out is verified against this
         revision = catalog.RevisionRecord(
@@ -176,8 +178,9 @@ def _record(
 
 
 def _publish_revision(
-    run: catalog.RunRecord, after: dict[int, str], revision: int, policy: GatePolicy
+    recorded: catalog.RunResults, run: catalog.RunRecord, after: dict[int, str], revision: int, policy: GatePolicy
 ) -> tuple[Counts, Verdict, Path]:
+    """The run's clean rows plus every released row as a new file; the verdict decided again on what it recorded."""
     report = read_report(str(run.report_json))
     base_clean = Path(str(run.report_json)).with_name("clean.parquet")  # the run's own clean rows
     out = base_clean.with_name(f"clean.r{revision}.{uuid.uuid4().hex[:12]}.parquet")  # never overwrites one
@@ -192,23 +195,23 @@ def _publish_revision(
                       ORDER BY {rid}) TO $out (FORMAT parquet, COMPRESSION zstd)""",
             {"clean": str(base_clean), "q": str(run.quarantine_path), "out": str(out)},
         )
-        checks = _checks_after(con, report, run, rid)
+        checks = _checks_after(con, recorded.checks, run, rid)
     counts = _counts(report, after, out)
-    found = findings_in(report)
+    found = recorded_findings(recorded)
     results = Results(
         counts.input,
         counts.pending + counts.rejected,
         checks,
-        slices=found["slices"],
-        drift=found["drift"],
-        history=found["history"],
+        slices=found.slices,
+        drift=found.drift,
+        history=found.history,
     )
     verdict = decide(results, policy)
     return counts, verdict, out
 
 
 def _checks_after(
-    con: duckdb.DuckDBPyConnection, report: dict[str, Any], run: catalog.RunRecord, rid: str
+    con: duckdb.DuckDBPyConnection, recorded: list[catalog.CheckResult], run: catalog.RunRecord, rid: str
 ) -> tuple[CheckOutcome, ...]:
     """Each check's failing rows once released rows no longer count."""
     failing = con.execute(
@@ -218,10 +221,7 @@ def _checks_after(
         {"q": str(run.quarantine_path)},
     ).fetchall()
     counts = {(check, column): int(n) for check, column, n in failing}
-    return tuple(
-        CheckOutcome(c["name"], c["column"], c["code"], counts.get((c["name"], c["column"]), 0))
-        for c in report["checks"]
-    )
+    return tuple(CheckOutcome(c.name, c.column, c.code, counts.get((c.name, c.column), 0)) for c in recorded)
 
 
 def _counts(report: dict[str, Any], after: dict[int, str], out: Path) -> Counts:

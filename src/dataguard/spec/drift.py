@@ -9,9 +9,10 @@ from types import MappingProxyType
 
 from dataguard.errors import ContractError, did_you_mean
 from dataguard.spec.defaults import DRIFT_ALPHA, DRIFT_THRESHOLDS
+from dataguard.spec.outcome import Severity
 
 NUMERIC, CATEGORICAL, TEMPORAL, OTHER = "numeric", "categorical", "temporal", "other"  # column kinds
-NONE, WARN, BLOCK = "none", "warn", "block"
+NONE, WARN, BLOCK = Severity.NONE, Severity.WARN, Severity.BLOCK
 AUTO = "auto"
 KINDS = (AUTO, NUMERIC, CATEGORICAL)
 SEVERITIES = (WARN, BLOCK)

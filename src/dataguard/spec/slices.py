@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dataguard.errors import ContractError, did_you_mean
+from dataguard.spec.outcome import Severity
 
 DATA_METRICS = ("row_count", "share", "null_rate", "mean", "rate")
 CLASS_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
@@ -14,7 +15,7 @@ REGRESSION_METRICS = ("mae", "rmse")
 METRICS = DATA_METRICS + CLASS_METRICS + REGRESSION_METRICS
 MODEL_METRICS = CLASS_METRICS + REGRESSION_METRICS
 LOWER_IS_BETTER = frozenset({"null_rate", "mae", "rmse"})
-SEVERITIES = ("block", "warn")
+SEVERITIES = (Severity.BLOCK, Severity.WARN)
 WHERE_HINT = "write one SQL condition on the version's columns, e.g. origin = 'JFK' AND hour >= 20"
 
 
@@ -42,7 +43,7 @@ class SliceTest:
     max: float | None = None
     min_rows: int = 30
     too_small_fails: bool = True
-    severity: str = "block"
+    severity: str = Severity.BLOCK
     max_drop: float | None = None
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ from dataguard.common import progress
 from dataguard.errors import BadInput
 from dataguard.project import find_project
 from dataguard.spec.execution import from_command_line
+from dataguard.spec.outcome import Outcome
 
 if TYPE_CHECKING:
     from dataguard.app.commands.validate import FileOutcome
@@ -143,7 +144,7 @@ def _write_junit(path: Path, reports: list[dict[str, Any]]) -> None:
 
 def _print_report(report: dict[str, Any]) -> None:
     rows = report["rows"]
-    colour = {"PASS": "green", "WARN": "yellow", "FAIL": "red"}[report["verdict"]]
+    colour = {Outcome.PASS: "green", Outcome.WARN: "yellow", Outcome.FAIL: "red"}[report["verdict"]]
     share = rows["quarantined"] / rows["input"] if rows["input"] else 0.0
     out.print(
         f"[bold]{escape(report['dataset'])} v{report['version']}[/]  [bold {colour}]{report['verdict']}[/]"

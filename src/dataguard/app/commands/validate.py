@@ -20,6 +20,7 @@ from dataguard.errors import CouldNotRun, DataguardError, PrefectUnavailable, co
 from dataguard.ingest.preflight import check_sources, check_texts
 from dataguard.project import Project
 from dataguard.spec.execution import DASK, Execution, from_environment, resolve
+from dataguard.spec.outcome import Outcome
 
 PREFECT_HEALTH_TIMEOUT_SECONDS = 5.0
 
@@ -36,7 +37,7 @@ class FileOutcome:
         if self.error is not None:
             return self.error.exit_code
         assert self.report is not None
-        rejected = not self.report["gate_open"] or (strict and self.report["verdict"] == "WARN")
+        rejected = not self.report["gate_open"] or (strict and self.report["verdict"] == Outcome.WARN)
         return 1 if rejected else 0
 
     def document(self) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from dataguard.measure.drift.results import (
     DriftOutcome,
     DriftResult,
     DriftUnavailable,
-    worst_severity,
 )
 from dataguard.measure.drift.scan import (
     Sampled,
@@ -32,9 +31,11 @@ from dataguard.measure.drift.scan import (
 from dataguard.measure.drift.shares import categorical_counts, share_figures
 from dataguard.measure.profile import ColumnProfile, column_types, numeric_value
 from dataguard.spec.drift import (
+    NONE,
     NUMERIC,
     DriftSettings,
 )
+from dataguard.spec.outcome import worst
 
 # -- compare ----------------------------------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ def _summary(plan: ColumnPlan, results: list[DriftResult], notes: tuple[str, ...
     return ColumnSummary(
         column=plan.column,
         kind=plan.kind,
-        severity=worst_severity(r.severity for r in results),
+        severity=worst((r.severity for r in results), NONE),
         drifted_metrics=tuple(r.metric for r in results if r.drifted),
         contributors=tuple(psi.detail["contributors"]) if psi else (),
         notes=notes,

@@ -3,17 +3,13 @@ the ``DriftOutcome`` of a comparison, and ``describe`` (a column's drift as a pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from dataguard.errors import DataguardError
 from dataguard.measure.drift.policy import SkippedColumn
-from dataguard.spec.drift import (
-    BLOCK,
-    NONE,
-    WARN,
-)
+from dataguard.spec.drift import BLOCK, NONE
+from dataguard.spec.outcome import worst
 
 
 class DriftUnavailable(DataguardError):
@@ -58,7 +54,7 @@ class DriftOutcome:
 
     @property
     def severity(self) -> str:
-        return worst_severity(r.severity for r in self.results)
+        return worst((r.severity for r in self.results), NONE)
 
     @property
     def drifted(self) -> tuple[DriftResult, ...]:
@@ -79,7 +75,7 @@ class DriftOutcome:
         for result in self.drifted:
             by_column.setdefault(result.column, []).append(result)
         lines = sorted(
-            by_column.values(), key=lambda rs: (worst_severity(r.severity for r in rs) != BLOCK, rs[0].column or "")
+            by_column.values(), key=lambda rs: (worst((r.severity for r in rs), NONE) != BLOCK, rs[0].column or "")
         )
         return tuple(describe(rs) for rs in lines)
 
@@ -108,15 +104,10 @@ def describe(results: list[DriftResult]) -> str:
         f"{r.metric} {r.statistic:.3g} >= {r.threshold:g}" + ("" if r.p_value is None else f" (p={r.p_value:.2g})")
         for r in results
     )
-    text = f"drift ({worst_severity(r.severity for r in results)}) in {where}: {figures}"
+    text = f"drift ({worst((r.severity for r in results), NONE)}) in {where}: {figures}"
     movers = next((r.detail["contributors"] for r in results if r.detail.get("contributors")), None)
     if movers:
         top = movers[0]
         label = top.get("category", top.get("bin"))
         text += f"; most moved: {label} {top['reference_share']:.1%} -> {top['current_share']:.1%}"
     return text
-
-
-def worst_severity(severities: Iterable[str]) -> str:
-    found = set(severities)
-    return BLOCK if BLOCK in found else WARN if WARN in found else NONE
