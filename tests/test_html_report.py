@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections import Counter
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -13,11 +14,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataguard.publish.html import QUARANTINE_SAMPLE_CAP, _environment, quarantine_sample, render_html
+from dataguard.publish.html import QUARANTINE_SAMPLE_CAP, environment, quarantine_sample, render_html
 from tests.browser import SKIP_MESSAGE, find_chromium, open_page, png_size
 
 HOSTILE = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</td>", "{{ 7*7 }} $x$ costs $5")
 REASON = pa.struct([("code", pa.string()), ("column", pa.string()), ("check", pa.string()), ("value", pa.string())])
+
+
+def share(kind: str, label: str, reference: float, current: float) -> dict[str, Any]:
+    """A PSI contributor as drift records it (shares floored at 1e-4); the page shows this figure."""
+    ref, cur = max(reference, 1e-4), max(current, 1e-4)
+    term = (cur - ref) * math.log(cur / ref)
+    return {kind: label, "reference_share": reference, "current_share": current, "contribution": term}
 
 
 class Page(HTMLParser):
@@ -32,7 +40,7 @@ class Page(HTMLParser):
         self.svg_text: list[str] = []
         self._section = ""
         self._heading: str | None = None
-        self._cell: list[str] | None = None
+        self.cell: list[str] | None = None
         self._svg_depth = 0
         self.feed(html)
         self.close()
@@ -48,7 +56,7 @@ class Page(HTMLParser):
         elif tag == "tr":
             self.tables[self._section][-1].append([])
         elif tag in ("td", "th"):
-            self._cell = []
+            self.cell = []
         elif tag == "svg":
             self._svg_depth += 1
 
@@ -56,9 +64,9 @@ class Page(HTMLParser):
         if tag == self._heading:
             self.headings[tag][-1] = " ".join(self.headings[tag][-1].split())
             self._heading = None
-        elif tag in ("td", "th") and self._cell is not None:
-            self.tables[self._section][-1][-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
+        elif tag in ("td", "th") and self.cell is not None:
+            self.tables[self._section][-1][-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
         elif tag == "svg":
             self._svg_depth -= 1
 
@@ -68,8 +76,8 @@ class Page(HTMLParser):
             self.svg_text.append(data)
         if self._heading:
             self.headings[self._heading][-1] += data
-        if self._cell is not None:
-            self._cell.append(data)
+        if self.cell is not None:
+            self.cell.append(data)
 
     def table(self, section: str, index: int = 0) -> list[list[str]]:
         return self.tables[section][index]
@@ -103,11 +111,19 @@ def fixed_report() -> dict[str, Any]:
         ],
         "drift": [
             {"column": "price", "kind": "numeric", "metric": "psi", "statistic": 0.15, "p_value": None,
-             "threshold": 0.1, "drifted": True, "severity": "warn", "detail": {}},
+             "threshold": 0.1, "drifted": True, "severity": "warn", "detail": {"contributors": [
+                 share("bin", "[0, 10)", 0.5, 0.25), share("bin", "[20, 30)", 0.2, 0.4),
+                 share("bin", "[10, 20)", 0.3, 0.35),
+             ]}},
             {"column": "price", "kind": "numeric", "metric": "ks", "statistic": 0.05, "p_value": 0.00001,
              "threshold": 0.1, "drifted": False, "severity": "none", "detail": {}},
             {"column": "colour", "kind": "categorical", "metric": "chi_square", "statistic": 42.0, "p_value": 0.0213,
              "threshold": 0.3, "drifted": True, "severity": "block", "detail": {}},
+            {"column": "colour", "kind": "categorical", "metric": "psi", "statistic": 1.6, "p_value": None,
+             "threshold": 0.1, "drifted": False, "severity": "none", "detail": {"contributors": [
+                 share("category", "green", 0.0, 0.2), share("category", "blue", 0.4, 0.2),
+                 share("category", "red", 0.6, 0.6),
+             ]}},
             {"column": None, "kind": "dataset", "metric": "row_count_change", "statistic": 0.25, "p_value": None,
              "threshold": 0.5, "drifted": False, "severity": "none", "detail": {}},
         ],
@@ -218,6 +234,7 @@ def test_drift_metrics_and_contributing_bins(page: Page) -> None:
     assert colour_metrics == [
         ["metric", "statistic", "p-value", "threshold", "drifted", "severity"],
         ["chi_square", "42", "0.0213", "0.3", "yes", "block"],
+        ["psi", "1.6", "n/a", "0.1", "no", "none"],
     ]
     assert price_metrics[1:] == [
         ["psi", "0.15", "n/a", "0.1", "yes", "warn"],
@@ -272,7 +289,7 @@ def test_self_contained_no_script_no_network(page: Page) -> None:
 
 
 def test_template_environment_escapes_everything() -> None:
-    assert _environment().autoescape is True
+    assert environment().autoescape is True
 
 
 def test_sparse_report_renders_with_missing_sections() -> None:
@@ -295,6 +312,7 @@ def test_sparse_report_renders_with_missing_sections() -> None:
 def test_numeric_plot_without_reference_draws_current_only() -> None:
     report = fixed_report()
     report["reference_version"] = None
+    report["drift"] = []  # without a reference drift measures nothing
     for dist in report["distributions"]:
         for b in dist["bins"]:
             b["reference_share"] = None

@@ -16,7 +16,7 @@ import pytest
 
 from dataguard.measure.profile import TOP_CATEGORIES
 from dataguard.project import Project
-from dataguard.publish.html import DRIFT_PLOT_CAP
+from dataguard.publish.html_drift import DRIFT_PLOT_CAP
 from tests.conftest import write_contract
 from tests.test_cli import run_json
 

@@ -26,7 +26,9 @@ from dataguard.gate.peek import (
 from dataguard.gate.peek_plots import Distribution
 from dataguard.gate.validated import ValidatedVersion
 from dataguard.measure.profile import ColumnProfile
-from dataguard.publish.html import _count, _distribution_svg, _environment, _num, _pct
+from dataguard.publish.filters import count, num, pct
+from dataguard.publish.html import environment
+from dataguard.publish.html_drift import plot_svg
 from dataguard.spec.drift import NUMERIC
 
 TEMPLATE = "peek.html.j2"
@@ -42,7 +44,7 @@ def default_peek_path(opened: ValidatedVersion) -> Path:
 def render_peek(peek: Peek) -> str:
     labels = {"version": peek.version, "reference_version": peek.reference_version}
     return (
-        _environment()
+        environment()
         .get_template(TEMPLATE)
         .render(
             peek=peek,
@@ -68,7 +70,7 @@ def write_peek(peek: Peek, out: Path) -> Path:
 
 def _plot_view(index: int, distribution: Distribution, labels: dict[str, Any]) -> dict[str, Any]:
     plot = {"kind": distribution.kind, "bins": distribution.bins}
-    svg = _distribution_svg(plot, f"peek-{index}", labels)
+    svg = plot_svg(plot, f"peek-{index}", labels)
     return {"column": distribution.column, "kind": distribution.kind, "svg": svg}
 
 
@@ -158,8 +160,8 @@ def _cell_view(d: Difference | None) -> dict[str, str] | None:
 
 def _figure_text(name: str) -> Any:
     if name == "null_rate" or name.startswith(SHARE_PREFIX):
-        return _pct
-    return _count if name in ("rows", "nulls", "distinct") else _num
+        return pct
+    return count if name in ("rows", "nulls", "distinct") else num
 
 
 def _signed(name: str, change: float) -> str:
@@ -167,7 +169,7 @@ def _signed(name: str, change: float) -> str:
         return f"{change * 100:+.2f} pts"
     if name == "mean_shift_sd":
         return ""
-    text = _count(change) if isinstance(change, int) else _num(change)
+    text = count(change) if isinstance(change, int) else num(change)
     return text if text.startswith("-") or change == 0 else "+" + text
 
 
