@@ -7,6 +7,7 @@ DuckDB is compared with scipy (or numpy, for PSI) on the same values.
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ from dataguard.measure.drift.compare import compare
 from dataguard.measure.drift.policy import ColumnPlan, judge, plan_columns
 from dataguard.measure.drift.results import DriftOutcome, DriftResult, DriftUnavailable
 from dataguard.measure.drift.shares import SHARE_FLOOR
-from dataguard.measure.profile import PROFILE_QUANTILES, profile
+from dataguard.measure.history import profiles_json
+from dataguard.measure.profile import PROFILE_QUANTILES, ColumnProfile, profile, profile_from_json
+from dataguard.publish.record import stored_profile
 from dataguard.spec.drift import BLOCK, NONE, WARN, ColumnDrift, DriftSettings
 
 CATEGORIES_REF = ("a", "b", "c", "d")  # "d" is gone from the current version
@@ -573,3 +576,29 @@ def test_a_profile_counts_nan_and_infinities_apart_from_nulls(pair: tuple[Path, 
     found = {p.column: p for p in profile(current)}
     assert (found["with_nan"].nulls, found["with_nan"].non_finite) == (0, int(np.isnan(raw).sum()))
     assert (found["x"].non_finite, found["code"].non_finite) == (0, 0)
+
+
+def stored(found: ColumnProfile) -> ColumnProfile | None:
+    """A profile the way a later run gets it back: report JSON, as the catalog keeps it, read again."""
+    kept = stored_profile(profiles_json([found])[found.column])
+    return profile_from_json(json.loads(json.dumps(kept)))
+
+
+def test_drift_from_both_sides_profiles_equals_a_scan(outcome: DriftOutcome, pair: tuple[Path, Path]) -> None:
+    current, reference = pair
+    from_catalog = [p for p in map(stored, profile(reference)) if p is not None]
+    assert from_catalog == list(profile(reference))  # the round trip is exact
+    reused = compare(current, reference, SETTINGS, current_profiles=profile(current), reference_profiles=from_catalog)
+    assert (reused.columns, reused.skipped) == (outcome.columns, outcome.skipped)
+    assert (reused.reference_rows, reused.current_rows) == (outcome.reference_rows, outcome.current_rows)
+    judged = [(r.column, r.metric, r.threshold, r.drifted, r.severity) for r in outcome.results]
+    assert [(r.column, r.metric, r.threshold, r.drifted, r.severity) for r in reused.results] == judged
+    assert [r.statistic for r in reused.results] == pytest.approx([r.statistic for r in outcome.results], rel=1e-12)
+
+
+def test_a_numeric_profile_stored_before_non_finite_values_were_counted_is_not_reused(pair: tuple[Path, Path]) -> None:
+    found = {p.column: p for p in profile(pair[1])}
+    legacy = profiles_json([found["with_nan"]])["with_nan"]  # report JSON: no count where there is none...
+    legacy.pop("non_finite", None)  # ...and none at all before this version
+    assert profile_from_json(legacy) is None
+    assert profile_from_json(profiles_json([found["cat"]])["cat"]) == found["cat"]  # counts alone are always safe

@@ -12,6 +12,8 @@ from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput
 from dataguard.measure.reference import Reference, choose_reference, clear_baseline, pin_baseline
 from dataguard.project import Project
+from tests.conftest import FEB
+from tests.test_cli import run, run_json
 
 
 def add_version(project: Project, number: int, verdict: str | None) -> None:
@@ -111,3 +113,17 @@ def test_a_pinned_version_without_a_finished_run_is_a_reason(history: Project) -
 def test_pinning_an_unknown_version_is_refused(history: Project) -> None:
     with pytest.raises(BadInput, match="ds has no version 9 to pin as its baseline"):
         pin_baseline(history, "ds", 9)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_reference_brings_its_stored_profiles_until_a_review_changes_its_rows(flights_project: Project) -> None:
+    code, report = run_json("validate", "flights", FEB)
+    assert code == 0
+    columns = report["profiles"].keys() - {"(dataset)"}
+    stored = choose_reference(flights_project.catalog, "flights", 2).profiles
+    clean = 24_951 - 80  # February's rows, less the quarantined ones
+    assert {p.column: p.rows for p in stored} == dict.fromkeys(columns, clean)
+    code, rows = run_json("quarantine", "list", "flights", "--version", "1", "--code", "str_matches")
+    release = ("quarantine", "release", "flights", "--version", "1", "--rows", str(rows[0]["row_id"]), "--note", "ok")
+    assert run(*release).exit_code == 0
+    assert choose_reference(flights_project.catalog, "flights", 2).profiles == ()  # its clean rows are revision 1 now

@@ -51,6 +51,7 @@ from dataguard.catalog.runs import (
     latest_finished_run,
     latest_runs,
     past_profiles,
+    run_profiles,
     start_run,
     version_history,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "record_incident",
     "recorded_clean_file",
     "row_states",
+    "run_profiles",
     "run_results",
     "session",
     "start_run",

@@ -203,6 +203,14 @@ def past_profiles(
     return history
 
 
+def run_profiles(db: CatalogDB, run_id: str) -> dict[str, dict[str, Any]]:
+    """The profiles one run stored, by column."""
+    query = sa.select(profiles.c.column_name, profiles.c.profile).where(profiles.c.run_id == run_id)
+    with reading(db) as con:
+        rows = [] if con is None else con.execute(query).all()
+    return {column: json.loads(text) for column, text in rows}
+
+
 # -- a run's life ------------------------------------------------------------------------
 
 

@@ -121,7 +121,8 @@ def run_drift(
         return StageResult(DriftSection(), ())
     try:
         drift = loaded.contract.drift
-        outcome = compare(clean, reference.clean_path, drift, scratch, loaded.contract.keys, profiles)
+        keys = loaded.contract.keys
+        outcome = compare(clean, reference.clean_path, drift, scratch, keys, profiles, reference.profiles)
     except DriftUnavailable as exc:  # an empty side is a reason to look, never a silent pass
         return StageResult(DriftSection(error=str(exc)), (Finding("(reference)", False, Severity.WARN, str(exc)),))
     columns = tuple(_drift_column(summary, outcome) for summary in outcome.columns)

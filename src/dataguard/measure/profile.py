@@ -61,6 +61,15 @@ class ColumnProfile:
     non_finite: int = 0  # NaN and infinities of a numeric column: not null, but in no moment or quantile
 
 
+def profile_from_json(data: Mapping[str, Any]) -> ColumnProfile | None:
+    """A stored profile read back; None for a numeric one stored before NaN and infinities were counted."""
+    if data.get("kind") == NUMERIC and "non_finite" not in data:
+        return None
+    tops = tuple(CategoryShare(**top) for top in data.get("top_categories") or ())
+    quantiles = tuple((float(p), float(q)) for p, q in data.get("quantiles") or ())
+    return ColumnProfile(**{**data, "quantiles": quantiles, "top_categories": tops})
+
+
 def type_family(sql_type: str) -> str:
     """numeric, categorical (text, booleans), temporal or other, from a DuckDB type name."""
     base = sql_type.split("(", 1)[0].strip().upper()

@@ -14,34 +14,54 @@ from dataguard import catalog
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import dataset_lock
 from dataguard.errors import BadInput
+from dataguard.measure.profile import ColumnProfile, profile_from_json
 from dataguard.project import Project
 
 
 @dataclass(frozen=True)
 class Reference:
+    """The version drift compares with, why, and the profiles its run stored: only while its clean rows
+    are still the ones profiled (no review published a revision since), else none and drift scans it."""
+
     version: int | None
     clean_path: Path | None
     reason: str
+    profiles: tuple[ColumnProfile, ...] = ()
 
 
 def choose_reference(db: CatalogDB, dataset: str, version: int) -> Reference:
-    with catalog.session(db):  # two reads, one open of the catalog
-        pinned = catalog.pinned_baseline(db, dataset)
-        runs = catalog.latest_runs(db, dataset)
+    with catalog.session(db):  # a few reads, one open of the catalog
+        return _choose(db, dataset, version)
+
+
+def _choose(db: CatalogDB, dataset: str, version: int) -> Reference:
+    pinned = catalog.pinned_baseline(db, dataset)
+    runs = catalog.latest_runs(db, dataset)
     if pinned is not None and pinned != version:
         run = runs.get(pinned)
         if run is None or not run.clean_path:
             return Reference(None, None, f"the pinned baseline v{pinned} has no finished validation run")
-        return Reference(pinned, Path(run.clean_path), f"v{pinned} is the pinned baseline (dataguard baseline set)")
+        why = f"v{pinned} is the pinned baseline (dataguard baseline set)"
+        return Reference(pinned, Path(run.clean_path), why, _stored_profiles(db, run))
     earlier = [n for n, run in runs.items() if n < version and run.gate_open and run.clean_path]
     if not earlier:
         first = not any(n < version for n in runs)
         why = "this is the first validated version" if first else "no earlier version has an open gate"
         return Reference(None, None, f"no reference: {why}")
-    newest = max(earlier)
-    return Reference(
-        newest, Path(str(runs[newest].clean_path)), f"v{newest} is the newest earlier version whose gate opened"
-    )
+    run = runs[max(earlier)]
+    why = f"v{run.version} is the newest earlier version whose gate opened"
+    return Reference(run.version, Path(str(run.clean_path)), why, _stored_profiles(db, run))
+
+
+def _stored_profiles(db: CatalogDB, run: catalog.RunRecord) -> tuple[ColumnProfile, ...]:
+    if run.revision:  # a review changed the clean rows since they were profiled
+        return ()
+    found = [
+        profile_from_json(data)
+        for column, data in catalog.run_profiles(db, run.run_id).items()
+        if column != "(dataset)"
+    ]
+    return tuple(p for p in found if p is not None)
 
 
 def pin_baseline(project: Project, dataset: str, version: int) -> None:

@@ -19,6 +19,7 @@ from dataguard.common.integrity import FileFingerprint, file_fingerprint
 from dataguard.measure.drift.results import DriftResult
 from dataguard.measure.evaluate import Sections
 from dataguard.publish.report import Report, build_report, document, slice_row, write_reports
+from dataguard.spec.drift import NUMERIC
 from dataguard.split import SplitResult
 from dataguard.verdict import Verdict
 
@@ -64,11 +65,21 @@ def finished_run(report: Report, clean: FileFingerprint) -> catalog.FinishedRun:
         slices=[catalog.SliceRow(slice_row(s)) for s in sections.slices],
         drift=[_drift_row(r) for r in sections.drift.results],
         reference_version=sections.reference.version,
-        profiles=[catalog.ProfileRow(column, profile) for column, profile in sections.history.profiles.items()],
+        profiles=[
+            catalog.ProfileRow(column, stored_profile(profile)) for column, profile in sections.history.profiles.items()
+        ],
         clean_fingerprint=clean.digest,
         clean_size=clean.size_bytes,
         anomalies=[catalog.AnomalyRow(a.column, a.figure, a.reason) for a in sections.history.anomalies],
     )
+
+
+def stored_profile(profile: dict[str, Any]) -> dict[str, Any]:
+    """A profile as the catalog keeps it: a numeric column's NaN and infinities counted even when none
+    (report.json lists them only where there are some), which marks a profile drift may reuse."""
+    if profile.get("kind") != NUMERIC:
+        return profile
+    return {**profile, "non_finite": profile.get("non_finite", 0)}
 
 
 def _drift_row(result: DriftResult) -> catalog.DriftRow:

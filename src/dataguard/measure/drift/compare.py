@@ -47,24 +47,26 @@ def compare(
     scratch: Path | None = None,
     keys: Sequence[str] = (),
     current_profiles: Sequence[ColumnProfile] = (),
+    reference_profiles: Sequence[ColumnProfile] = (),
 ) -> DriftOutcome:
     """Drift of ``current`` against ``reference`` (both clean Parquet files), every figure in DuckDB.
 
     ``keys``: the contract's keys; a key of one column is an identifier and is skipped (see plan_columns).
-    ``current_profiles``: the run's profiles of ``current``; a column's counts and moments come from
-    its profile (the one pass over the file that computes them), and only what a profile cannot give
-    (a column it profiled as another kind) is scanned here.
+    ``current_profiles``, ``reference_profiles``: profiles of the two files (this run's, and the one the
+    reference's run stored); a column's counts and moments come from its profile (the one pass over
+    the file that computes them), and only what a profile cannot give is scanned here: a column it
+    profiled as another kind, and what needs the values (KS, Wasserstein, the PSI bins, categories).
 
     Raises DriftUnavailable when either file has no rows: an empty reference is never a pass.
     """
     settings = settings or DriftSettings()
     with engine(scratch) as con:
         plans, skipped = plan_columns(column_types(con, current), column_types(con, reference), settings, keys)
-        ref_rows, ref_stats = side_stats(con, reference, [_request(p) for p in plans])
+        ref_rows, ref_stats = _sides(con, reference, plans, reference_profiles)
         _require_rows(ref_rows, reference, "reference")
         samples = reference_sample(con, reference, ref_rows, [_sample_request(p, settings) for p in plans])
         plans, too_many = _drop_high_cardinality(plans, samples, settings.max_categories)
-        cur_rows, cur_stats = _current_sides(con, current, plans, current_profiles)
+        cur_rows, cur_stats = _sides(con, current, plans, current_profiles)
         _require_rows(cur_rows, current, "current version")
         results = [_row_count_result(ref_rows, cur_rows, settings)]
         summaries = []
@@ -76,10 +78,10 @@ def compare(
     return DriftOutcome(ref_rows, cur_rows, tuple(results), tuple(summaries), (*skipped, *too_many))
 
 
-def _current_sides(
+def _sides(
     con: duckdb.DuckDBPyConnection, path: Path, plans: Sequence[ColumnPlan], profiles: Sequence[ColumnProfile]
 ) -> tuple[int, dict[str, SideStats]]:
-    """Each planned column's side of the current version: from its profile where it fits, else a scan."""
+    """Each planned column's side in ``path``: from its profile where one fits, else a scan."""
     by_column = {p.column: p for p in profiles}
     known = {
         plan.column: side_of(found, plan.kind == NUMERIC)
