@@ -233,10 +233,12 @@ def _run_stages(
     fault_point("split")
     reference: Reference = engine.stage("reference", choose_reference, project.catalog, loaded.dataset, version.version)
     profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, split.clean_path, None, None, run_dir)
-    drift = engine.stage("drift", run_drift, loaded, split.clean_path, reference, run_dir, profiles)
+    drift = engine.stage("drift", run_drift, loaded.contract, split.clean_path, reference, run_dir, profiles)
     prediction_file = Path(predictions) if predictions else None
-    slices = engine.stage("slice tests", run_slices, loaded, split.clean_path, prediction_file, reference)
-    history = engine.stage("metric history", run_history, project.catalog, loaded, version.version, profiles)
+    slices = engine.stage("slice tests", run_slices, loaded.contract, split.clean_path, prediction_file, reference)
+    history = engine.stage(
+        "metric history", run_history, project.catalog, loaded.dataset, loaded.contract, version.version, profiles
+    )
     results, sections = gather(split, outcome.checks, reference, drift, slices, history)
     verdict = engine.stage("verdict", decide, results, loaded.contract.gate)
     return _publish(project, version, run_id, run_dir, split, outcome, verdict, sections, engine)

@@ -465,14 +465,16 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
     With a reference file, that file is validated first through the flow (not
     timed), so drift runs against a published reference of the same size.
     """
-    from dataguard.app.flows import new_run_id, validate_flow  # first: Prefect's defaults
+    from dataguard.app.flows import validate_flow  # first: Prefect's defaults
 
     from dataguard import catalog  # isort: skip
     from dataguard.checks.load import load_contract
     from dataguard.checks.rowchecks import check_rows
     from dataguard.ingest.version import ingest
     from dataguard.measure.evaluate import gather, run_drift, run_history, run_slices
+    from dataguard.measure.profile import profile
     from dataguard.measure.reference import choose_reference
+    from dataguard.pipeline import new_run_id
     from dataguard.project import find_project
     from dataguard.publish.record import publish
     from dataguard.spec.source import SourceOptions
@@ -498,10 +500,12 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
         outcome = _stage(stages, "check_rows", lambda: check_rows(data_path, loaded, run_dir / "failures.parquet"))
         split = _stage(stages, "split_rows", lambda: split_rows(data_path, outcome.failures_path, run_dir))
         ref = choose_reference(found.catalog, DATASET, version.version)
-        drift = _stage(stages, "drift", lambda: run_drift(loaded, split.clean_path, ref, run_dir))
-        slices = _stage(stages, "slices", lambda: run_slices(loaded, split.clean_path, None, ref))
+        contract = loaded.contract
+        profiles = _stage(stages, "profile", lambda: profile(split.clean_path, scratch=run_dir))
+        drift = _stage(stages, "drift", lambda: run_drift(contract, split.clean_path, ref, run_dir, profiles))
+        slices = _stage(stages, "slices", lambda: run_slices(contract, split.clean_path, None, ref))
         history = _stage(
-            stages, "history", lambda: run_history(found.catalog, loaded, version.version, split.clean_path, run_dir)
+            stages, "history", lambda: run_history(found.catalog, DATASET, contract, version.version, profiles)
         )
         results, sections = gather(split, outcome.checks, ref, drift, slices, history)
         verdict = decide(results, loaded.contract.gate)

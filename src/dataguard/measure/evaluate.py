@@ -15,7 +15,6 @@ from typing import Any, Generic, TypeVar
 from dataguard import catalog
 from dataguard.catalog import CheckResult
 from dataguard.catalog.address import CatalogDB
-from dataguard.checks.load import LoadedContract
 from dataguard.measure.drift.compare import compare
 from dataguard.measure.drift.results import ColumnSummary, DriftOutcome, DriftResult, DriftUnavailable, describe
 from dataguard.measure.history import Anomaly, anomalies, profiles_json, rule_text
@@ -23,6 +22,7 @@ from dataguard.measure.profile import ColumnProfile
 from dataguard.measure.reference import Reference
 from dataguard.measure.slices.results import SliceResult
 from dataguard.measure.slices.run import evaluate_slices
+from dataguard.spec.contract import Contract
 from dataguard.spec.outcome import Severity, worst
 from dataguard.split import SplitResult
 from dataguard.verdict import CheckOutcome, Finding, Results
@@ -89,12 +89,10 @@ class Sections:
 
 
 def run_slices(
-    loaded: LoadedContract, clean: Path, predictions: Path | None, reference: Reference
+    contract: Contract, clean: Path, predictions: Path | None, reference: Reference
 ) -> StageResult[tuple[SliceResult, ...]]:
     """Every slice test of the contract on the clean rows, compared with the reference's."""
-    results = evaluate_slices(
-        clean, loaded.contract.slices, predictions, tuple(loaded.contract.keys), reference=reference.clean_path
-    )
+    results = evaluate_slices(clean, contract.slices, predictions, tuple(contract.keys), reference=reference.clean_path)
     return StageResult(results, tuple(slice_finding(r.name, r.passed, r.severity, r.reason) for r in results))
 
 
@@ -113,15 +111,14 @@ def history_finding(column: str, reason: str) -> Finding:
 
 
 def run_drift(
-    loaded: LoadedContract, clean: Path, reference: Reference, scratch: Path, profiles: Sequence[ColumnProfile]
+    contract: Contract, clean: Path, reference: Reference, scratch: Path, profiles: Sequence[ColumnProfile]
 ) -> StageResult[DriftSection]:
     """Drift of the clean rows against the reference's, column by column (DuckDB over Parquet); the clean
     rows' counts and moments come from their ``profiles``."""
     if reference.clean_path is None:
         return StageResult(DriftSection(), ())
     try:
-        drift = loaded.contract.drift
-        keys = loaded.contract.keys
+        drift, keys = contract.drift, contract.keys
         outcome = compare(clean, reference.clean_path, drift, scratch, keys, profiles, reference.profiles)
     except DriftUnavailable as exc:  # an empty side is a reason to look, never a silent pass
         return StageResult(DriftSection(error=str(exc)), (Finding("(reference)", False, Severity.WARN, str(exc)),))
@@ -168,12 +165,12 @@ def _distribution(summary: ColumnSummary) -> Distribution | None:
 
 
 def run_history(
-    db: CatalogDB, loaded: LoadedContract, version: int, columns: Sequence[ColumnProfile]
+    db: CatalogDB, dataset: str, contract: Contract, version: int, columns: Sequence[ColumnProfile]
 ) -> StageResult[HistorySection]:
     """The clean rows' profiles; a figure far from its recent history (the contract's rule) becomes a WARN reason."""
-    policy = loaded.contract.history
+    policy = contract.history
     profiles = profiles_json(columns)
-    past = catalog.past_profiles(db, loaded.dataset, version, newest=policy.window)  # all the rule reads
+    past = catalog.past_profiles(db, dataset, version, newest=policy.window)  # all the rule reads
     found = tuple(anomalies(profiles, past, policy))
     section = HistorySection(profiles, rule_text(policy), found)
     return StageResult(section, tuple(history_finding(a.column, a.reason) for a in found))
