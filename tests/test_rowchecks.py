@@ -9,9 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dataguard.catalog.results import CheckResult
 from dataguard.checks.batches import pandas_batches
 from dataguard.checks.load import load_contract
-from dataguard.checks.rowchecks import CheckResult, check_rows
+from dataguard.checks.rowchecks import check_rows
 from dataguard.project import Project
 from tests.conftest import write_contract
 

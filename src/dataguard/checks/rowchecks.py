@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from dataguard.catalog.results import CheckResult as CheckResult  # what a check found, as the catalog records it
+from dataguard.catalog.results import CheckResult  # what a check found, as the catalog records it
 from dataguard.checks.batches import FileLayout, Partition
 from dataguard.checks.failures import FAILURE_SCHEMA
 from dataguard.checks.load import LoadedContract
