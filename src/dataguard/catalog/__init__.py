@@ -1,4 +1,4 @@
-"""The project's catalog: datasets, versions, runs, results, reviews; every table and query of it lives here.
+"""The project's catalog: datasets, versions, runs, results, reviews, users; every table and query of it lives here.
 
 SQLAlchemy Core over two backends (``db``): an embedded SQLite file in the
 warehouse, or PostgreSQL for a team. The schema is ``schema``, its history
@@ -55,6 +55,19 @@ from dataguard.catalog.runs import (
     start_run,
     version_history,
 )
+from dataguard.catalog.users import (
+    ROLES,
+    User,
+    UserRecord,
+    add_user,
+    any_user,
+    end_session,
+    list_users,
+    revoke_user,
+    session_user,
+    start_session,
+    user_by_token,
+)
 from dataguard.catalog.versions import (
     VersionRecord,
     find_version,
@@ -68,6 +81,7 @@ from dataguard.catalog.versions import (
 
 __all__ = [
     "DATASET_COLUMN",
+    "ROLES",
     "AnomalyRow",
     "CatalogDB",
     "CheckResult",
@@ -82,12 +96,17 @@ __all__ = [
     "RunRecord",
     "RunResults",
     "SliceRow",
+    "User",
+    "UserRecord",
     "VersionRecord",
     "abandon_run",
+    "add_user",
+    "any_user",
     "audit_log",
     "catalog_url",
     "clear_baseline",
     "discard_run",
+    "end_session",
     "fail_run",
     "find_version",
     "fingerprint_known",
@@ -100,6 +119,7 @@ __all__ = [
     "list_datasets",
     "list_incidents",
     "list_training_runs",
+    "list_users",
     "list_versions",
     "next_version_number",
     "past_profiles",
@@ -110,12 +130,16 @@ __all__ = [
     "record_decision",
     "record_incident",
     "recorded_clean_file",
+    "revoke_user",
     "row_states",
     "run_profiles",
     "run_results",
     "session",
+    "session_user",
     "start_run",
+    "start_session",
     "start_training",
+    "user_by_token",
     "version_history",
     "wait_seconds",
     "writing",

@@ -16,7 +16,7 @@ from sqlalchemy.types import TypeDecorator
 
 from dataguard.catalog.columns import columns
 
-HEAD = "0003"
+HEAD = "0004"
 """The Alembic revision of this metadata; a test checks it is the newest migration."""
 
 
@@ -116,4 +116,10 @@ history_anomalies = _table(  # revision 0003: the figures of a run that were far
 dataset_locks = _table(  # revision 0002: who holds each dataset's writer lock, with the lease's heartbeat
     "dataset_locks",  # backend_pid: on PostgreSQL, the server process holding the advisory lock
     "dataset str*, lease str, host str, pid int, command text, since time, expires time, backend_pid int?",
+)
+users = _table(  # revision 0004: who may use the web page and its API; a token is kept only as its SHA-256
+    "users", "name str*, role str, token_hash str, created time, revoked time?", UniqueConstraint("token_hash")
+)
+ui_sessions = _table(  # revision 0004: browser sessions, by the SHA-256 of the cookie's session id
+    "ui_sessions", "session_hash str*, user_name str, csrf str, created time, expires time"
 )

@@ -109,7 +109,7 @@ def main() -> None:
 
 
 # The groups import the app and helpers above, so they come last.
-from dataguard.app.cli import admin, datasets, quarantine, records, serving, training, validation  # noqa: E402
+from dataguard.app.cli import admin, datasets, quarantine, records, serving, training, users, validation  # noqa: E402
 
 for command in (
     datasets.init,
@@ -131,3 +131,4 @@ for command in (
 app.add_typer(quarantine.quarantine_app, name="quarantine")
 app.add_typer(admin.baseline_app, name="baseline")
 app.add_typer(admin.catalog_app, name="catalog")
+app.add_typer(users.users_app, name="users")
