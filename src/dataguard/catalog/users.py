@@ -25,12 +25,16 @@ ROLES = ("viewer", "reviewer", "admin")
 
 @dataclass(frozen=True)
 class User:
+    """Who is signed in: the name the audit log records, and the role that says what they may do."""
+
     name: str
     role: str
 
 
 @dataclass(frozen=True)
 class UserRecord:
+    """A user as ``dataguard users list`` shows one: never its token or the token's hash."""
+
     name: str
     role: str
     created: datetime

@@ -16,15 +16,11 @@ if TYPE_CHECKING:
 users_app: typer.Typer = typer.Typer(help="Users of the web page and its API: add one (with a token), list, revoke.")
 
 NameArg = Annotated[str, typer.Argument(help="The user's name: 1 to 64 letters, digits, '_', '-' or '.'.")]
+RoleOpt = Annotated[str, typer.Option("--role", help="viewer (reads), reviewer (also releases, rejects) or admin.")]
 
 
 @users_app.command("add")
-def users_add(
-    name: NameArg,
-    role: Annotated[str, typer.Option("--role", help="viewer (reads), reviewer (also releases, rejects) or admin.")],
-    project: ProjectOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+def users_add(name: NameArg, role: RoleOpt, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
     """Add a user; print its token, which is shown this once (only its hash is stored)."""
     from dataguard.app.commands.users import add_user
 

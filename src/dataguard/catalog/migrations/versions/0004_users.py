@@ -14,14 +14,13 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-WHEN = sa.DateTime(timezone=True)
-
 
 def upgrade() -> None:
+    # a token and a session id are stored as their SHA-256 only
     users = "name str*, role str, token_hash str, created time, revoked time?"
-    op.create_table("users", *columns(users, time=WHEN), sa.UniqueConstraint("token_hash"))
     sessions = "session_hash str*, user_name str, csrf str, created time, expires time"
-    op.create_table("ui_sessions", *columns(sessions, time=WHEN))
+    op.create_table("users", *columns(users, time=sa.DateTime(timezone=True)), sa.UniqueConstraint("token_hash"))
+    op.create_table("ui_sessions", *columns(sessions, time=sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
