@@ -13,6 +13,7 @@ Decisions belong to one run: validating the version again starts a new review
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,28 +43,57 @@ def published_run(db: CatalogDB, dataset: str, version: int) -> catalog.RunRecor
     return run
 
 
+@dataclass(frozen=True)
+class RowFilter:
+    """Which quarantined rows a reviewer looks at: with a reason of check ``code``, on ``column``, in ``state``."""
+
+    code: str | None = None
+    column: str | None = None
+    state: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        if self.state is not None and self.state not in STATES:
+            raise BadInput(f"unknown state {self.state!r}", hint=f"states: {', '.join(STATES)}")
+        return {"state": self.state, "code": self.code, "column": self.column}
+
+
+_MATCHES = f"""($state IS NULL OR s.state = $state)
+    AND ($code IS NULL OR list_contains([r.code FOR r IN q.{REASONS}], $code))
+    AND ($column IS NULL OR list_contains([r."column" FOR r IN q.{REASONS}], $column))"""
+
+
 def list_rows(
-    run: catalog.RunRecord,
-    decided: dict[int, str],
-    *,
-    code: str | None = None,
-    column: str | None = None,
-    state: str | None = None,
-    limit: int | None = None,
+    run: catalog.RunRecord, decided: dict[int, str], wanted: RowFilter, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Quarantined rows with their state and reasons, filtered, in source order."""
-    if state is not None and state not in STATES:
-        raise BadInput(f"unknown state {state!r}", hint=f"states: {', '.join(STATES)}")
     with _with_states(run, decided) as con:
         rows = con.execute(
             f"""SELECT q.{quote_ident(ROW_ID)}, s.state, q.{REASONS} FROM q JOIN s USING ({quote_ident(ROW_ID)})
-                WHERE ($state IS NULL OR s.state = $state)
-                  AND ($code IS NULL OR list_contains([r.code FOR r IN q.{REASONS}], $code))
-                  AND ($column IS NULL OR list_contains([r."column" FOR r IN q.{REASONS}], $column))
-                ORDER BY 1 LIMIT $limit""",
-            {"state": state, "code": code, "column": column, "limit": limit if limit is not None else 2**62},
+                WHERE {_MATCHES} ORDER BY 1 LIMIT $limit""",
+            wanted.params() | {"limit": limit if limit is not None else 2**62},
         ).fetchall()
     return [{"row_id": int(r), "state": s, "reasons": list(reasons)} for r, s, reasons in rows]
+
+
+def page_rows(
+    run: catalog.RunRecord, decided: dict[int, str], wanted: RowFilter, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """One page of the filtered quarantine in ``_row_id`` order: how many rows match, and the page's rows
+    with their state, every reason and the original values."""
+    filters = wanted.params()
+    with _with_states(run, decided) as con:
+        counted = con.execute(f"SELECT count(*) FROM q JOIN s USING ({quote_ident(ROW_ID)}) WHERE {_MATCHES}", filters)
+        ((total,),) = counted.fetchall()  # every result fetched: the next query may run
+        page = con.sql(
+            f"""SELECT s.state AS _state, q.* FROM q JOIN s USING ({quote_ident(ROW_ID)})
+                WHERE {_MATCHES} ORDER BY q.{quote_ident(ROW_ID)} LIMIT $limit OFFSET $offset""",
+            params=filters | {"limit": limit, "offset": offset},
+        ).to_arrow_table()
+    rows = []
+    for record in page.to_pylist():
+        state_of, row_id, reasons = record.pop("_state"), record.pop(ROW_ID), record.pop(REASONS)
+        rows.append({"row_id": int(row_id), "state": state_of, "reasons": reasons, "values": record})
+    return int(total), rows
 
 
 class _with_states:  # noqa: N801 - used as a context manager, reads like a function

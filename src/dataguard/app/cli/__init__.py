@@ -11,7 +11,6 @@ imports the engines it needs, so ``dataguard gate`` starts in a fraction of a se
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import traceback
@@ -23,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from dataguard.app.documents import dumps
 from dataguard.errors import DataguardError, Interrupted, could_not_run
 
 app = typer.Typer(
@@ -72,7 +72,7 @@ def fail(exc: DataguardError | Interrupted, json_mode: bool) -> NoReturn:
 
 def emit(document: Any) -> None:
     """Print the one JSON document of --json; a command's result values become objects with their fields in order."""
-    print(json.dumps(document, indent=2, default=_jsonable))
+    print(dumps(document, indent=2))
 
 
 def print_lines(json_out: bool, items: Sequence[T], line: Callable[[T], str], *, none: str | None = None) -> None:
@@ -83,12 +83,6 @@ def print_lines(json_out: bool, items: Sequence[T], line: Callable[[T], str], *,
         out.print(none)
     for item in items:
         out.print(line(item))
-
-
-def _jsonable(value: object) -> object:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return str(value)  # paths, datetimes
 
 
 BUG_EXIT_CODE = 3
@@ -126,6 +120,7 @@ for command in (
     records.runs,
     records.history,
     serving.serve,
+    serving.ui,
 ):
     app.command()(command)
 app.add_typer(quarantine.quarantine_app, name="quarantine")

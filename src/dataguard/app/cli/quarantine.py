@@ -96,7 +96,7 @@ def decision_command(action: str) -> Callable[..., None]:
         project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
-        from dataguard.app.commands.review import decide
+        from dataguard.app.commands.review import decide, decision_document
 
         decision = run(
             json_out,
@@ -105,19 +105,7 @@ def decision_command(action: str) -> Callable[..., None]:
             ),
         )
         if json_out:
-            return emit(
-                {
-                    "decision_id": decision.decision_id,
-                    "action": action,
-                    "changed": list(decision.changed),
-                    "unchanged": list(decision.unchanged),
-                    "revision": decision.revision,
-                    "clean_path": decision.clean_path,
-                    "verdict": decision.verdict,
-                    "gate_open": decision.gate_open,
-                    "message": decision.message,
-                }
-            )
+            return emit(decision_document(decision, action))
         out.print(f"{escape(dataset)} v{version}: {escape(decision.message)}")
 
     return decide_on_rows

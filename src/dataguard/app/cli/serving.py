@@ -45,3 +45,23 @@ def serve(
             announce=lambda line: out.print(escape(line)),
         ),
     )
+
+
+def ui(
+    project: ProjectOpt = None,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on (loopback unless told).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8765,
+) -> None:
+    """Serve the review web app and the JSON API (/api/v1/) for this project's catalog, until Ctrl-C.
+
+    Sign in with a token from `dataguard users add`. Anywhere but loopback is refused while no user exists.
+    """
+    from dataguard.app.web.server import check_listening, serve
+    from dataguard.project import find_project
+
+    found = run(False, lambda: find_project(project))
+    run(False, lambda: check_listening(found, host))
+    out.print(
+        f"dataguard ui: http://{escape(host)}:{port}/ (sign in with a token from dataguard users add; Ctrl-C stops)"
+    )
+    run(False, lambda: serve(found, host, port))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from dataguard.errors import BadInput
 from dataguard.project import Project
 
 if TYPE_CHECKING:
+    from dataguard.review.quarantine import RowFilter
     from dataguard.review.revisions import Decision
 
 
@@ -38,11 +40,11 @@ def quarantined_rows(
     limit: int | None,
 ) -> list[dict[str, Any]]:
     """The version's quarantined rows with their state and reasons, filtered, at most ``limit`` of them."""
-    from dataguard.review.quarantine import list_rows
+    from dataguard.review.quarantine import RowFilter, list_rows
 
     run = review_target(project, dataset, version)
     decided = catalog.row_states(project.catalog, run.run_id)
-    return list_rows(run, decided, code=code, column=column, state=state, limit=limit)
+    return list_rows(run, decided, RowFilter(code, column, state), limit)
 
 
 def quarantined_row(project: Project, dataset: str, version: int, row_id: int) -> dict[str, Any]:
@@ -87,6 +89,40 @@ def decide(
     who = reviewer or os.environ.get("USER") or getpass.getuser()
     policy = load_contract(project, dataset).contract.gate
     return decide_rows(project, run, action, chosen, selector=selector, reviewer=who, note=note, policy=policy)
+
+
+def decision_document(decision: Decision, action: str) -> dict[str, Any]:
+    """A decision as ``quarantine release --json`` prints it and the API returns it."""
+    return {
+        "decision_id": decision.decision_id,
+        "action": action,
+        "changed": list(decision.changed),
+        "unchanged": list(decision.unchanged),
+        "revision": decision.revision,
+        "clean_path": decision.clean_path,
+        "verdict": decision.verdict,
+        "gate_open": decision.gate_open,
+        "message": decision.message,
+    }
+
+
+@dataclass(frozen=True)
+class QuarantinePage:
+    """One page of a version's filtered quarantine: how many rows match, and this page's rows."""
+
+    total: int
+    rows: list[dict[str, Any]]
+
+
+def quarantine_page(
+    project: Project, dataset: str, version: int, wanted: RowFilter, limit: int = 50, offset: int = 0
+) -> QuarantinePage:
+    """The rows of the quarantine that match, in ``_row_id`` order, ``limit`` from ``offset``."""
+    from dataguard.review.quarantine import page_rows
+
+    run = review_target(project, dataset, version)
+    total, rows = page_rows(run, catalog.row_states(project.catalog, run.run_id), wanted, limit, offset)
+    return QuarantinePage(total, rows)
 
 
 def parse_row_ids(text: str) -> list[int]:
