@@ -29,6 +29,11 @@ demo: $(STAMP)
 	  "$$($(BIN)/python -c 'import dataguard; print(dataguard.open_validated("flights", 2).clean_path)')"
 	$(BIN)/dataguard evaluate flights --version 2 --predictions $(PREDICTIONS)
 	$(BIN)/dataguard runs flights
+	@$(BIN)/dataguard users revoke demo-reviewer >/dev/null 2>&1 || true  # a new token each demo
+	$(BIN)/dataguard users add demo-reviewer --role reviewer
+	@echo "Review the quarantine in a browser: $(BIN)/dataguard ui"
+	@echo "  then open http://127.0.0.1:8765/ and sign in with the demo-reviewer token above"
+	@echo "  (the JSON API: curl -H 'Authorization: Bearer TOKEN' http://127.0.0.1:8765/api/v1/datasets)"
 
 # The HTML report test renders in Debian's Chromium; without it that one test is skipped (and says so).
 chromium:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -165,6 +166,8 @@ def test_gate_opens_on_a_validated_version(validated: list[dict[str, Any]]) -> N
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == "gate open for flights v2 (WARN)"
     code, doc = run_json("gate", "flights", "--version", "1")
+    jan = validated[0]
+    clean = Path(jan["paths"]["clean"])
     assert (code, doc) == (
         0,
         {
@@ -173,6 +176,9 @@ def test_gate_opens_on_a_validated_version(validated: list[dict[str, Any]]) -> N
             "open": True,
             "verdict": "WARN",
             "reasons": ["0.32% of rows quarantined (87 of 27,004)"],
+            "fingerprint": "sha256:" + hashlib.sha256(JAN.read_bytes()).hexdigest(),
+            "clean_fingerprint": "sha256:" + hashlib.sha256(clean.read_bytes()).hexdigest(),
+            "clean_path": str(clean),
         },
     )
 

@@ -80,6 +80,9 @@ def test_the_quarantine_pages_in_row_id_order(served: dict[str, Any]) -> None:
     assert row["values"]["tailnum"] == row["reasons"][0]["value"]  # the original value, as the reason names it
     assert sorted(row["values"]) == sorted(set(served["report"]["profiles"]) - {"(dataset)"})
     assert get(served, QUARANTINE, state="released") == {"total": 0, "rows": []}
+    assert get(served, QUARANTINE, offset=80) == {"total": 80, "rows": []}  # past the end: an empty page
+    pending = get(served, QUARANTINE, state="pending", limit=5, offset=78)
+    assert (pending["total"], [r["row_id"] for r in pending["rows"]]) == (80, [r["row_id"] for r in listed[78:]])
 
 
 def test_a_reviewer_decides_as_themself_and_a_viewer_cannot(served: dict[str, Any]) -> None:

@@ -113,3 +113,13 @@ def test_a_hostile_value_shows_as_text(browser: Browser, server: str, project: P
     assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none': no script runs
     assert HOSTILE_VALUE in page.inner_text("#rows")
     assert (page.locator("#rows img").count(), alerts) == (0, [])
+
+
+def test_a_version_links_to_its_report_and_its_peek(browser: Browser, server: str, february: dict[str, Any]) -> None:
+    page = sign_in(browser, server, february["reviewer"])
+    page.goto(f"{server}/datasets/flights")
+    page.click("#versions a:text-is('report')")
+    assert page.title() == "flights v1: WARN · dataguard"
+    page.go_back()
+    page.click("#versions a:text-is('peek')")
+    assert page.title() == "flights v1: what training receives · dataguard peek"

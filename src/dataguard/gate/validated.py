@@ -30,11 +30,17 @@ DEFAULT_BATCH_ROWS = 65_536
 
 @dataclass(frozen=True)
 class GateDecision:
+    """The gate on one version; with a finished run, also what training would read: the version's
+    fingerprint, and the clean file (its newest revision) with the fingerprint recorded for it."""
+
     dataset: str
     version: int | None
     open: bool
     verdict: str | None
     reasons: tuple[str, ...]
+    fingerprint: str | None = None
+    clean_fingerprint: str | None = None
+    clean_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,11 +115,11 @@ def _judge(project: Project, dataset: str, version: int | None) -> GateDecision:
         reason = f"version {record.version} has no finished validation run (run: {rerun})"
         return GateDecision(dataset, record.version, False, None, (reason,))
     reasons = tuple(run.reasons)
-    if run.gate_open:
-        return GateDecision(dataset, record.version, True, run.verdict, reasons)
-    if run.verdict == Outcome.WARN:
+    if not run.gate_open and run.verdict == Outcome.WARN:
         reasons = ("the contract's gate policy blocks on WARN", *reasons)
-    return GateDecision(dataset, record.version, False, run.verdict, reasons)
+    clean = catalog.recorded_clean_file(project.catalog, run.run_id, run.revision)
+    files = (record.fingerprint, clean.fingerprint if clean else None, run.clean_path)
+    return GateDecision(dataset, record.version, bool(run.gate_open), run.verdict, reasons, *files)
 
 
 def _version(project: Project, dataset: str, version: int | None) -> catalog.VersionRecord | None:

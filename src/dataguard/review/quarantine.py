@@ -51,26 +51,34 @@ class RowFilter:
     column: str | None = None
     state: str | None = None
 
-    def params(self) -> dict[str, Any]:
+    def where(self) -> tuple[str, dict[str, Any]]:
+        """The SQL condition over ``qs`` and its parameters: only the filters given, so a page of the whole
+        quarantine reads neither the reasons nor the states of the rows it skips."""
         if self.state is not None and self.state not in STATES:
             raise BadInput(f"unknown state {self.state!r}", hint=f"states: {', '.join(STATES)}")
-        return {"state": self.state, "code": self.code, "column": self.column}
+        given = {"state": self.state, "code": self.code, "column": self.column}
+        params = {name: value for name, value in given.items() if value is not None}
+        return " AND ".join(_CONDITIONS[name] for name in params) or "TRUE", params
 
 
-_MATCHES = f"""($state IS NULL OR s.state = $state)
-    AND ($code IS NULL OR list_contains([r.code FOR r IN q.{REASONS}], $code))
-    AND ($column IS NULL OR list_contains([r."column" FOR r IN q.{REASONS}], $column))"""
+STATE = "_review_state"  # each quarantined row's state, beside its columns in the view qs
+_CONDITIONS = {
+    "state": f"{STATE} = $state",
+    "code": f"list_contains([r.code FOR r IN {REASONS}], $code)",
+    "column": f'list_contains([r."column" FOR r IN {REASONS}], $column)',
+}
+_ID = quote_ident(ROW_ID)
 
 
 def list_rows(
     run: catalog.RunRecord, decided: dict[int, str], wanted: RowFilter, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Quarantined rows with their state and reasons, filtered, in source order."""
+    where, params = wanted.where()
     with _with_states(run, decided) as con:
         rows = con.execute(
-            f"""SELECT q.{quote_ident(ROW_ID)}, s.state, q.{REASONS} FROM q JOIN s USING ({quote_ident(ROW_ID)})
-                WHERE {_MATCHES} ORDER BY 1 LIMIT $limit""",
-            wanted.params() | {"limit": limit if limit is not None else 2**62},
+            f"SELECT {_ID}, {STATE}, {REASONS} FROM qs WHERE {where} ORDER BY 1 LIMIT $limit",
+            params | {"limit": limit if limit is not None else 2**62},
         ).fetchall()
     return [{"row_id": int(r), "state": s, "reasons": list(reasons)} for r, s, reasons in rows]
 
@@ -79,25 +87,33 @@ def page_rows(
     run: catalog.RunRecord, decided: dict[int, str], wanted: RowFilter, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """One page of the filtered quarantine in ``_row_id`` order: how many rows match, and the page's rows
-    with their state, every reason and the original values."""
-    filters = wanted.params()
+    with their state, every reason and the original values.
+
+    The page is found by its first ``_row_id`` (a scan of that one column, and of what the filters
+    name), then read from there: the last page of a million rows reads 50 rows' values, not a million.
+    """
+    where, params = wanted.where()
+    source = "qs" if wanted.state is not None else "q"  # without a state filter no row's state is needed
     with _with_states(run, decided) as con:
-        counted = con.execute(f"SELECT count(*) FROM q JOIN s USING ({quote_ident(ROW_ID)}) WHERE {_MATCHES}", filters)
-        ((total,),) = counted.fetchall()  # every result fetched: the next query may run
+        ((total,),) = con.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchall()
+        first = con.execute(
+            f"SELECT {_ID} FROM {source} WHERE {where} ORDER BY 1 LIMIT 1 OFFSET $offset", params | {"offset": offset}
+        ).fetchall()
+        if not first:
+            return int(total), []
         page = con.sql(
-            f"""SELECT s.state AS _state, q.* FROM q JOIN s USING ({quote_ident(ROW_ID)})
-                WHERE {_MATCHES} ORDER BY q.{quote_ident(ROW_ID)} LIMIT $limit OFFSET $offset""",
-            params=filters | {"limit": limit, "offset": offset},
+            f"SELECT * FROM qs WHERE {where} AND {_ID} >= $first ORDER BY {_ID} LIMIT $limit",
+            params=params | {"first": first[0][0], "limit": limit},
         ).to_arrow_table()
     rows = []
     for record in page.to_pylist():
-        state_of, row_id, reasons = record.pop("_state"), record.pop(ROW_ID), record.pop(REASONS)
+        state_of, row_id, reasons = record.pop(STATE), record.pop(ROW_ID), record.pop(REASONS)
         rows.append({"row_id": int(row_id), "state": state_of, "reasons": reasons, "values": record})
     return int(total), rows
 
 
 class _with_states:  # noqa: N801 - used as a context manager, reads like a function
-    """A DuckDB connection with views ``q`` (the quarantine) and ``s`` (each row's state)."""
+    """A DuckDB connection with views ``q`` (the quarantine) and ``qs`` (the same with each row's state)."""
 
     def __init__(self, run: catalog.RunRecord, decided: dict[int, str]) -> None:
         self.run, self.decided = run, decided
@@ -114,8 +130,8 @@ class _with_states:  # noqa: N801 - used as a context manager, reads like a func
         )
         self.con.register("decided", decided)
         self.con.execute(
-            f"""CREATE VIEW s AS SELECT q.{quote_ident(ROW_ID)}, coalesce(d.state, 'pending') AS state
-                FROM q LEFT JOIN decided d USING ({quote_ident(ROW_ID)})"""
+            f"""CREATE VIEW qs AS SELECT q.*, coalesce(d.state, '{PENDING}') AS {STATE}
+                FROM q LEFT JOIN decided d USING ({_ID})"""
         )
         return self.con
 
@@ -183,8 +199,7 @@ def export_rows(run: catalog.RunRecord, decided: dict[int, str], fmt: str, out: 
     if fmt not in ("csv", "parquet"):
         raise BadInput(f"unknown export format {fmt!r}", hint="csv or parquet")
     with _with_states(run, decided) as con:
-        query = f"""SELECT q.* EXCLUDE ({REASONS}), s.state AS _state, q.{REASONS}
-                    FROM q JOIN s USING ({quote_ident(ROW_ID)}) ORDER BY q.{quote_ident(ROW_ID)}"""
+        query = f"SELECT * EXCLUDE ({REASONS}, {STATE}), {STATE} AS _state, {REASONS} FROM qs ORDER BY {_ID}"
         if fmt == "parquet":
             con.execute(f"COPY ({query}) TO $out (FORMAT parquet)", {"out": str(out)})
             return int(pq.ParquetFile(out).metadata.num_rows)
