@@ -25,8 +25,10 @@ QUARANTINE = f"{API}/datasets/flights/versions/1/quarantine"
 
 
 @pytest.fixture
-def served(flights_project: Project) -> Iterator[dict[str, Any]]:
-    """February validated (80 rows quarantined), a viewer and a reviewer, and an HTTP client of the served app."""
+def served(any_flights: Project) -> Iterator[dict[str, Any]]:
+    """On each catalog backend: February validated (80 rows quarantined), a viewer and a reviewer, and an HTTP
+    client of the served app."""
+    flights_project = any_flights
     code, report = run_json("validate", "flights", FEB)
     assert code == 0
     viewer, reviewer = add_user(flights_project, "vera", "viewer"), add_user(flights_project, "rene", "reviewer")
@@ -163,3 +165,20 @@ def test_only_loopback_without_a_user(project: Project) -> None:
         check_listening(project, "0.0.0.0")
     add_user(project, "ana", "admin")
     check_listening(project, "0.0.0.0")
+
+
+def test_signing_in_gives_a_strict_http_only_session_cookie_and_signing_out_ends_it(served: dict[str, Any]) -> None:
+    client: httpx.Client = served["client"]
+    token = served["viewer"]["Authorization"].removeprefix("Bearer ")
+    refused = client.post("/login", data={"token": "nope"})
+    assert (refused.status_code, "unknown or revoked token" in refused.text) == (200, True)
+    signed = client.post("/login", data={"token": token}, follow_redirects=False)
+    assert (signed.status_code, signed.headers["location"]) == (303, "/")
+    cookie = signed.headers["set-cookie"]
+    assert cookie.startswith("dataguard_session=")
+    assert sorted(part.strip().lower() for part in cookie.split(";")[1:]) == ["httponly", "path=/", "samesite=strict"]
+    home = client.get("/")
+    assert (home.status_code, "signed in as vera (viewer)" in home.text) == (200, True)
+    csrf = home.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/logout", data={"csrf": csrf}, follow_redirects=False).headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
