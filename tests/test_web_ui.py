@@ -120,6 +120,9 @@ def test_a_version_links_to_its_report_and_its_peek(browser: Browser, server: st
     page.goto(f"{server}/datasets/flights")
     page.click("#versions a:text-is('report')")
     assert page.title() == "flights v1: WARN · dataguard"
+    page.click("nav a:text-is('quarantine')")
+    assert page.inner_text("#count") == "80 rows match; rows 1 to 50."
+    page.go_back()
     page.go_back()
     page.click("#versions a:text-is('peek')")
     assert page.title() == "flights v1: what training receives · dataguard peek"

@@ -127,11 +127,14 @@ def dataset_page(request: Request, dataset: str) -> HTMLResponse:
 
 @router.get("/datasets/{dataset}/versions/{version}/report")
 def report_page(request: Request, dataset: str, version: int) -> HTMLResponse:
-    """The version's published report.html, as the run wrote it."""
+    """The version's published report.html, as the run wrote it, with links to the rest of the app."""
     _signed_in(request)
     paths = dataset_commands.report_paths(project_of(request), dataset, version)
     with open(paths.report_html, encoding="utf-8") as page:
-        return HTMLResponse(page.read())
+        html = page.read()
+    nav = _templates().get_template("report_nav.html.j2").render(dataset=dataset, version=version)
+    head, tag, rest = html.partition("<body>")  # the links to the rest of the app, first in the page
+    return HTMLResponse(head + tag + nav + rest if tag else html)
 
 
 @router.get("/datasets/{dataset}/versions/{version}/peek")
