@@ -61,6 +61,10 @@ class UnknownDataset(BadInput):
     """The dataset has no contract or no versions."""
 
 
+class NotFound(BadInput):
+    """The dataset is known, but not the version, run or row asked for (the API answers 404)."""
+
+
 class ContractError(BadInput):
     """A contract module is missing, fails to import, or is malformed."""
 

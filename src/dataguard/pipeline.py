@@ -33,6 +33,7 @@ from dataguard.errors import (
     BadInput,
     DataguardError,
     Interrupted,
+    NotFound,
     Retryable,
     StorageFull,
     StructuralFailure,
@@ -199,7 +200,7 @@ def _version_to_check(project: Project, loaded: LoadedContract, request: Request
             raise UnknownDataset(
                 f"{loaded.dataset} has no ingested versions", hint=f"dataguard validate {loaded.dataset} FILE"
             )
-        raise BadInput(f"{loaded.dataset} has no version {request.version}; versions: {', '.join(map(str, known))}")
+        raise NotFound(f"{loaded.dataset} has no version {request.version}; versions: {', '.join(map(str, known))}")
     return Ingested(record, new=False)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from dataguard import catalog
 from dataguard.common.integrity import file_fingerprint
-from dataguard.errors import BadInput, CouldNotRun, GateClosed, IntegrityError, UnknownDataset
+from dataguard.errors import BadInput, CouldNotRun, GateClosed, IntegrityError, NotFound, UnknownDataset
 from dataguard.project import Project, find_project
 from dataguard.spec.outcome import Outcome
 
@@ -130,7 +130,7 @@ def _version(project: Project, dataset: str, version: int | None) -> catalog.Ver
             raise UnknownDataset(
                 f"unknown dataset {dataset!r}: no contract and no versions in the catalog {project.catalog.display}"
             )
-        raise BadInput(f"{dataset} has no version {version}; versions: {_ranges(known) or 'none'}")
+        raise NotFound(f"{dataset} has no version {version}; versions: {_ranges(known) or 'none'}")
     if record is None and not project.contract_path(dataset).is_file():
         raise UnknownDataset(f"unknown dataset {dataset!r}: no contract at {project.contract_path(dataset)}")
     return record

@@ -13,7 +13,7 @@ from pathlib import Path
 from dataguard import catalog
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import dataset_lock
-from dataguard.errors import BadInput
+from dataguard.errors import NotFound
 from dataguard.measure.profile import ColumnProfile, profile_from_json
 from dataguard.project import Project
 
@@ -68,7 +68,7 @@ def pin_baseline(project: Project, dataset: str, version: int) -> None:
     """Pin ``version`` as the reference of later versions (a dataset writer: under its lock)."""
     with dataset_lock(project, dataset), catalog.writing(project.catalog) as con:
         if catalog.find_version(project.catalog, dataset, version=version) is None:
-            raise BadInput(f"{dataset} has no version {version} to pin as its baseline")
+            raise NotFound(f"{dataset} has no version {version} to pin as its baseline")
         catalog.pin_baseline(con, dataset, version)
 
 

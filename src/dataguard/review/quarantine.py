@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from dataguard import catalog
 from dataguard.catalog.address import CatalogDB
 from dataguard.common.sql import quote_ident, quote_path
-from dataguard.errors import BadInput
+from dataguard.errors import BadInput, NotFound
 from dataguard.spec.source import ROW_ID
 from dataguard.split import REASONS
 
@@ -36,7 +36,7 @@ ACTIONS = {"release": RELEASED, "reject": REJECTED}
 def published_run(db: CatalogDB, dataset: str, version: int) -> catalog.RunRecord:
     run = catalog.latest_finished_run(db, dataset, version)
     if run is None or run.quarantine_path is None:
-        raise BadInput(
+        raise NotFound(
             f"{dataset} v{version} has no finished validation run to review",
             hint=f"dataguard validate {dataset} --version {version}",
         )
@@ -146,7 +146,7 @@ def show_row(run: catalog.RunRecord, decided: dict[int, str], row_id: int, log: 
             params={"p": run.quarantine_path, "id": row_id},
         ).to_arrow_table()
     if table.num_rows == 0:
-        raise BadInput(f"row {row_id} is not quarantined in {run.dataset} v{run.version}")
+        raise NotFound(f"row {row_id} is not quarantined in {run.dataset} v{run.version}")
     record = table.to_pylist()[0]
     reasons = record.pop(REASONS)
     history = [d for d in log if row_id in d["row_ids"]]

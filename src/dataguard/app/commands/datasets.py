@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dataguard import catalog
-from dataguard.errors import BadInput
+from dataguard.errors import BadInput, NotFound
 from dataguard.project import Project, init_project
 
 
@@ -123,7 +123,7 @@ def report_paths(project: Project, dataset: str, version: int | None) -> ReportP
     known_dataset(project, dataset)
     record = catalog.find_version(project.catalog, dataset, version=version)
     if record is None:
-        raise BadInput(f"{dataset} has no version {version if version is not None else 'yet'}")
+        raise NotFound(f"{dataset} has no version {version if version is not None else 'yet'}")
     run = catalog.latest_finished_run(project.catalog, dataset, record.version)
     if run is None or run.report_json is None:
         raise BadInput(

@@ -16,12 +16,11 @@ from fastapi.responses import JSONResponse
 
 from dataguard import catalog
 from dataguard.app.web import api, pages
-from dataguard.errors import BadInput, CouldNotRun, DataguardError, UnknownDataset
+from dataguard.errors import BadInput, CouldNotRun, DataguardError, NotFound, UnknownDataset
 from dataguard.project import Project
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-NOT_FOUND = ("has no version", "no finished validation run", "is not quarantined")
 
 
 def create_app(project: Project) -> FastAPI:
@@ -41,7 +40,7 @@ def create_app(project: Project) -> FastAPI:
 
 
 def status_of(error: DataguardError) -> int:
-    if isinstance(error, UnknownDataset) or (isinstance(error, BadInput) and any(n in str(error) for n in NOT_FOUND)):
+    if isinstance(error, UnknownDataset | NotFound):
         return 404
     if isinstance(error, BadInput):
         return 422
