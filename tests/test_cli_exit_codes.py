@@ -79,6 +79,7 @@ def test_every_bad_file_exits_2_without_a_traceback(
         (("validate", "flights", "notes.txt"), "notes.txt: unsupported file type '.txt'"),
         (("validate", "flights", JAN, "--partition-rows", "-5"), "--partition-rows"),
         (("gate", "flights", "--version", "7"), "flights has no version 7"),
+        (("gate", "flights", "--version", "99999999999999999999"), "Invalid value for '--version'"),
         (("quarantine", "list", "flights", "--version", "1"), "flights"),
     ],
 )

@@ -233,3 +233,14 @@ def test_csv_export_cannot_run_formulas(project: Project, tmp_path: Path) -> Non
         run("quarantine", "export", "notes", "--version", "1", "--format", "parquet", "--out", parquet).exit_code == 0
     )
     assert pq.read_table(parquet).column("_state").to_pylist() == ["pending", "pending"]
+
+
+def test_a_row_id_beyond_64_bits_is_bad_input_not_a_crash() -> None:
+    from dataguard.app.commands.review import parse_row_ids
+    from dataguard.errors import BadInput
+
+    assert parse_row_ids(f"0, {2**63 - 1}") == [0, 2**63 - 1]
+    with pytest.raises(
+        BadInput, match=r"^a row id is a whole number from 0 to 9223372036854775807, got '9223372036854775808'$"
+    ):
+        parse_row_ids(str(2**63))

@@ -127,6 +127,8 @@ def test_a_reviewer_decides_as_themself_and_a_viewer_cannot(served: dict[str, An
         (QUARANTINE, {"limit": 0}, 422),
         (QUARANTINE, {"limit": 1001}, 422),
         (QUARANTINE, {"state": "lost"}, 422),
+        (f"{API}/datasets/flights/gate", {"version": 2**70}, 422),  # found by schemathesis: was a 500
+        (f"{API}/datasets/flights/versions/{2**70}/quarantine", {}, 422),
     ],
 )
 def test_errors_are_statuses_with_their_message(
@@ -140,6 +142,8 @@ def test_errors_are_statuses_with_their_message(
 def test_a_decision_needs_a_note_and_rows_or_a_code(served: dict[str, Any]) -> None:
     client: httpx.Client = served["client"]
     assert client.post(f"{QUARANTINE}/reject", headers=served["reviewer"], json={"rows": [1]}).status_code == 422
+    huge = client.post(f"{QUARANTINE}/reject", headers=served["reviewer"], json={"rows": [2**64], "note": "x"})
+    assert huge.status_code == 422
     neither = client.post(f"{QUARANTINE}/reject", headers=served["reviewer"], json={"note": "x"})
     assert (neither.status_code, neither.json()["detail"]) == (422, "give either --rows IDS or --code CODE")
 

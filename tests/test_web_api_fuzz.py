@@ -21,19 +21,23 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 EXAMPLES = 25  # per route and token; each decision writes a catalog transaction
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """One served project for every generated case: February validated, a reviewer's token."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One served project for every generated case, on each catalog backend: February validated, a reviewer's
+    token."""
     import os
     import shutil
 
+    from dataguard.catalog.db import dispose
     from tests.conftest import REPO
 
     root = tmp_path_factory.mktemp("fuzz") / "proj"
     (root / "schemas").mkdir(parents=True)
     shutil.copy(REPO / "schemas" / "flights.py", root / "schemas" / "flights.py")
+    before, environ = os.getcwd(), dict(os.environ)
+    if request.param == "postgresql":
+        os.environ["DATAGUARD_CATALOG_URL"] = request.getfixturevalue("postgres_server").new_database()
     project = Project(root=root, warehouse=root / "data" / "warehouse")
-    before = os.getcwd()
     os.chdir(root)
     try:
         assert run_json("validate", "flights", FEB)[0] == 0
@@ -42,7 +46,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             document = httpx.get(f"{base}/api/v1/openapi.json").json()
             yield {"base": base, "token": token, "document": document}
     finally:
+        dispose(project.catalog)
         os.chdir(before)
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def call(case: Any, live: dict[str, Any], headers: dict[str, str]) -> Any:

@@ -18,6 +18,7 @@ from dataguard import catalog
 from dataguard.common.integrity import file_fingerprint
 from dataguard.errors import BadInput, CouldNotRun, GateClosed, IntegrityError, NotFound, UnknownDataset
 from dataguard.project import Project, find_project
+from dataguard.spec import defaults
 from dataguard.spec.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -123,6 +124,8 @@ def _judge(project: Project, dataset: str, version: int | None) -> GateDecision:
 
 
 def _version(project: Project, dataset: str, version: int | None) -> catalog.VersionRecord | None:
+    if version is not None and not 1 <= version <= defaults.MAX_VERSION:
+        raise NotFound(f"{dataset} has no version {version}: versions are numbered 1 to {defaults.MAX_VERSION}")
     record = catalog.find_version(project.catalog, dataset, version=version)
     if record is None and version is not None:
         known = [v.version for v in catalog.list_versions(project.catalog, dataset)]

@@ -3,6 +3,8 @@ command line and the library share. Importing this loads nothing else."""
 
 PEEK_SAMPLE_ROWS = 20  # rows in the peek's random sample
 PEEK_SEED = 0  # the same seed shows the same rows
+MAX_VERSION = 2**31 - 1  # version numbers are 32-bit integers in the catalog
+MAX_ROW_ID = 2**63 - 1  # _row_id is a 64-bit integer
 INFER_SAMPLE_ROWS = 100_000  # rows `dataguard infer` reads from the start of a file
 NIGHTLY_CRON = "0 2 * * *"  # when `dataguard serve` runs the nightly sweep
 LANDING_POLL_SECONDS = 30.0  # how often `serve` looks at the landing folders

@@ -24,6 +24,7 @@ from rich.markup import escape
 
 from dataguard.app.documents import dumps
 from dataguard.errors import DataguardError, Interrupted, could_not_run
+from dataguard.spec import defaults
 
 app = typer.Typer(
     name="dataguard",
@@ -43,7 +44,10 @@ ProjectOpt = Annotated[
     typer.Option("--project", help="Project folder (default: found upwards from here, or $DATAGUARD_PROJECT)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else there.")]
-VersionOpt = Annotated[int | None, typer.Option("--version", "-v", help="Version number (default: the newest).")]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option("--version", "-v", min=1, max=defaults.MAX_VERSION, help="Version number (default: the newest)."),
+]
 T = TypeVar("T")
 
 

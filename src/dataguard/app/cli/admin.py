@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from dataguard.app.cli import JsonOpt, ProjectOpt, emit, out, run
 from dataguard.project import find_project
+from dataguard.spec import defaults
 
 baseline_app: typer.Typer = typer.Typer(help="Pin the reference version drift is measured against, or unpin it.")
 catalog_app: typer.Typer = typer.Typer(
@@ -19,7 +20,9 @@ catalog_app: typer.Typer = typer.Typer(
 
 @baseline_app.command("set")
 def baseline_set(
-    dataset: str, version: Annotated[int, typer.Argument(help="Version to pin.")], project: ProjectOpt = None
+    dataset: str,
+    version: Annotated[int, typer.Argument(min=1, max=defaults.MAX_VERSION, help="Version to pin.")],
+    project: ProjectOpt = None,
 ) -> None:
     """Compare every new version of DATASET with version N, instead of the newest passed one."""
     from dataguard.app.commands.admin import pin_baseline

@@ -11,11 +11,14 @@ from rich.markup import escape
 
 from dataguard.app.cli import JsonOpt, ProjectOpt, emit, out, print_lines, run
 from dataguard.project import find_project
+from dataguard.spec import defaults
 
 quarantine_app: typer.Typer = typer.Typer(
     help="Review quarantined rows: list, show, export, release, reject, diff, log."
 )
-RequiredVersion = Annotated[int, typer.Option("--version", "-v", help="Version number.")]
+RequiredVersion = Annotated[
+    int, typer.Option("--version", "-v", min=1, max=defaults.MAX_VERSION, help="Version number.")
+]
 Reviewer = Annotated[str | None, typer.Option("--reviewer", help="Who decides (default: $USER).")]
 Note = Annotated[str, typer.Option("--note", help="Why: recorded in the audit log.")]
 Rows = Annotated[str | None, typer.Option("--rows", help="Comma-separated _row_id values, e.g. 3,17,42.")]
@@ -123,7 +126,9 @@ quarantine_app.command(
 def quarantine_diff(
     dataset: str,
     version: RequiredVersion,
-    against: Annotated[int, typer.Option("--against", help="The version to compare with.")],
+    against: Annotated[
+        int, typer.Option("--against", min=1, max=defaults.MAX_VERSION, help="The version to compare with.")
+    ],
     project: ProjectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

@@ -13,6 +13,7 @@ from dataguard.app.cli import JsonOpt, ProjectOpt, VersionOpt, emit, err, fail, 
 from dataguard.common import progress
 from dataguard.errors import BadInput
 from dataguard.project import find_project
+from dataguard.spec import defaults
 from dataguard.spec.execution import from_command_line
 from dataguard.spec.outcome import Outcome
 
@@ -111,7 +112,7 @@ def _print_outcome(outcome: FileOutcome, *, errors_only: bool = False) -> None:
 
 def evaluate(
     dataset: str,
-    version: Annotated[int, typer.Option("--version", "-v", help="Version number.")],
+    version: Annotated[int, typer.Option("--version", "-v", min=1, max=defaults.MAX_VERSION, help="Version number.")],
     predictions: Annotated[Path, typer.Option("--predictions", help="Model predictions to test on the slices.")],
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on WARN too.")] = False,
     junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to this file.")] = None,

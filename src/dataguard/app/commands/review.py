@@ -15,6 +15,7 @@ from dataguard import catalog
 from dataguard.app.commands.datasets import known_dataset
 from dataguard.errors import BadInput
 from dataguard.project import Project
+from dataguard.spec import defaults
 
 if TYPE_CHECKING:
     from dataguard.review.quarantine import RowFilter
@@ -83,6 +84,8 @@ def decide(
     from dataguard.review.quarantine import select_rows
     from dataguard.review.revisions import decide_rows
 
+    if "\x00" in note + (code or ""):  # no catalog stores a NUL in text (PostgreSQL refuses it)
+        raise BadInput("the note and the code cannot hold a NUL character")
     run = review_target(project, dataset, version)
     chosen = select_rows(run, parse_row_ids(rows) if rows is not None else None, code)
     selector = f"--rows {rows}" if rows is not None else f"--code {code}"
@@ -127,9 +130,12 @@ def quarantine_page(
 
 def parse_row_ids(text: str) -> list[int]:
     try:
-        return [int(part) for part in text.replace(" ", "").split(",") if part]
+        ids = [int(part) for part in text.replace(" ", "").split(",") if part]
     except ValueError as exc:
         raise BadInput(f"--rows takes comma-separated row ids, got {text!r}") from exc
+    if any(not 0 <= row <= defaults.MAX_ROW_ID for row in ids):
+        raise BadInput(f"a row id is a whole number from 0 to {defaults.MAX_ROW_ID}, got {text!r}")
+    return ids
 
 
 def reason_changes(project: Project, dataset: str, version: int, against: int) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from dataguard.app.commands import datasets as dataset_commands
@@ -20,18 +20,21 @@ from dataguard.catalog.users import User
 from dataguard.gate.validated import judge
 from dataguard.publish.report import read_report
 from dataguard.review.quarantine import RowFilter
+from dataguard.spec import defaults
 
 router = APIRouter(prefix="/api/v1", tags=["dataguard"])
 Viewer = Annotated[User, Depends(api_user)]
 Reviewer = Annotated[User, Depends(api_reviewer)]
 PAGE_LIMIT = 1000  # rows a quarantine page holds at most
+VersionNumber = Annotated[int, Path(ge=1, le=defaults.MAX_VERSION)]
+OptionalVersion = Annotated[int | None, Query(ge=1, le=defaults.MAX_VERSION)]
 
 
 class Decision(BaseModel):
     """Release or reject rows: by id (``rows``) or every row with one reason ``code``; a note is required."""
 
     model_config = ConfigDict(extra="forbid")
-    rows: list[int] | None = None
+    rows: list[Annotated[int, Field(ge=0, le=defaults.MAX_ROW_ID)]] | None = None
     code: str | None = None
     note: str = Field(min_length=1)
 
@@ -53,12 +56,17 @@ def versions(request: Request, user: Viewer, dataset: str) -> Response:
 
 
 @router.get("/datasets/{dataset}/gate")
-def gate(request: Request, user: Viewer, dataset: str, version: int | None = None) -> Response:
+def gate(
+    request: Request,
+    user: Viewer,
+    dataset: str,
+    version: Annotated[int | None, Query(ge=1, le=defaults.MAX_VERSION)] = None,
+) -> Response:
     return document(judge(project_of(request), dataset, version))
 
 
 @router.get("/datasets/{dataset}/versions/{version}/report")
-def report(request: Request, user: Viewer, dataset: str, version: int) -> Response:
+def report(request: Request, user: Viewer, dataset: str, version: VersionNumber) -> Response:
     """The version's report.json, as its latest finished run published it."""
     paths = dataset_commands.report_paths(project_of(request), dataset, version)
     return document(read_report(paths.report_json))
@@ -69,10 +77,10 @@ def quarantine(
     request: Request,
     user: Viewer,
     dataset: str,
-    version: int,
+    version: VersionNumber,
     wanted: Annotated[RowFilter, Depends()],
     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=defaults.MAX_ROW_ID)] = 0,
 ) -> Response:
     """A page of the quarantine in ``_row_id`` order: ``{total, rows}``, each row with its state, reasons and values;
     filtered by check ``code``, ``column`` and ``state`` (pending, released, rejected)."""
@@ -80,16 +88,18 @@ def quarantine(
 
 
 @router.post("/datasets/{dataset}/versions/{version}/quarantine/release")
-def release(request: Request, user: Reviewer, dataset: str, version: int, body: Decision) -> Response:
+def release(request: Request, user: Reviewer, dataset: str, version: VersionNumber, body: Decision) -> Response:
     return _decide(request, user, dataset, version, "release", body)
 
 
 @router.post("/datasets/{dataset}/versions/{version}/quarantine/reject")
-def reject(request: Request, user: Reviewer, dataset: str, version: int, body: Decision) -> Response:
+def reject(request: Request, user: Reviewer, dataset: str, version: VersionNumber, body: Decision) -> Response:
     return _decide(request, user, dataset, version, "reject", body)
 
 
-def _decide(request: Request, user: User, dataset: str, version: int, action: str, body: Decision) -> Response:
+def _decide(
+    request: Request, user: User, dataset: str, version: VersionNumber, action: str, body: Decision
+) -> Response:
     rows = None if body.rows is None else ",".join(map(str, body.rows))
     made = review.decide(
         project_of(request), dataset, version, action, rows=rows, code=body.code, note=body.note, reviewer=user.name
