@@ -166,7 +166,7 @@ def test_a_version_argument_that_is_not_a_number_is_refused(project: Project, va
     assert result.exit_code == 2
     message = " ".join(result.stderr.replace("│", " ").split())
     assert "Invalid value for '--version'" in message
-    assert f"{value!r} is not a valid int." in message
+    assert f"{value!r} is not a valid int range." in message  # click's wording for a bounded integer (1 to 2^31-1)
 
 
 def test_a_symlink_from_the_warehouse_to_elsewhere_is_never_followed(
