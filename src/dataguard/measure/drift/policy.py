@@ -27,13 +27,6 @@ from dataguard.spec.drift import (
 )
 from dataguard.spec.source import ROW_ID
 
-
-@dataclass(frozen=True)
-class SkippedColumn:
-    column: str
-    reason: str
-
-
 # -- planning: which columns, which kind --------------------------------------------------------------------
 
 
@@ -46,6 +39,14 @@ class ColumnPlan:
     severity: str
     thresholds: Mapping[str, float | None]
     block_thresholds: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class SkippedColumn:
+    """A column drift leaves out, and why (report.json's ``drift_skipped``)."""
+
+    column: str
+    reason: str
 
 
 def plan_columns(

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -17,6 +17,14 @@ from dataguard.common.sql import column_chunks, quote_ident
 from dataguard.measure.profile import ColumnProfile, fetch_row, numeric_value, sample_step, sampled_rows
 
 # -- counts and moments ----------------------------------------------------------------------------
+
+
+class StatsRequest(NamedTuple):
+    """A column whose counts (and moments, when ``numeric``) a side needs, with its type in the file."""
+
+    column: str
+    sql_type: str
+    numeric: bool
 
 
 @dataclass(frozen=True)
@@ -31,13 +39,6 @@ class SideStats:
     std: float | None = None  # ddof=1
     min: float | None = None
     max: float | None = None
-
-
-@dataclass(frozen=True)
-class StatsRequest:
-    column: str
-    sql_type: str
-    numeric: bool
 
 
 def side_stats(
