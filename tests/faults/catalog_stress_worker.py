@@ -9,6 +9,7 @@ LOG, flushed at once, so a worker killed with -9 leaves every line it finished.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -136,9 +137,16 @@ def main() -> None:
     with open(log, "a", encoding="utf-8") as out:
         # the process's first connection (engine, login, schema check) is set-up, not waiting for a writer
         print(json.dumps({"started": True, "first_read": snapshot_wait(Path(root))}), file=out, flush=True)
+        # writers take turns through every kind, each worker from its own place in the turn, so that a short
+        # or slow run still releases, rejects and pins (a random pick left release out of one 18 s run)
+        writers = itertools.cycle(WRITERS[int(seed) % len(WRITERS) :] + WRITERS[: int(seed) % len(WRITERS)])
+        waiting: str | None = None  # a writer skipped for want of data keeps its turn
         while time.monotonic() < deadline:
-            op = rng.choice(READERS if rng.random() < 0.5 else WRITERS)
-            print(json.dumps(operate(op, rng, Path(root), sources, runner)), file=out, flush=True)
+            writer = rng.random() >= 0.5
+            op = (waiting or next(writers)) if writer else rng.choice(READERS)
+            done = operate(op, rng, Path(root), sources, runner)
+            waiting = op if writer and done.get("skipped") else None
+            print(json.dumps(done), file=out, flush=True)
 
 
 if __name__ == "__main__":
