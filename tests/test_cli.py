@@ -16,6 +16,7 @@ import dataguard
 from dataguard.app.cli import app
 from dataguard.project import Project
 from tests import catalog_sql
+from tests.cleanrows import clean_of
 from tests.conftest import FEB, JAN
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -108,7 +109,7 @@ def test_validate_two_months_reports_exact_counts_and_reasons(validated: list[di
 
 def test_outputs_hold_every_row_once(validated: list[dict[str, Any]]) -> None:
     for report in validated:
-        clean = pq.read_table(report["paths"]["clean"])
+        clean = clean_of(report)
         quarantine = pq.read_table(report["paths"]["quarantine"])
         ids = clean.column("_row_id").to_pylist() + quarantine.column("_row_id").to_pylist()
         assert sorted(ids) == list(range(report["rows"]["input"]))
@@ -347,19 +348,19 @@ def test_junit_lists_checks_as_test_cases(flights_project: Project, tmp_path: Pa
     assert (checks.get("failures"), checks.get("skipped")) == ("0", "2")
 
 
-def null_share(path: str, column: str) -> float:
-    values = pq.read_table(path, columns=[column]).column(column)
+def null_share(report: dict[str, Any], column: str) -> float:
+    values = clean_of(report, [column]).column(column)
     return values.null_count / len(values)
 
 
 def test_drift_and_slice_figures_match_the_clean_files(validated: list[dict[str, Any]]) -> None:
     jan, feb = validated
-    expected = null_share(feb["paths"]["clean"], "dep_time") - null_share(jan["paths"]["clean"], "dep_time")
+    expected = null_share(feb, "dep_time") - null_share(jan, "dep_time")
     change = next(d for d in feb["drift"] if d["column"] == "dep_time" and d["metric"] == "null_rate_change")
     assert change["statistic"] == pytest.approx(expected, abs=1e-12)
     assert (change["drifted"], change["severity"], change["threshold"]) == (True, "warn", 0.01)
     cancelled = next(s for s in feb["slices"] if s["name"] == "cancelled_rate")
-    assert cancelled["value"] == pytest.approx(null_share(feb["paths"]["clean"], "dep_time"), abs=1e-12)
-    assert cancelled["reference_value"] == pytest.approx(null_share(jan["paths"]["clean"], "dep_time"), abs=1e-12)
+    assert cancelled["value"] == pytest.approx(null_share(feb, "dep_time"), abs=1e-12)
+    assert cancelled["reference_value"] == pytest.approx(null_share(jan, "dep_time"), abs=1e-12)
     quiet = {c["column"] for c in feb["drift_columns"] if c["severity"] == "none"}
     assert quiet == {"sched_dep_time", "sched_arr_time", "carrier", "origin", "dest", "distance", "hour", "minute"}

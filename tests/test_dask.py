@@ -22,6 +22,7 @@ from dataguard.checks.rowchecks import check_partition, check_rows, finish_check
 from dataguard.project import Project
 from dataguard.spec.execution import Execution, Resolved, from_command_line, from_environment, resolve
 from tests.catalog_sql import catalog_is_empty
+from tests.cleanrows import clean_of
 from tests.conftest import write_contract
 
 runner = CliRunner()
@@ -204,7 +205,7 @@ def outcome(report: dict[str, Any]) -> dict[str, Any]:
         "rows": report["rows"],
         "checks": report["checks"],
         "quarantine_reasons": report["quarantine_reasons"],
-        "clean": pq.read_table(report["paths"]["clean"]).column("_row_id").to_pylist(),
+        "clean": clean_of(report).column("_row_id").to_pylist(),
         "quarantine": quarantine.column("_row_id").to_pylist(),
         "row_reasons": quarantine.column("_reasons").to_pylist(),
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from dataguard.errors import ContractError
@@ -13,6 +12,7 @@ from dataguard.measure.history import Anomaly, anomalies, rule_text
 from dataguard.pipeline import Request, validate_version
 from dataguard.project import Project
 from dataguard.spec.contract import HistoryPolicy
+from tests.cleanrows import clean_of
 from tests.conftest import FEB, JAN, write_contract
 from tests.faults.conftest import CONTRACT, version_csv
 from tests.test_cli import run_json
@@ -82,7 +82,7 @@ def test_history_shows_each_versions_profile(flights_project: Project) -> None:
     assert code == 0
     expected = []
     for version, report in enumerate(reports, start=1):
-        values = pq.read_table(report["paths"]["clean"], columns=["dep_time"]).column("dep_time")
+        values = clean_of(report, ["dep_time"]).column("dep_time")
         expected.append((version, len(values), values.null_count / len(values)))
     assert [(r["version"], r["rows"], r["null_rate"]) for r in rows] == expected
     assert run_json("history", "flights", "--column", "(dataset)")[1] == [

@@ -14,11 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataguard import catalog
+from dataguard.common.rows import read_version
 from dataguard.errors import BadInput, SourceError
 from dataguard.ingest import canonical as canonical_module
 from dataguard.ingest import readers as readers_module
 from dataguard.ingest import text as text_module
 from dataguard.ingest.canonical import write_canonical
+from dataguard.ingest.stored import has_page_checksums
 from dataguard.ingest.text import check_utf8, count_csv_records
 from dataguard.ingest.version import Ingested, fingerprint, ingest
 from dataguard.project import Project
@@ -66,7 +68,7 @@ def write(tmp_path: Path):
 
 
 def canonical(result: Ingested) -> pa.Table:
-    return pq.read_table(result.version.data_path)
+    return read_version(result.version.data_path)
 
 
 def types_of(table: pa.Table) -> list[tuple[str, pa.DataType]]:
@@ -152,7 +154,7 @@ def test_write_canonical_returns_the_record_count(tmp_path, write):
     count = write_canonical(write("three.csv", CSV_3), "csv", out, SourceOptions(), tmp_path)
 
     assert count == 3
-    assert pq.read_table(out).to_pylist() == ROWS_3
+    assert read_version(out).to_pylist() == ROWS_3
 
 
 def test_fingerprint_is_the_sha256_of_the_bytes(write):
@@ -599,7 +601,9 @@ def test_missing_file_is_refused(project, tmp_path):
 def test_canonical_row_groups_are_bounded_by_rows_and_by_bytes(
     project: Project, write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    table = pa.table({"n": pa.array(range(2_500), pa.int64()), "s": pa.array(["x" * 100] * 2_500)})
+    """A Parquet source is rewritten only when DuckDB's row number clashes with a column of it."""
+    clash = pa.array(range(2_500), pa.int64())
+    table = pa.table({"n": clash, "s": pa.array(["x" * 100] * 2_500), "file_row_number": clash})
     source = write("rows.parquet", parquet_bytes(table, row_group_size=250))
     monkeypatch.setattr(readers_module, "BATCH_ROWS", 250)
     monkeypatch.setattr(canonical_module, "ROW_GROUP_ROWS", 1_000)
@@ -610,7 +614,9 @@ def test_canonical_row_groups_are_bounded_by_rows_and_by_bytes(
     assert got.column("_row_id").to_pylist() == list(range(2_500))
     assert got.column("n").to_pylist() == list(range(2_500))
 
-    wide = pa.table({"n": pa.array(range(2_500, 5_000), pa.int64()), "s": pa.array(["y" * 100] * 2_500)})
+    wide = pa.table(
+        {"n": pa.array(range(2_500, 5_000), pa.int64()), "s": pa.array(["y" * 100] * 2_500), "file_row_number": clash}
+    )
     source = write("bytes.parquet", parquet_bytes(wide, row_group_size=250))
     batch_bytes = pa.Table.from_batches(wide.slice(0, 250).to_batches()).nbytes
     monkeypatch.setattr(canonical_module, "ROW_GROUP_BYTES", 2 * batch_bytes)  # two batches of 250 rows a group
@@ -618,6 +624,30 @@ def test_canonical_row_groups_are_bounded_by_rows_and_by_bytes(
     meta = pq.ParquetFile(result.version.data_path).metadata
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [500] * 5
     assert canonical(result).column("n").to_pylist() == list(range(2_500, 5_000))
+
+
+def test_a_parquet_source_is_kept_byte_for_byte_and_its_rows_are_numbered_by_position(project: Project, write) -> None:
+    table = pa.table({"n": pa.array([5, 6, 7], pa.int64()), "s": ["a", None, "c"]})
+    source = write("kept.parquet", parquet_bytes(table, row_group_size=2))
+    result = ingest(project, "ds", source)
+    stored = Path(result.version.data_path)
+    assert stored.read_bytes() == source.read_bytes()
+    assert result.version.data_fingerprint == result.version.fingerprint == fingerprint(source)
+    assert read_version(stored).to_pylist() == [
+        {"_row_id": 0, "n": 5, "s": "a"},
+        {"_row_id": 1, "n": 6, "s": None},
+        {"_row_id": 2, "n": 7, "s": "c"},
+    ]
+    converted = ingest(project, "csv", write("t.csv", b"n\n1\n2\n")).version
+    assert converted.data_fingerprint == fingerprint(Path(converted.data_path)) != converted.fingerprint
+
+
+def test_page_checksums_are_found_in_the_page_headers(tmp_path: Path) -> None:
+    table = pa.table({"n": pa.array(range(100), pa.int64()), "s": ["x"] * 100})
+    for checksums in (True, False):
+        path = tmp_path / f"crc-{checksums}.parquet"
+        pq.write_table(table, path, write_page_checksum=checksums)
+        assert has_page_checksums(path, pq.ParquetFile(path).metadata) is checksums
 
 
 def test_the_read_ahead_keeps_order_raises_the_readers_error_and_stops_with_the_writer() -> None:
@@ -662,6 +692,7 @@ def test_only_columns_whose_values_repeat_are_dictionary_encoded(project: Projec
             "half": pa.array([i // 2 for i in range(n)], pa.int64()),  # 500 distinct of 1,000: at the limit
             "empty": pa.nulls(n, pa.string()),
             "tags": pa.array([["a"], ["b", "c"]] * (n // 2), pa.list_(pa.string())),
+            "file_row_number": pa.array(range(n), pa.int64()),  # DuckDB's row number would clash: rewritten
         }
     )
     result = ingest(project, "ds", write("mixed.parquet", parquet_bytes(table)))

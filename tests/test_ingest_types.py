@@ -16,6 +16,7 @@ import pytest
 
 from dataguard.checks.load import load_contract
 from dataguard.checks.rowchecks import RowCheckOutcome, check_rows
+from dataguard.common.rows import read_version
 from dataguard.errors import SourceError
 from dataguard.ingest import text as text_module
 from dataguard.ingest.version import ingest
@@ -60,7 +61,7 @@ def validated(project: Project, dataset: str, source: Path, tmp_path: Path) -> t
     """Ingest ``source`` as the dataset's contract says, then run the contract's row checks on it."""
     loaded = load_contract(project, dataset)
     data_path = Path(ingest(project, dataset, source, loaded.source_options).version.data_path)
-    return pq.read_table(data_path), check_rows(data_path, loaded, tmp_path / "failures.parquet")
+    return read_version(data_path), check_rows(data_path, loaded, tmp_path / "failures.parquet")
 
 
 def failures(outcome: RowCheckOutcome) -> list[tuple[int, str, str | None, str | None]]:
@@ -153,7 +154,7 @@ def test_column_names_match_the_contract_whatever_their_case(project: Project, t
 
     result = ingest(project, "ds", source, SourceOptions(column_types=(("price", "DOUBLE"),)))
 
-    table = pq.read_table(result.version.data_path)
+    table = read_version(result.version.data_path)
     assert types_of(table) == {"_row_id": "int64", "PRICE": "double", "n": "int64"}
     assert table.to_pylist() == [{"_row_id": 0, "PRICE": 1.0, "n": 10}]
 
@@ -195,7 +196,7 @@ def test_a_json_key_that_is_null_on_every_line_takes_the_declared_type(project: 
 
     result = ingest(project, "ds", source, SourceOptions(column_types=(("price", "DOUBLE"), ("n", "BIGINT"))))
 
-    table = pq.read_table(result.version.data_path)
+    table = read_version(result.version.data_path)
     assert types_of(table) == {"_row_id": "int64", "price": "double", "n": "int64"}
     assert table.to_pylist() == [{"_row_id": 0, "price": None, "n": 1}, {"_row_id": 1, "price": None, "n": 2}]
 
@@ -206,7 +207,7 @@ def test_dates_fill_a_timestamp_column_and_naive_times_are_never_read_as_utc(pro
 
     result = ingest(project, "ds", source, options)
 
-    table = pq.read_table(result.version.data_path)
+    table = read_version(result.version.data_path)
     assert types_of(table) == {"_row_id": "int64", "day": "timestamp[us]", "at": "timestamp[us]"}  # "at": no zone
     assert table.to_pylist() == [{"_row_id": 0, "day": datetime(2024, 1, 1), "at": datetime(2024, 1, 1, 10)}]
 
@@ -220,7 +221,7 @@ def test_a_field_over_duckdbs_default_2_mb_line_is_read_exactly(project: Project
 
     result = ingest(project, "ds", source)
 
-    assert pq.read_table(result.version.data_path).to_pylist() == [
+    assert read_version(result.version.data_path).to_pylist() == [
         {"_row_id": 0, "id": 1, "text": "a"},
         {"_row_id": 1, "id": 2, "text": text},
         {"_row_id": 2, "id": 3, "text": "c"},
@@ -272,7 +273,7 @@ def test_fields_at_the_limit_are_read_however_long_their_record(
 
     result = ingest(project, "ds", source)
 
-    assert pq.read_table(result.version.data_path).to_pylist() == [
+    assert read_version(result.version.data_path).to_pylist() == [
         {"_row_id": 0, "a": wide, "b": wide},
         {"_row_id": 1, "a": "x", "b": "y"},
     ]

@@ -16,6 +16,7 @@ from pandera.errors import SchemaErrors
 
 from dataguard.checks.load import LoadedContract
 from dataguard.checks.rowchecks import check_rows
+from dataguard.common.rows import VersionRows
 from dataguard.spec.contract import Contract
 from dataguard.split import split_rows
 
@@ -74,7 +75,7 @@ def test_clean_plus_quarantined_is_input_and_reasons_match_pandera(
         assert outcome.structural == ()
         split = split_rows(data, outcome.failures_path, folder / "run")
 
-        clean_ids = pq.read_table(split.clean_path).column("_row_id").to_pylist()
+        clean_ids = VersionRows(data, split.deleted_path).read([]).column("_row_id").to_pylist()
         quarantine = pq.read_table(split.quarantine_path).to_pylist()
 
     expected = pandera_reasons(frame.astype({"i": "float64"}), schema)

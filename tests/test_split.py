@@ -10,7 +10,9 @@ import pytest
 
 from dataguard import split as split_module
 from dataguard.checks.failures import FAILURE_SCHEMA
+from dataguard.common.rows import VersionRows
 from dataguard.errors import InvariantViolation
+from dataguard.gate.materialize import write_clean
 from dataguard.split import ReasonCount, SplitResult, check_conservation, split_rows
 
 
@@ -22,6 +24,13 @@ def version(tmp_path: Path) -> Path:
     path = tmp_path / "source.parquet"
     pq.write_table(table, path)
     return path
+
+
+def clean_table(result: SplitResult) -> pa.Table:
+    """The clean rows: the version minus the split's deletion vector, written as training would get them."""
+    out = result.quarantine_path.with_name("clean-for-test.parquet")
+    write_clean(VersionRows(result.data_path, result.deleted_path), out)
+    return pq.read_table(out)
 
 
 def write_failures(tmp_path: Path, rows: list[tuple[int, str, str | None, str, str | None]]) -> Path:
@@ -45,7 +54,7 @@ def test_rows_go_to_exactly_one_file_with_every_reason(version: Path, tmp_path: 
     )
     result = split_rows(version, failures, tmp_path / "run")
 
-    assert pq.read_table(result.clean_path).to_pylist() == [
+    assert clean_table(result).to_pylist() == [
         {"_row_id": 0, "x": 10, "y": "a"},
         {"_row_id": 2, "x": 30, "y": "c"},
         {"_row_id": 3, "x": 40, "y": "d"},
@@ -79,13 +88,20 @@ def test_no_failures_gives_an_empty_quarantine_with_the_same_columns(version: Pa
     quarantine = pq.read_table(result.quarantine_path)
     assert quarantine.num_rows == 0
     assert quarantine.schema.names == ["_row_id", "x", "y", "_reasons"]
-    assert pq.read_table(result.clean_path).column("_row_id").to_pylist() == [0, 1, 2, 3, 4]
+    assert clean_table(result).column("_row_id").to_pylist() == [0, 1, 2, 3, 4]
 
 
 def test_a_broken_sum_stops_the_run(tmp_path: Path) -> None:
-    broken = SplitResult(tmp_path / "clean.parquet", tmp_path / "quarantine.parquet", 10, 7, 2, ())
+    files = (tmp_path / "clean.parquet", tmp_path / "q.parquet", tmp_path / "deleted.parquet", tmp_path / "v.parquet")
+    broken = SplitResult(*files, 10, 7, 2, ())
     with pytest.raises(InvariantViolation, match=r"clean 7 \+ quarantined 2 != input 10"):
-        check_conservation(broken)
+        check_conservation(broken, 2, 0, 9)
+    whole = SplitResult(*files, 10, 8, 2, ())
+    check_conservation(whole, 2, 0, 9)
+    with pytest.raises(InvariantViolation, match=r"clean 8 \+ quarantined 2 != input 10"):
+        check_conservation(whole, 3, 0, 9)  # a row in the deletion vector but not in the quarantine
+    with pytest.raises(InvariantViolation):
+        check_conservation(whole, 2, 0, 10)  # an id past the last row
 
 
 def test_clean_rows_keep_row_id_order_across_many_row_groups(tmp_path: Path) -> None:
@@ -100,9 +116,9 @@ def test_clean_rows_keep_row_id_order_across_many_row_groups(tmp_path: Path) -> 
     result = split_rows(path, failures, tmp_path / "run")
 
     bad_set = set(bad)
-    assert pq.read_table(result.clean_path).column("_row_id").to_pylist() == [i for i in range(n) if i not in bad_set]
+    assert clean_table(result).column("_row_id").to_pylist() == [i for i in range(n) if i not in bad_set]
     assert pq.read_table(result.quarantine_path).column("_row_id").to_pylist() == bad
-    assert pq.read_table(result.clean_path).column("x").to_pylist()[:3] == [n + 1, n + 2, n + 3]
+    assert clean_table(result).column("x").to_pylist()[:3] == [n + 1, n + 2, n + 3]
 
 
 def test_types_duckdb_would_change_take_the_streaming_path(tmp_path: Path) -> None:
@@ -114,7 +130,7 @@ def test_types_duckdb_would_change_take_the_streaming_path(tmp_path: Path) -> No
 
     result = split_rows(path, write_failures(tmp_path, [(1, "ge", "at", "ge", None)]), tmp_path / "run")
 
-    clean = pq.read_table(result.clean_path)
+    clean = clean_table(result)
     assert clean.schema == pq.read_table(path).schema
     assert clean.column("_row_id").to_pylist() == [0, 2]
 
@@ -147,11 +163,11 @@ def test_a_wide_file_streams_and_splits_exactly_as_a_narrow_one(
         {"code": "ge", "column": "c1", "check": "greater_than_or_equal_to(40)", "value": "33.0"},
         {"code": "le", "column": "c2", "check": "less_than_or_equal_to(60)", "value": "66.0"},
     ]
-    assert pq.read_table(streamed.clean_path).column("_row_id").to_pylist() == [
-        r for r in range(50) if r not in (17, 33, 48)
-    ]
-    for name in ("clean_path", "quarantine_path"):
-        ours, theirs = pq.read_table(getattr(streamed, name)), pq.read_table(getattr(copied, name))
+    assert clean_table(streamed).column("_row_id").to_pylist() == [r for r in range(50) if r not in (17, 33, 48)]
+    for ours, theirs in [
+        (clean_table(streamed), clean_table(copied)),
+        (pq.read_table(streamed.quarantine_path), pq.read_table(copied.quarantine_path)),
+    ]:
         assert ours.to_pylist() == theirs.to_pylist()
         assert ours.schema.types == theirs.schema.types
     assert (streamed.rows_clean, streamed.rows_quarantined, streamed.reasons) == (47, 3, copied.reasons)
@@ -182,6 +198,4 @@ def test_the_quarantine_is_written_a_range_of_row_ids_at_a_time_in_order(
         pa.struct([("code", pa.string()), ("column", pa.string()), ("check", pa.string()), ("value", pa.string())])
     )
     assert (result.rows_clean, result.rows_quarantined) == (rows - len(failing), len(failing))
-    assert [row["_row_id"] for row in pq.read_table(result.clean_path).to_pylist()] == [
-        i for i in range(rows) if i not in failing
-    ]
+    assert [row["_row_id"] for row in clean_table(result).to_pylist()] == [i for i in range(rows) if i not in failing]

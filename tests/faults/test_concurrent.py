@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from dataguard.catalog.locks import dataset_lock, lock_path
 from dataguard.project import Project
+from tests.cleanrows import clean_of
 from tests.conftest import write_contract
 from tests.faults.conftest import CONTRACT, catalog_rows, run_states, version_csv, version_numbers
 
@@ -63,7 +64,7 @@ def test_two_runs_of_one_dataset_take_turns(
     assert sorted(n for _, _, n in version_numbers(project, "pets")) == [30, 40]
     assert run_states(project, "pets") == [(1, "finished"), (2, "finished")]
     for report in reports:
-        clean = pq.read_metadata(report["paths"]["clean"]).num_rows
+        clean = clean_of(report).num_rows
         quarantined = pq.read_metadata(report["paths"]["quarantine"]).num_rows
         assert clean + quarantined == report["rows"]["input"]
 

@@ -26,11 +26,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataguard import catalog
+from dataguard.common.rows import read_version
 from dataguard.errors import SourceError
 from dataguard.ingest.version import ingest
 from dataguard.project import Project
 from dataguard.spec.source import SourceOptions
 from tests.catalog_sql import catalog_state
+from tests.cleanrows import clean_of
 from tests.conftest import write_contract
 from tests.test_cli import run, run_json
 
@@ -44,7 +46,7 @@ def parquet_bytes(table: pa.Table, **options: Any) -> bytes:
 
 
 def rows(path: str | Path) -> list[dict[str, Any]]:
-    return pq.read_table(path).to_pylist()
+    return read_version(path).to_pylist()
 
 
 # -- refusals, with the exact message ------------------------------------------------------------
@@ -228,7 +230,7 @@ def test_leading_zero_codes_and_20_digit_ids_survive_byte_for_byte(
 
     assert (code, report["verdict"], report["rows"]["clean"]) == (0, "PASS", 2)
     expected = [line.split(",") for line in lines]
-    assert rows(report["paths"]["clean"]) == [
+    assert clean_of(report).to_pylist() == [
         {"_row_id": i, "zip": z, "account": a, "amount": int(n)} for i, (z, a, n) in enumerate(expected)
     ]
 
@@ -311,7 +313,7 @@ def test_missing_values_mean_the_same_in_every_format(
     assert canonical[4]["f"] is None
     assert report["quarantine_reasons"] == [{"code": "not_nullable", "column": "f", "rows": 2}]
     assert [r["_row_id"] for r in rows(report["paths"]["quarantine"])] == [3, 4]
-    assert [(r["_row_id"], r["s"]) for r in rows(report["paths"]["clean"])] == [(0, ""), (1, None), (2, "NULL")]
+    assert [(r["_row_id"], r["s"]) for r in clean_of(report).to_pylist()] == [(0, ""), (1, None), (2, "NULL")]
 
 
 # -- naive and time-zone-aware timestamps across versions ------------------------------------------
@@ -336,7 +338,7 @@ def test_a_naive_version_after_an_aware_one_is_refused_never_shifted(project: Pr
     naive.write_text("t\n2024-01-03 10:00:00\n2024-01-04 00:00:00\n")
     code, first = run_json("validate", "times", aware)
     assert (code, first["verdict"]) == (0, "PASS")
-    assert [str(r["t"]) for r in rows(first["paths"]["clean"])] == [
+    assert [str(r["t"]) for r in clean_of(first).to_pylist()] == [
         "2024-01-01 08:00:00+00:00",
         "2024-01-02 00:00:00+00:00",
     ]
@@ -358,6 +360,6 @@ def test_naive_and_aware_values_in_one_file_are_read_as_utc(project: Project, tm
 
     result = ingest(project, "ds", source)
 
-    table = pq.read_table(result.version.data_path)
+    table = read_version(result.version.data_path)
     assert str(table.schema.field("t").type) == "timestamp[us, tz=UTC]"
     assert [str(v) for v in table.column("t").to_pylist()] == ["2024-01-01 10:00:00+00:00", "2024-01-01 08:00:00+00:00"]

@@ -30,6 +30,7 @@ from dataguard.errors import SourceError
 from dataguard.ingest.version import ingest
 from dataguard.project import Project
 from tests.catalog_sql import catalog_state
+from tests.cleanrows import clean_of
 from tests.conftest import REPO, write_contract
 from tests.faults.conftest import CONTRACT
 from tests.test_cli import run, run_json
@@ -89,7 +90,7 @@ def test_hostile_column_names_are_quoted_everywhere(project: Project, tmp_path: 
         {"code": "field_uniqueness", "column": "g\th", "rows": 2},
         {"code": "isin", "column": "c;d", "rows": 1},
     ]
-    assert pq.read_table(first["paths"]["clean"]).to_pylist() == [
+    assert clean_of(first).to_pylist() == [
         {"_row_id": 0, 'a"b': 1, "c;d": "x", "e--f": 0.5, "g\th": "u1", "h\ni": 7, 'x"; DROP TABLE runs; --': "'; --"}
     ]
     code, second = run_json("validate", "hostile", v2)

@@ -19,7 +19,9 @@ from dataguard.catalog.decisions import (
 )
 from dataguard.catalog.records import (
     CleanFile,
+    DeletionVector,
     Incident,
+    claim_clean_file,
     clear_baseline,
     finish_training,
     list_incidents,
@@ -27,8 +29,10 @@ from dataguard.catalog.records import (
     pin_baseline,
     pinned_baseline,
     record_clean_file,
+    record_deletion_vector,
     record_incident,
     recorded_clean_file,
+    recorded_deletion_vector,
     start_training,
 )
 from dataguard.catalog.results import (
@@ -88,6 +92,7 @@ __all__ = [
     "CleanFile",
     "Connection",
     "DecisionRecord",
+    "DeletionVector",
     "DriftRow",
     "FinishedRun",
     "Incident",
@@ -104,6 +109,7 @@ __all__ = [
     "any_user",
     "audit_log",
     "catalog_url",
+    "claim_clean_file",
     "clear_baseline",
     "discard_run",
     "end_session",
@@ -128,8 +134,10 @@ __all__ = [
     "reading",
     "record_clean_file",
     "record_decision",
+    "record_deletion_vector",
     "record_incident",
     "recorded_clean_file",
+    "recorded_deletion_vector",
     "revoke_user",
     "row_states",
     "run_profiles",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataguard.catalog.address import CatalogDB
+from dataguard.catalog.columns import row_of
 from dataguard.catalog.db import reading, utcnow, writing
-from dataguard.catalog.schema import baselines, clean_files, datasets, incidents, training_runs
+from dataguard.catalog.schema import baselines, clean_files, datasets, deletion_vectors, incidents, training_runs
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,53 @@ def recorded_clean_file(db: CatalogDB, run_id: str, revision: int) -> CleanFile 
     with reading(db) as con:
         row = None if con is None else con.execute(query).first()
     return CleanFile(*row) if row is not None else None
+
+
+def claim_clean_file(db: CatalogDB, dataset: str, file: CleanFile, place: Callable[[], None]) -> CleanFile:
+    """Record a clean file made on first use, unless another reader recorded one first: the one recorded.
+
+    ``place()`` moves the new file to its recorded path inside the transaction
+    that records it; a reader that finds one recorded leaves the file it made unplaced.
+    """
+    with writing(db) as con:
+        lock_dataset_row(con, dataset)
+        c = clean_files.c
+        row = con.execute(
+            sa.select(c.run_id, c.revision, c.clean_path, c.fingerprint, c.size_bytes).where(
+                c.run_id == file.run_id, c.revision == file.revision
+            )
+        ).first()
+        if row is not None:
+            return CleanFile(*row)
+        record_clean_file(con, file.run_id, file.revision, file.clean_path, file.fingerprint, file.size_bytes)
+        place()
+    return file
+
+
+@dataclass(frozen=True)
+class DeletionVector:
+    """The rows a clean revision leaves out of its version: a Parquet file of sorted ``_row_id``."""
+
+    run_id: str
+    revision: int
+    path: str
+    fingerprint: str
+    rows: int
+
+
+def record_deletion_vector(con: Connection, vector: DeletionVector) -> None:
+    """Inside the transaction that publishes the run or revision it belongs to."""
+    con.execute(deletion_vectors.insert().values(row_of(deletion_vectors, vector, recorded=utcnow())))
+
+
+def recorded_deletion_vector(db: CatalogDB, run_id: str, revision: int) -> DeletionVector | None:
+    d = deletion_vectors.c
+    query = sa.select(d.run_id, d.revision, d.path, d.fingerprint, d.rows).where(
+        d.run_id == run_id, d.revision == revision
+    )
+    with reading(db) as con:
+        row = None if con is None else con.execute(query).first()
+    return DeletionVector(*row) if row is not None else None
 
 
 def lock_dataset_row(con: Connection, dataset: str) -> None:

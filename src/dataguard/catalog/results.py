@@ -18,9 +18,11 @@ from sqlalchemy.engine import Connection
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.columns import row_of
 from dataguard.catalog.db import reading, utcnow, writing
+from dataguard.catalog.records import DeletionVector, record_deletion_vector
 from dataguard.catalog.schema import (
     check_results,
     clean_files,
+    deletion_vectors,
     drift_results,
     history_anomalies,
     profiles,
@@ -152,8 +154,7 @@ class FinishedRun:
     drift: list[DriftRow] = field(default_factory=list)
     reference_version: int | None = None
     profiles: list[ProfileRow] = field(default_factory=list)
-    clean_fingerprint: str | None = None  # sha256 of clean_path, verified when the gate hands it out
-    clean_size: int | None = None
+    deletion_vector: DeletionVector | None = None  # the quarantined rows' ids: clean = the version minus these
     anomalies: list[AnomalyRow] = field(default_factory=list)
 
     @property
@@ -180,7 +181,8 @@ def finish_run(db: CatalogDB, run: FinishedRun, fence: Callable[[Connection], No
         # a retried publish (the first attempt committed, then failed) replaces its rows instead of adding twice
         for table in _RESULT_TABLES:
             con.execute(table.delete().where(table.c.run_id == run.run_id))
-        con.execute(clean_files.delete().where(clean_files.c.run_id == run.run_id, clean_files.c.revision == 0))
+        for files in (clean_files, deletion_vectors):
+            con.execute(files.delete().where(files.c.run_id == run.run_id, files.c.revision == 0))
         con.execute(
             runs.update()
             .where(runs.c.run_id == run.run_id)
@@ -192,7 +194,7 @@ def finish_run(db: CatalogDB, run: FinishedRun, fence: Callable[[Connection], No
             )
         )
         insert_results(con, run.run_id, run.dataset, run.version, run.results)
-        _record_clean_file(con, run)
+        _record_deletion_vector(con, run)
         con.execute(
             versions.update()
             .where(versions.c.dataset == run.dataset, versions.c.version == run.version)
@@ -200,18 +202,9 @@ def finish_run(db: CatalogDB, run: FinishedRun, fence: Callable[[Connection], No
         )
 
 
-def _record_clean_file(con: Connection, run: FinishedRun) -> None:
-    if run.clean_fingerprint is not None and run.clean_size is not None:
-        con.execute(
-            clean_files.insert().values(
-                run_id=run.run_id,
-                revision=0,
-                clean_path=run.clean_path,
-                fingerprint=run.clean_fingerprint,
-                size_bytes=run.clean_size,
-                recorded=utcnow(),
-            )
-        )
+def _record_deletion_vector(con: Connection, run: FinishedRun) -> None:
+    if run.deletion_vector is not None:
+        record_deletion_vector(con, run.deletion_vector)
 
 
 def run_results(db: CatalogDB, run_id: str) -> RunResults:

@@ -16,7 +16,7 @@ from sqlalchemy.types import TypeDecorator
 
 from dataguard.catalog.columns import columns
 
-HEAD = "0004"
+HEAD = "0005"
 """The Alembic revision of this metadata; a test checks it is the newest migration."""
 
 
@@ -52,7 +52,8 @@ datasets = _table("datasets", "name str*, created time")
 versions = _table(
     "versions",
     "dataset str, version int, fingerprint str, source_path str, source_format str, size_bytes big, row_count big,"
-    " data_path str, status str, created time",
+    " data_path str, status str, created time,"
+    " data_fingerprint str?",  # revision 0005: the sha256 of the file in the warehouse
     PrimaryKeyConstraint("dataset", "version"),
     UniqueConstraint("dataset", "fingerprint"),
 )
@@ -100,6 +101,11 @@ training_runs = _table(
 clean_files = _table(
     "clean_files",
     "run_id str, revision int, clean_path str, fingerprint str, size_bytes big, recorded time",
+    PrimaryKeyConstraint("run_id", "revision"),
+)
+deletion_vectors = _table(  # revision 0005: the rows each clean revision leaves out of its version
+    "deletion_vectors",
+    "run_id str, revision int, path str, fingerprint str, rows big, recorded time",
     PrimaryKeyConstraint("run_id", "revision"),
 )
 incidents = _table(

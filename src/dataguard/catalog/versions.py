@@ -28,6 +28,7 @@ class VersionRecord:
     data_path: str
     status: str
     created: datetime
+    data_fingerprint: str | None = None  # sha256 of data_path (None: stored before it was recorded)
 
 
 _COLUMNS = (
@@ -41,6 +42,7 @@ _COLUMNS = (
     versions.c.data_path,
     versions.c.status,
     versions.c.created,
+    versions.c.data_fingerprint,
 )
 
 

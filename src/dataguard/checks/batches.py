@@ -1,4 +1,4 @@
-"""The version file read for row checks: its layout, partitions of ``_row_id``, and pandas batches."""
+"""The version file read for row checks: its layout, partitions of ``_row_id`` (positions), and pandas batches."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dataguard.common.rows import positioned_batches
 from dataguard.common.sql import engine, quote_ident
 from dataguard.spec.source import ROW_ID
 
@@ -30,16 +31,13 @@ def partitions(data_path: Path, rows: int, batch_rows: int) -> tuple[Partition, 
     holds exactly the batches a single pass reads (ids are positions, dense from
     the first), so a dataframe-wide check sees the same rows either way.
     """
-    rid = quote_ident(ROW_ID)
-    with engine() as con:
-        query = f"SELECT min({rid}), max({rid}) FROM read_parquet($p)"
-        low, high = con.execute(query, {"p": str(data_path)}).fetchall()[0]
-    if low is None:
+    total = int(pq.ParquetFile(data_path).metadata.num_rows)
+    if total == 0:
         return (Partition(0, -1),)
     rows = -(-rows // batch_rows) * batch_rows
-    if rows <= 0 or high - low + 1 <= rows:
-        return (Partition(int(low), int(high)),)
-    return tuple(Partition(start, min(start + rows - 1, int(high))) for start in range(int(low), int(high) + 1, rows))
+    if rows <= 0 or total <= rows:
+        return (Partition(0, total - 1),)
+    return tuple(Partition(start, min(start + rows - 1, total - 1)) for start in range(0, total, rows))
 
 
 @dataclass(frozen=True)
@@ -72,14 +70,13 @@ def pandas_batches(
     exactly as ``pd.read_parquet`` of the whole file would give them (pyarrow's
     default mapping, whatever pandas metadata the file carries).
     """
-    parquet = pq.ParquetFile(data_path, pre_buffer=False)  # pre-buffering keeps every chunk read: memory grows
+    parquet = pq.ParquetFile(data_path)
     as_float = _integer_columns_with_nulls(data_path, parquet.schema_arrow)
-    wanted = None if columns is None else [ROW_ID, *columns]
     if partition is None:
-        batches = parquet.iter_batches(batch_size=batch_rows, columns=wanted)
+        batches = positioned_batches(data_path, batch_rows, columns)
         tables: Iterator[pa_arrow.Table] = (pa_arrow.Table.from_batches([batch]) for batch in batches)
     else:
-        tables = _rebatched(_partition_tables(parquet, batch_rows, wanted, partition), batch_rows)
+        tables = _rebatched(_partition_tables(data_path, parquet, batch_rows, columns, partition), batch_rows)
     for table in tables:
         frame = _to_frame(table.drop_columns([ROW_ID]), as_float)
         frame.index = pd.Index(table.column(ROW_ID).to_numpy(), name=None)
@@ -87,12 +84,12 @@ def pandas_batches(
 
 
 def _partition_tables(
-    parquet: pq.ParquetFile, batch_rows: int, wanted: list[str] | None, partition: Partition
+    data_path: Path, parquet: pq.ParquetFile, batch_rows: int, columns: list[str] | None, partition: Partition
 ) -> Iterator[pa_arrow.Table]:
-    """The partition's rows, read from the row groups that can hold them."""
+    """The partition's rows, read from the row groups that hold them."""
     groups = _row_groups_within(parquet, partition)
     first, last = (pa_arrow.scalar(end, pa_arrow.int64()) for end in (partition.first, partition.last))
-    for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted, row_groups=groups):
+    for batch in positioned_batches(data_path, batch_rows, columns, groups):
         ids = batch.column(ROW_ID)
         table = pa_arrow.Table.from_batches([batch]).filter(
             pc.and_(pc.greater_equal(ids, first), pc.less_equal(ids, last))
@@ -118,14 +115,13 @@ def _rebatched(tables: Iterator[pa_arrow.Table], batch_rows: int) -> Iterator[pa
 
 
 def _row_groups_within(parquet: pq.ParquetFile, partition: Partition) -> list[int]:
-    """Row groups whose ``_row_id`` statistics overlap the partition (all of them without statistics)."""
-    position = parquet.schema_arrow.get_field_index(ROW_ID)
-    groups = []
+    """The row groups holding the partition's positions (contiguous: row ids are positions)."""
+    groups, start = [], 0
     for group in range(parquet.num_row_groups):
-        stats = parquet.metadata.row_group(group).column(position).statistics
-        low, high = (stats.min, stats.max) if stats is not None and stats.has_min_max else (None, None)
-        if low is None or high is None or (int(low) <= partition.last and int(high) >= partition.first):
+        rows = parquet.metadata.row_group(group).num_rows
+        if start <= partition.last and start + rows - 1 >= partition.first:
             groups.append(group)
+        start += rows
     return groups
 
 

@@ -13,6 +13,7 @@ from dataguard.checks.batches import FileLayout, Partition
 from dataguard.checks.failures import FAILURE_SCHEMA, sql_failure_rows
 from dataguard.checks.plan import SetCheck
 from dataguard.checks.pushdown import SqlCheck
+from dataguard.common.rows import version_relation
 from dataguard.common.sql import column_chunks, column_list, engine, quote_ident
 from dataguard.spec.source import ROW_ID
 
@@ -50,10 +51,10 @@ def _write_sql_failures(
     flags = ", ".join(f"{check.fails} AS f{i}" for i, check in enumerate(checks))
     values = ", ".join(f"{quote_ident(name)} AS v{j}" for j, name in enumerate(columns))
     rows = "TRUE" if partition is None else f"{quote_ident(ROW_ID)} BETWEEN $first AND $last"
-    query = f"""SELECT * FROM (SELECT {quote_ident(ROW_ID)} AS rid, {flags}, {values} FROM read_parquet($path)
-                               WHERE {rows})
+    query = f"""SELECT * FROM (SELECT {quote_ident(ROW_ID)} AS rid, {flags}, {values}
+                               FROM {version_relation(data_path)} WHERE {rows})
                 WHERE {" OR ".join(f"f{i}" for i in range(len(checks)))}"""
-    params: dict[str, Any] = {"path": str(data_path)}
+    params: dict[str, Any] = {}
     if partition is not None:
         params |= {"first": partition.first, "last": partition.last}
     for check in checks:
@@ -77,7 +78,7 @@ def set_check_failures(data_path: Path, set_check: SetCheck) -> pa_arrow.Table:
     # spill 100M distinct strings within its 256 MB. Their 64-bit hashes group within it (spilling);
     # only rows whose hash repeats are then grouped by value, which also drops hash collisions.
     query = f"""
-        WITH data AS (SELECT * FROM read_parquet($path)),
+        WITH data AS (SELECT * FROM {version_relation(data_path)}),
              repeated AS (SELECT hash({cols}) AS h FROM data GROUP BY h HAVING count(*) > 1),
              suspects AS (SELECT * FROM data WHERE hash({cols}) IN (SELECT h FROM repeated)),
              dup AS (SELECT {cols} FROM suspects GROUP BY ALL HAVING count(*) > 1)
@@ -85,7 +86,6 @@ def set_check_failures(data_path: Path, set_check: SetCheck) -> pa_arrow.Table:
         FROM suspects SEMI JOIN dup USING ({cols})
         ORDER BY {quote_ident(ROW_ID)}"""
     params = {
-        "path": str(data_path),
         "code": set_check.code,
         "column": ", ".join(set_check.columns),
         "check": set_check.check,

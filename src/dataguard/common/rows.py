@@ -102,6 +102,16 @@ class VersionRows:
             if batch.num_rows:
                 yield batch
 
+    def read(self, columns: Sequence[str] | None = None) -> pa.Table:
+        """The clean rows as one table, ``_row_id`` first (small data: the peek's sample, tests)."""
+        import pyarrow as pa
+
+        batches = list(self.arrow_batches(65_536, columns))
+        if batches:
+            return pa.Table.from_batches(batches)
+        schema = file_schema(self.data_path)
+        return schema.empty_table() if columns is None else schema.empty_table().select([ROW_ID, *columns])
+
 
 def deleted_ids(deleted_path: Path) -> np.ndarray:
     """The row ids a deletion vector names, sorted, as one int64 array."""
@@ -164,3 +174,8 @@ def file_schema(data_path: Path) -> pa.Schema:
     schema = pq.read_schema(data_path)
     data = [field for field in schema if field.name != ROW_ID]
     return pa.schema([pa.field(ROW_ID, pa.int64()), *data])
+
+
+def read_version(data_path: Path | str, columns: Sequence[str] | None = None) -> pa.Table:
+    """Every row of a version file as one table, ``_row_id`` first."""
+    return VersionRows(Path(data_path)).read(columns)

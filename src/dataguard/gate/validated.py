@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from dataguard import catalog
 from dataguard.common.integrity import file_fingerprint
-from dataguard.errors import BadInput, CouldNotRun, GateClosed, IntegrityError, NotFound, UnknownDataset
+from dataguard.errors import BadInput, GateClosed, NotFound, UnknownDataset
+from dataguard.gate.materialize import materialize, refuse
 from dataguard.project import Project, find_project
 from dataguard.spec import defaults
 from dataguard.spec.outcome import Outcome
@@ -153,13 +154,21 @@ def open_validated(
 ) -> ValidatedVersion:
     """The newest (or given) version whose gate is open; ``GateClosed`` otherwise.
 
-    With ``verify`` (the default) the clean file is hashed and compared with the
-    fingerprint recorded when it was published; a mismatch raises
-    ``IntegrityError`` (a ``GateClosed``) and records an incident naming ``opened_by``.
+    The first open of a revision makes its clean file (``gate.materialize``):
+    the version's file and deletion vector are proven against their recorded
+    fingerprints, the file written and its own fingerprint recorded. Later, with
+    ``verify`` (the default) the clean file is hashed and compared with that
+    fingerprint. A mismatch raises ``IntegrityError`` (a ``GateClosed``) and
+    records an incident naming ``opened_by``.
     """
     proj = project if isinstance(project, Project) else find_project(project)
     with catalog.session(proj.catalog):  # every read in one open of the catalog; the hash after it
         found, run, recorded = _open_version(proj, dataset, version)
+    if recorded is None:  # the revision's first open: its file is made from the proven version and deletion vector
+        record = catalog.find_version(proj.catalog, dataset, version=found.version)
+        assert record is not None
+        made = materialize(proj, run, record, opened_by)
+        return replace(found, clean_path=Path(made.clean_path), clean_fingerprint=made.fingerprint, verified=True)
     if verify:
         _verify(proj, run, found.clean_path, recorded, opened_by)
     return replace(found, verified=verify)
@@ -167,7 +176,7 @@ def open_validated(
 
 def _open_version(
     project: Project, dataset: str, version: int | None
-) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
+) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile | None]:
     if version is not None:
         return _opened(project, judge(project, dataset, version))
     runs = catalog.latest_runs(project.catalog, dataset)
@@ -178,7 +187,9 @@ def _open_version(
     raise GateClosed(dataset, ["no version has an open gate", *newest.reasons])
 
 
-def _opened(project: Project, decision: GateDecision) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile]:
+def _opened(
+    project: Project, decision: GateDecision
+) -> tuple[ValidatedVersion, catalog.RunRecord, catalog.CleanFile | None]:
     if not decision.open or decision.version is None:
         raise GateClosed(decision.dataset, [f"version {decision.version}: {r}" for r in decision.reasons])
     record = catalog.find_version(project.catalog, decision.dataset, version=decision.version)
@@ -192,16 +203,16 @@ def _opened(project: Project, decision: GateDecision) -> tuple[ValidatedVersion,
         project.confined(clean)
     except BadInput as outside:
         raise GateClosed(decision.dataset, [f"version {decision.version}: {outside.message}"]) from outside
-    if not clean.is_file():
-        raise GateClosed(decision.dataset, [f"version {decision.version}: its clean data is missing at {clean}"])
     recorded = catalog.recorded_clean_file(project.catalog, run.run_id, run.revision)
-    if recorded is None:
+    if recorded is None and catalog.recorded_deletion_vector(project.catalog, run.run_id, run.revision) is None:
         rerun = f"dataguard validate {decision.dataset} --version {decision.version}"
         reason = (
             f"version {decision.version}: no fingerprint was recorded when {clean} was published, "
             f"so it cannot be proven to be the validated data (run: {rerun})"
         )
         raise GateClosed(decision.dataset, [reason])
+    if recorded is not None and not clean.is_file():
+        raise GateClosed(decision.dataset, [f"version {decision.version}: its clean data is missing at {clean}"])
     opened = ValidatedVersion(
         dataset=decision.dataset,
         version=decision.version,
@@ -210,7 +221,7 @@ def _opened(project: Project, decision: GateDecision) -> tuple[ValidatedVersion,
         report_path=Path(run.report_json),
         verdict=run.verdict or "",
         revision=run.revision,
-        clean_fingerprint=recorded.fingerprint,
+        clean_fingerprint=recorded.fingerprint if recorded else "",
     )
     return opened, run, recorded
 
@@ -218,22 +229,5 @@ def _opened(project: Project, decision: GateDecision) -> tuple[ValidatedVersion,
 def _verify(project: Project, run: catalog.RunRecord, clean: Path, recorded: catalog.CleanFile, opened_by: str) -> None:
     """Hash the file; on a mismatch record the incident, then refuse."""
     actual = file_fingerprint(clean).digest
-    if actual == recorded.fingerprint:
-        return
-    incident = catalog.Incident(
-        dataset=run.dataset,
-        version=run.version,
-        revision=run.revision,
-        run_id=run.run_id,
-        kind="fingerprint_mismatch",
-        path=str(clean),
-        expected=recorded.fingerprint,
-        actual=actual,
-        detected_by=opened_by,
-    )
-    refused = IntegrityError(run.dataset, run.version, str(clean), recorded.fingerprint, actual)
-    try:
-        catalog.record_incident(project.catalog, incident)
-    except CouldNotRun as unrecorded:  # a read-only catalog: the refusal matters more than its record
-        refused.add_note(f"the incident could not be recorded: {unrecorded.message}")
-    raise refused
+    if actual != recorded.fingerprint:
+        refuse(project, run, clean, recorded.fingerprint, actual, opened_by)

@@ -1,4 +1,9 @@
-"""The canonical copy of a source: Parquet, ``_row_id`` first (the record's position in the source).
+"""The canonical copy of a CSV or JSON Lines source: Parquet, one row per record, in the source's order.
+
+A row's ``_row_id`` is its position (see ``dataguard.common.rows``); only a
+Parquet source with a column named like DuckDB's row number is rewritten here,
+with ``_row_id`` stored first. Other Parquet sources are kept as they are
+(``stored``).
 
 Rows are counted twice, by two readers: a strict structural pass in Python that
 knows where each record starts (``text``), and the typed reader (``readers``:
@@ -32,11 +37,11 @@ DICTIONARY_MAX_DISTINCT = 0.5  # share of distinct values above which a column i
 
 
 def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, scratch: Path) -> int:
-    """Write ``out`` with ``_row_id`` first; return the number of records."""
+    """Write ``out``; return the number of records."""
     if source.stat().st_size == 0:
         raise SourceError("the file is empty (0 bytes)", path=str(source))
-    if fmt == "parquet":
-        return _write_batches(parquet_batches(source), out, source, parquet_records(source))
+    if fmt == "parquet":  # a column DuckDB's row number would clash with: the positions are stored
+        return _write_batches(parquet_batches(source), out, source, parquet_records(source), row_ids=True)
     check_not_binary(source, fmt, options.encoding)
     text = utf8_copy(source, options.encoding, scratch)
     declared = options.declared_types()
@@ -48,15 +53,19 @@ def write_canonical(source: Path, fmt: str, out: Path, options: SourceOptions, s
     return _write_batches(jsonl_batches(text, source, declared), out, source, expected)
 
 
-def _write_batches(batches: Iterator[pa.RecordBatch], out: Path, source: Path, expected: int) -> int:
+def _write_batches(
+    batches: Iterator[pa.RecordBatch], out: Path, source: Path, expected: int, *, row_ids: bool = False
+) -> int:
     if expected == 0:
         raise SourceError("the file has no data records (only a header, or blank)", path=str(source))
     writer: pq.ParquetWriter | None = None
     written = 0
     try:
         for table in _read_ahead(_row_groups(batches, source)):
-            ids = pa.array(np.arange(written, written + table.num_rows, dtype=np.int64))
-            table = table.add_column(0, ROW_ID, ids)
+            if row_ids:
+                table = table.add_column(
+                    0, ROW_ID, pa.array(np.arange(written, written + table.num_rows, dtype=np.int64))
+                )
             if writer is None:
                 writer = parquet_writer(out, table)
             writer.write_table(table, row_group_size=table.num_rows)
@@ -87,7 +96,7 @@ def _row_groups(batches: Iterator[pa.RecordBatch], source: Path) -> Iterator[pa.
     pending: list[pa.RecordBatch] = []
     rows = size = 0
     for batch in batches:
-        _check_reserved(batch.schema.names, source)
+        check_columns(batch.schema.names, source)
         if not batch.num_rows:
             continue
         pending.append(batch)
@@ -99,7 +108,8 @@ def _row_groups(batches: Iterator[pa.RecordBatch], source: Path) -> Iterator[pa.
         yield pa.Table.from_batches(pending)
 
 
-def _check_reserved(names: list[str], source: Path) -> None:
+def check_columns(names: list[str], source: Path) -> None:
+    """No reserved name, and no name twice (DuckDB resolves names case-insensitively)."""
     seen: dict[str, str] = {}
     for name in names:
         folded = name.lower()  # DuckDB resolves column names case-insensitively

@@ -75,6 +75,17 @@ def _check_parquet_footer(path: Path) -> None:
         raise SourceError(f"not a readable Parquet file: {exc}", path=str(path)) from exc
 
 
+def parquet_columns(path: Path) -> list[str]:
+    """The column names of a Parquet file's footer (a SourceError when it has none to read)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(f"not a readable Parquet file: {exc}", path=str(path)) from exc
+
+
 def check_not_binary(source: Path, fmt: str, encoding: str) -> None:
     """A file that is not text of the declared encoding, said plainly instead of as a bad byte."""
     with source.open("rb") as handle:

@@ -1,7 +1,8 @@
 """Ingest: a source file becomes a version of a dataset.
 
-The canonical copy is written in a staging folder under the dataset's lock
-(``canonical``), then moved into the warehouse and registered in the catalog
+The version's file is written in a staging folder under the dataset's lock (a
+Parquet source's own bytes, ``stored``; a CSV or JSON Lines source converted
+once, ``canonical``), then moved into the warehouse and registered in the catalog
 in one transaction. Identical bytes give the existing version.
 """
 
@@ -20,9 +21,11 @@ from dataguard import catalog
 from dataguard.catalog.locks import Held, dataset_lock
 from dataguard.common.faults import fault_point
 from dataguard.common.integrity import fingerprint
+from dataguard.common.rows import needs_row_id_column
 from dataguard.errors import SourceError, StorageFull, is_storage_full
 from dataguard.ingest.canonical import write_canonical
-from dataguard.ingest.preflight import source_format
+from dataguard.ingest.preflight import parquet_columns, source_format
+from dataguard.ingest.stored import store_parquet
 from dataguard.project import Project, check_dataset_name
 from dataguard.spec.source import SourceOptions
 
@@ -52,18 +55,26 @@ def ingest(project: Project, dataset: str, source: Path, options: SourceOptions 
         staging = project.warehouse / STAGING / f"{dataset}-{held.lease}"
         staging.mkdir(parents=True, exist_ok=True)
         try:
-            rows = _write_staged(source, fmt, staging / "source.parquet", options, staging)
+            rows, data_digest = _write_staged(source, fmt, staging / "source.parquet", options, staging, digest)
             fault_point("ingest.staged")
-            result = _register(project, held, source, fmt, digest, rows, staging)
+            result = _register(project, held, source, fmt, (digest, data_digest), rows, staging)
             fault_point("ingest.registered")
             return result
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_staged(source: Path, fmt: str, out: Path, options: SourceOptions, scratch: Path) -> int:
+def _write_staged(
+    source: Path, fmt: str, out: Path, options: SourceOptions, scratch: Path, digest: str
+) -> tuple[int, str]:
+    """The version's file (a Parquet source's own bytes, or the conversion of the others): rows and sha256."""
+    if source.stat().st_size == 0:
+        raise SourceError("the file is empty (0 bytes)", path=str(source))
     try:
-        return write_canonical(source, fmt, out, options, scratch)
+        if fmt == "parquet" and not needs_row_id_column(parquet_columns(source)):
+            return store_parquet(source, out), digest  # the same bytes: the same fingerprint
+        rows = write_canonical(source, fmt, out, options, scratch)
+        return rows, fingerprint(out)
     except (OSError, duckdb.Error, pa.ArrowException) as exc:
         if is_storage_full(exc):
             raise StorageFull(f"no space left to write the canonical copy of {source} in {scratch}") from exc
@@ -80,13 +91,16 @@ def remove_dead_staging(project: Project, dataset: str, lease: str) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _register(project: Project, held: Held, source: Path, fmt: str, digest: str, rows: int, staging: Path) -> Ingested:
+def _register(
+    project: Project, held: Held, source: Path, fmt: str, digests: tuple[str, str], rows: int, staging: Path
+) -> Ingested:
+    digest = digests[0]
     with catalog.writing(project.catalog) as con:
         held.fence(con)
         if catalog.fingerprint_known(con, held.dataset, digest):  # registered meanwhile by a writer we waited for
             record = None
         else:
-            record = _move_and_insert(con, project, held.dataset, source, fmt, digest, rows, staging)
+            record = _move_and_insert(con, project, held.dataset, source, fmt, digests, rows, staging)
     if record is None:
         existing = catalog.find_version(project.catalog, held.dataset, fingerprint=digest)
         assert existing is not None
@@ -100,10 +114,11 @@ def _move_and_insert(
     dataset: str,
     source: Path,
     fmt: str,
-    digest: str,
+    digests: tuple[str, str],
     rows: int,
     staging: Path,
 ) -> catalog.VersionRecord:
+    """Move the staged file into the version's folder and register it: ``digests`` are the source's and the file's."""
     number = catalog.next_version_number(con, dataset)
     folder = project.confined(project.warehouse / dataset / str(number))
     if folder.exists():  # left behind by a run that crashed before its commit
@@ -115,7 +130,7 @@ def _move_and_insert(
         record = catalog.VersionRecord(
             dataset=dataset,
             version=number,
-            fingerprint=digest,
+            fingerprint=digests[0],
             source_path=str(source.resolve()),
             source_format=fmt,
             size_bytes=source.stat().st_size,
@@ -123,6 +138,7 @@ def _move_and_insert(
             data_path=str(data_path),
             status="ingested",
             created=datetime.now(UTC),
+            data_fingerprint=digests[1],
         )
         catalog.insert_version(con, record)
     except BaseException:

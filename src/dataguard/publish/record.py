@@ -15,7 +15,7 @@ from dataguard.catalog import CheckResult, VersionRecord
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import writer_of
 from dataguard.common.faults import fault_point
-from dataguard.common.integrity import FileFingerprint, file_fingerprint
+from dataguard.common.integrity import file_fingerprint
 from dataguard.measure.drift.results import DriftResult
 from dataguard.measure.evaluate import Sections
 from dataguard.publish.report import Report, build_report, document, slice_row, write_reports
@@ -37,15 +37,16 @@ def publish(
     """Write the run's reports, then record it in the catalog; the published report.json document."""
     report = build_report(version, run_id, verdict, split, checks, run_dir, sections)
     published = document(report)
-    clean = file_fingerprint(Path(split.clean_path))  # what open_validated will verify
+    deleted = file_fingerprint(split.deleted_path)  # what the clean file is proven against when it is made
+    vector = catalog.DeletionVector(run_id, 0, str(split.deleted_path), deleted.digest, split.rows_quarantined)
     write_reports(published, history_with(catalog.version_history(db, version.dataset), published))
     fault_point("report")
-    catalog.finish_run(db, fence=writer_of(db, version.dataset).fence, run=finished_run(report, clean))
+    catalog.finish_run(db, fence=writer_of(db, version.dataset).fence, run=finished_run(report, vector))
     fault_point("publish")
     return published
 
 
-def finished_run(report: Report, clean: FileFingerprint) -> catalog.FinishedRun:
+def finished_run(report: Report, vector: catalog.DeletionVector) -> catalog.FinishedRun:
     """The run as the catalog records it: its outcome, where its files are, and every result."""
     version, verdict, rows, sections = report.version, report.verdict, report.rows, report.sections
     return catalog.FinishedRun(
@@ -68,8 +69,7 @@ def finished_run(report: Report, clean: FileFingerprint) -> catalog.FinishedRun:
         profiles=[
             catalog.ProfileRow(column, stored_profile(profile)) for column, profile in sections.history.profiles.items()
         ],
-        clean_fingerprint=clean.digest,
-        clean_size=clean.size_bytes,
+        deletion_vector=vector,
         anomalies=[catalog.AnomalyRow(a.column, a.figure, a.reason) for a in sections.history.anomalies],
     )
 

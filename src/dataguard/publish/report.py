@@ -37,7 +37,9 @@ class RowCounts:
 
 @dataclass(frozen=True)
 class ReportPaths:
-    clean: str
+    clean: str  # where the clean file is, or will be once first opened (open_validated, train, peek)
+    clean_materialized: bool  # whether it was written yet (when the report was)
+    deleted: str  # the deletion vector: the quarantined rows' ids (clean = the version minus these)
     quarantine: str
     report_html: str
     report_json: str
@@ -80,6 +82,8 @@ def build_report(
         sections=sections,
         paths=ReportPaths(
             clean=str(split.clean_path),
+            clean_materialized=False,
+            deleted=str(split.deleted_path),
             quarantine=str(split.quarantine_path),
             report_html=str(run_dir / "report.html"),
             report_json=str(run_dir / "report.json"),
