@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 import dataguard
@@ -18,6 +19,7 @@ from dataguard.errors import GateClosed, IntegrityError
 from dataguard.project import Project
 from tests import catalog_sql
 from tests.catalog_sql import catalog_state
+from tests.cleanrows import clean_of
 from tests.conftest import FEB
 from tests.test_cli import run, run_json
 
@@ -43,10 +45,60 @@ def test_file_fingerprint_is_the_sha256_of_every_byte(tmp_path: Path, size: int)
 
 
 @pytest.fixture
-def february(flights_project: Project, prefect_harness: None) -> dict[str, Any]:
+def validated(flights_project: Project, prefect_harness: None) -> dict[str, Any]:
+    """February validated: its clean rows are the version minus the deletion vector, no clean file yet."""
     code, report = run_json("validate", "flights", FEB)
     assert code == 0
     return dict(report)
+
+
+@pytest.fixture
+def february(validated: dict[str, Any]) -> dict[str, Any]:
+    """February validated and opened once: the first open made its clean file and recorded its fingerprint."""
+    dataguard.open_validated("flights")
+    return validated
+
+
+def test_the_first_open_makes_the_clean_file_from_the_proven_version(
+    flights_project: Project, validated: dict[str, Any]
+) -> None:
+    clean = Path(validated["paths"]["clean"])
+    assert (clean.exists(), validated["paths"]["clean_materialized"]) == (False, False)
+    version = catalog.find_version(flights_project.catalog, "flights", version=1)
+    assert version is not None
+    assert version.data_fingerprint == sha256_of(Path(version.data_path))
+    with catalog_sql.reading(flights_project) as con:
+        vectors = con.execute("SELECT revision, path, fingerprint, rows FROM deletion_vectors").fetchall()
+    deleted = Path(validated["paths"]["deleted"])
+    assert vectors == [(0, str(deleted), sha256_of(deleted), 80)]
+    assert clean_of(validated).num_rows == 24871
+    opened = dataguard.open_validated("flights")
+    assert (opened.clean_path, opened.verified, opened.clean_fingerprint) == (clean, True, sha256_of(clean))
+    assert pq.read_table(clean).to_pylist() == clean_of(validated).to_pylist()
+    assert catalog.list_incidents(flights_project.catalog, "flights") == []
+
+
+@pytest.mark.parametrize("proof", ["version", "deleted"])
+def test_a_changed_version_or_deletion_vector_is_refused_before_any_clean_file_is_made(
+    flights_project: Project, validated: dict[str, Any], proof: str
+) -> None:
+    version = catalog.find_version(flights_project.catalog, "flights", version=1)
+    assert version is not None
+    path = Path(version.data_path) if proof == "version" else Path(validated["paths"]["deleted"])
+    recorded = sha256_of(path)
+    flip_one_byte(path)
+    found = sha256_of(path)
+
+    with pytest.raises(IntegrityError) as raised:
+        dataguard.open_validated("flights")
+
+    assert (raised.value.path, raised.value.expected, raised.value.actual) == (str(path), recorded, found)
+    assert not Path(validated["paths"]["clean"]).exists()
+    assert sorted(p.name for p in Path(validated["paths"]["clean"]).parent.iterdir() if "clean" in p.name) == []
+    incidents = catalog.list_incidents(flights_project.catalog, "flights")
+    assert [(i["kind"], i["path"], i["detected_by"]) for i in incidents] == [
+        ("fingerprint_mismatch", str(path), "open_validated")
+    ]
 
 
 def test_publish_records_the_clean_files_fingerprint(flights_project: Project, february: dict[str, Any]) -> None:
@@ -194,6 +246,7 @@ def test_the_fingerprint_follows_the_reviewed_revision(flights_project: Project,
 def test_a_run_with_no_recorded_fingerprint_is_refused(flights_project: Project, february: dict[str, Any]) -> None:
     with catalog_sql.writing(flights_project) as con:
         con.execute("DELETE FROM clean_files")
+        con.execute("DELETE FROM deletion_vectors")
     before = catalog_state(flights_project)
     with pytest.raises(GateClosed) as raised:
         dataguard.open_validated("flights")

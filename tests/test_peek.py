@@ -182,7 +182,7 @@ def test_the_sample_is_seeded_distinct_and_exactly_the_clean_rows(
 
 
 def test_other_seeds_draw_other_rows_and_a_large_sample_takes_every_row(toy: dict[int, dict[str, Any]]) -> None:
-    path = Path(toy[2]["paths"]["clean"])
+    path = dataguard.open_validated("toy", 2).clean_path  # the first open makes the clean file
     seen = {tuple(sample_rows(path, 4, seed)[1]) for seed in range(6)}
     assert len(seen) > 1
     table, positions = sample_rows(path, 100, 0)
@@ -287,7 +287,7 @@ def test_peek_sample_size_out_of_range_is_bad_usage(
 
 
 def test_peek_refuses_a_changed_file(project: Project, toy: dict[int, dict[str, Any]]) -> None:
-    path = Path(toy[2]["paths"]["clean"])
+    path = dataguard.open_validated("toy", 2).clean_path  # made by the first open, then changed
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))

@@ -54,10 +54,12 @@ def test_two_releases_at_once_take_turns_and_every_revision_file_is_the_recorded
     revisions = sorted(json.loads(out)["revision"] for _, out, _ in outcomes)
     assert revisions == list(range(1, 2 * TRIES + 1))  # each built on the one before
 
-    recorded = catalog_rows(any_flights, "SELECT revision, clean_path, fingerprint FROM clean_files ORDER BY revision")
+    recorded = catalog_rows(any_flights, "SELECT revision, path, fingerprint FROM deletion_vectors ORDER BY revision")
     assert [r for r, _, _ in recorded] == list(range(0, 2 * TRIES + 1))
     assert [(r, sha256_of(path)) for r, path, _ in recorded] == [(r, digest) for r, _, digest in recorded]
     assert len({path for _, path, _ in recorded}) == len(recorded)  # no file named twice
+    sizes = [pq.ParquetFile(path).metadata.num_rows for _, path, _ in recorded]
+    assert sizes == [80 - r for r in range(0, 2 * TRIES + 1)]  # each revision's vector one released row smaller
 
     opened = dataguard.open_validated("flights", project=any_flights.root)
     assert (opened.revision, opened.verified) == (2 * TRIES, True)

@@ -145,7 +145,8 @@ def _record(
     released_before = {r for r, s in before.items() if s == RELEASED}
     path = Path(str(run.clean_path))
     if released_before == {r for r, s in after.items() if s == RELEASED}:  # only rejections: clean data stays
-        counts = _counts(read_report(str(run.report_json)), after, path)
+        report = read_report(str(run.report_json))
+        counts = _counts(report, after, int(report["rows"]["clean"]))
         assert run.verdict is not None  # a finished run (_still_newest) always has one
         verdict = Verdict(Outcome(run.verdict), tuple(run.reasons), bool(run.gate_open))
         with catalog.writing(db) as con:
@@ -153,9 +154,8 @@ def _record(
             catalog.record_decision(con, record, None)
         return None, counts, verdict, path
     number = run.revision + 1
-    counts, verdict, path = _publish_revision(catalog.run_results(db, run.run_id), run, after, number, policy)
+    counts, verdict, path, vector = _publish_revision(catalog.run_results(db, run.run_id), run, after, number, policy)
     try:
-        fingerprint = file_fingerprint(path)  # the revision open_validated hands out is verified against this
         revision = catalog.RevisionRecord(
             number,
             run.revision,
@@ -170,33 +170,34 @@ def _record(
         with catalog.writing(db) as con:
             held.fence(con)
             catalog.record_decision(con, record, revision)
-            catalog.record_clean_file(con, run.run_id, number, str(path), fingerprint.digest, fingerprint.size_bytes)
+            catalog.record_deletion_vector(con, vector)
     except BaseException:
-        path.unlink(missing_ok=True)  # never recorded: no reader can be handed it
+        Path(vector.path).unlink(missing_ok=True)  # never recorded: no reader can be handed it
         raise
     return number, counts, verdict, path
 
 
 def _publish_revision(
     recorded: catalog.RunResults, run: catalog.RunRecord, after: dict[int, str], revision: int, policy: GatePolicy
-) -> tuple[Counts, Verdict, Path]:
-    """The run's clean rows plus every released row as a new file; the verdict decided again on what it recorded."""
+) -> tuple[Counts, Verdict, Path, catalog.DeletionVector]:
+    """The revision's deletion vector: the run's quarantined rows less every released one; the verdict decided
+    again on what the run recorded. Its clean file is made on first open (``gate.materialize``)."""
     report = read_report(str(run.report_json))
-    base_clean = Path(str(run.report_json)).with_name("clean.parquet")  # the run's own clean rows
-    out = base_clean.with_name(f"clean.r{revision}.{uuid.uuid4().hex[:12]}.parquet")  # never overwrites one
+    folder = Path(str(run.report_json)).parent
+    name = f"r{revision}.{uuid.uuid4().hex[:12]}"  # never overwrites one
+    out, clean = folder / f"deleted.{name}.parquet", folder / f"clean.{name}.parquet"
     rid = quote_ident(ROW_ID)
     released = pa.table({ROW_ID: pa.array(sorted(r for r, s in after.items() if s == RELEASED), pa.int64())})
     with duckdb.connect() as con:
         con.register("released", released)
         con.execute(
-            f"""COPY (SELECT * FROM read_parquet($clean)
-                      UNION ALL
-                      SELECT * EXCLUDE ({REASONS}) FROM read_parquet($q) SEMI JOIN released USING ({rid})
-                      ORDER BY {rid}) TO $out (FORMAT parquet, COMPRESSION zstd)""",
-            {"clean": str(base_clean), "q": str(run.quarantine_path), "out": str(out)},
+            f"""COPY (SELECT {rid} FROM read_parquet($q) ANTI JOIN released USING ({rid}) ORDER BY {rid})
+                TO $out (FORMAT parquet, COMPRESSION zstd)""",
+            {"q": str(run.quarantine_path), "out": str(out)},
         )
         checks = _checks_after(con, recorded.checks, run, rid)
-    counts = _counts(report, after, out)
+    deleted = int(pq.ParquetFile(out).metadata.num_rows)
+    counts = _counts(report, after, report["rows"]["input"] - deleted)
     found = recorded_findings(recorded)
     results = Results(
         counts.input,
@@ -207,7 +208,8 @@ def _publish_revision(
         history=found.history,
     )
     verdict = decide(results, policy)
-    return counts, verdict, out
+    digest = file_fingerprint(out)  # the clean file made later is proven against this
+    return counts, verdict, clean, catalog.DeletionVector(run.run_id, revision, str(out), digest.digest, deleted)
 
 
 def _checks_after(
@@ -224,14 +226,14 @@ def _checks_after(
     return tuple(CheckOutcome(c.name, c.column, c.code, counts.get((c.name, c.column), 0)) for c in recorded)
 
 
-def _counts(report: dict[str, Any], after: dict[int, str], out: Path) -> Counts:
+def _counts(report: dict[str, Any], after: dict[int, str], clean: int) -> Counts:
     rows = report["rows"]
     quarantined_in_run = rows["pending"] + rows["released"] + rows["rejected"]
     released = sum(1 for s in after.values() if s == RELEASED)
     rejected = sum(1 for s in after.values() if s == REJECTED)
     counts = Counts(
         input=rows["input"],
-        clean=int(pq.ParquetFile(out).metadata.num_rows),
+        clean=clean,
         pending=quarantined_in_run - released - rejected,
         released=released,
         rejected=rejected,
@@ -260,5 +262,7 @@ def _refresh_report(
     report.update(
         verdict=verdict.verdict, reasons=list(verdict.reasons), gate_open=verdict.gate_open, revision=revision
     )
-    report["paths"]["clean"] = str(clean)
+    if str(clean) != report["paths"]["clean"]:  # a new revision: its clean file is made on first open
+        deleted = clean.with_name(clean.name.replace("clean.", "deleted.", 1))
+        report["paths"].update(clean=str(clean), clean_materialized=False, deleted=str(deleted))
     write_reports(report, history_with(catalog.version_history(db, run.dataset), report))
