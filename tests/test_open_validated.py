@@ -97,3 +97,37 @@ def test_to_arrow_dataset_scans_lazily(report: dict[str, Any]) -> None:
     assert dataset.schema.names == ["_row_id", "id", "price", "qty", "colour"]
     red = dataset.to_table(columns=["id"], filter=ds.field("colour") == "red")
     assert red.column("id").to_pylist() == [1, 3, 7, 10]
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 4, 9, 100])
+def test_without_materializing_the_rows_stream_from_the_version_and_no_file_is_made(
+    report: dict[str, Any], batch_size: int
+) -> None:
+    clean_path = Path(report["paths"]["clean"])
+    streamed = dataguard.open_validated("toy", materialize=False)
+    assert (streamed.rows is not None, streamed.verified, clean_path.exists()) == (True, True, False)
+    batches = list(streamed.iter_batches(batch_size=batch_size, columns=["_row_id", "qty"]))
+    expected_sizes = [batch_size] * (9 // batch_size) + ([9 % batch_size] if 9 % batch_size else [])
+    assert [b.num_rows for b in batches] == expected_sizes
+    assert pa.Table.from_batches(batches).to_pydict() == {
+        "_row_id": expected_rows()["_row_id"].tolist(),
+        "qty": expected_rows()["qty"].tolist(),
+    }
+    frame = streamed.to_pandas(columns=["id"])
+    assert frame.to_dict("list") == {"id": expected_rows()["id"].tolist()}
+    assert not clean_path.exists()
+
+    made = dataguard.open_validated("toy")  # the default makes the file; it holds the same rows
+    assert made.rows is None
+    assert made.to_pandas().equals(streamed.to_pandas())
+
+
+def test_a_lazy_dataset_makes_the_file_on_first_use(report: dict[str, Any]) -> None:
+    clean_path = Path(report["paths"]["clean"])
+    streamed = dataguard.open_validated("toy", materialize=False)
+    dataset = streamed.to_arrow_dataset()
+    assert clean_path.is_file()
+    assert dataset.to_table(columns=["_row_id"]).column("_row_id").to_pylist() == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+    again = dataguard.open_validated("toy")  # recorded by the first use: verified like any clean file
+    assert (again.clean_path, again.verified, again.rows) == (clean_path, True, None)
+    assert again.clean_fingerprint == "sha256:" + hashlib.sha256(clean_path.read_bytes()).hexdigest()

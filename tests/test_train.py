@@ -15,8 +15,8 @@ import psutil
 import pytest
 
 from dataguard.errors import BadInput
+from dataguard.gate.opened import ValidatedVersion
 from dataguard.gate.train import TIMEOUT_EXIT, group_alive, run_with_ceiling, training_env
-from dataguard.gate.validated import ValidatedVersion
 
 VALIDATED = ValidatedVersion(
     dataset="flights",

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dataguard.errors import DataguardError, GateClosed
-    from dataguard.gate.validated import ValidatedVersion, open_validated
+    from dataguard.gate.opened import ValidatedVersion
+    from dataguard.gate.validated import open_validated
     from dataguard.spec.contract import Contract, GatePolicy, HistoryPolicy
     from dataguard.spec.drift import ColumnDrift, DriftSettings
     from dataguard.spec.execution import Execution
@@ -28,7 +29,7 @@ _HOMES = {
     "GatePolicy": "dataguard.spec.contract",
     "HistoryPolicy": "dataguard.spec.contract",
     "SliceTest": "dataguard.spec.slices",
-    "ValidatedVersion": "dataguard.gate.validated",
+    "ValidatedVersion": "dataguard.gate.opened",
     "open_validated": "dataguard.gate.validated",
 }
 

@@ -44,27 +44,34 @@ def materialize(
     recorded = catalog.recorded_clean_file(project.catalog, run.run_id, run.revision)
     if recorded is not None:
         return recorded
-    vector = catalog.recorded_deletion_vector(project.catalog, run.run_id, run.revision)
-    if vector is None or version.data_fingerprint is None or not run.clean_path:
-        rerun = f"dataguard validate {run.dataset} --version {run.version}"
-        raise GateClosed(run.dataset, [f"version {run.version}: no clean data was recorded for it (run: {rerun})"])
-    prove(project, run, Path(version.data_path), version.data_fingerprint, opened_by)
-    prove(project, run, Path(vector.path), vector.fingerprint, opened_by)
-    final = project.confined(Path(run.clean_path))
+    rows = proven_rows(project, run, version, opened_by)
+    final = project.confined(Path(str(run.clean_path)))
     scratch = final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}")
     try:
-        expected = version.rows - vector.rows
-        written = write_clean(VersionRows(Path(version.data_path), Path(vector.path)), scratch)
-        if written != expected:
+        written = write_clean(rows, scratch)
+        if written != rows.rows:
             raise InvariantViolation(
-                f"{run.dataset} v{run.version}: the clean file would hold {written} rows, not {expected} "
-                f"({version.rows} minus {vector.rows} in quarantine); nothing was recorded"
+                f"{run.dataset} v{run.version}: the clean file would hold {written} rows, not {rows.rows} "
+                f"({version.rows} minus the quarantine's); nothing was recorded"
             )
         digest = file_fingerprint(scratch)
         made = catalog.CleanFile(run.run_id, run.revision, str(final), digest.digest, digest.size_bytes)
         return catalog.claim_clean_file(project.catalog, run.dataset, made, lambda: os.replace(scratch, final))
     finally:
         scratch.unlink(missing_ok=True)
+
+
+def proven_rows(
+    project: Project, run: catalog.RunRecord, version: catalog.VersionRecord, opened_by: str
+) -> VersionRows:
+    """The revision's clean rows, once the version's file and its deletion vector match their fingerprints."""
+    vector = catalog.recorded_deletion_vector(project.catalog, run.run_id, run.revision)
+    if vector is None or version.data_fingerprint is None or not run.clean_path:
+        rerun = f"dataguard validate {run.dataset} --version {run.version}"
+        raise GateClosed(run.dataset, [f"version {run.version}: no clean data was recorded for it (run: {rerun})"])
+    prove(project, run, Path(version.data_path), version.data_fingerprint, opened_by)
+    prove(project, run, Path(vector.path), vector.fingerprint, opened_by)
+    return VersionRows(Path(version.data_path), Path(vector.path), version.rows - vector.rows)
 
 
 def prove(project: Project, run: catalog.RunRecord, path: Path, expected: str, opened_by: str) -> None:

@@ -29,8 +29,8 @@ import pyarrow.parquet as pq
 from dataguard.catalog.address import CatalogDB
 from dataguard.common.sql import engine
 from dataguard.errors import BadInput
+from dataguard.gate.opened import ValidatedVersion
 from dataguard.gate.peek_plots import Distribution, distributions
-from dataguard.gate.validated import ValidatedVersion
 from dataguard.measure.profile import ColumnProfile, profile
 from dataguard.measure.reference import choose_reference
 from dataguard.spec import defaults

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dataguard.catalog.address import CatalogDB
+from dataguard.gate.opened import ValidatedVersion
 from dataguard.gate.peek import (
     NUMERIC_FIGURES,
     OTHER_FIGURES,
@@ -24,7 +25,6 @@ from dataguard.gate.peek import (
     quantile,
 )
 from dataguard.gate.peek_plots import Distribution
-from dataguard.gate.validated import ValidatedVersion
 from dataguard.measure.profile import ColumnProfile
 from dataguard.publish.filters import count, num, pct
 from dataguard.publish.html import environment

@@ -41,7 +41,8 @@ from types import FrameType
 
 from dataguard import catalog
 from dataguard.errors import BadInput
-from dataguard.gate.validated import ValidatedVersion, open_validated
+from dataguard.gate.opened import ValidatedVersion
+from dataguard.gate.validated import open_validated
 from dataguard.project import find_project
 from dataguard.spec import defaults
 

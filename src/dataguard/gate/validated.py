@@ -9,7 +9,6 @@ or swapped since validation is refused, and the incident is recorded.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,17 +16,15 @@ from typing import TYPE_CHECKING
 from dataguard import catalog
 from dataguard.common.integrity import file_fingerprint
 from dataguard.errors import BadInput, GateClosed, NotFound, UnknownDataset
-from dataguard.gate.materialize import materialize, refuse
+from dataguard.gate.materialize import materialize as make_clean_file
+from dataguard.gate.materialize import proven_rows, refuse
+from dataguard.gate.opened import ValidatedVersion
 from dataguard.project import Project, find_project
 from dataguard.spec import defaults
 from dataguard.spec.outcome import Outcome
 
 if TYPE_CHECKING:
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.dataset as ds
-
-DEFAULT_BATCH_ROWS = 65_536
+    pass
 
 
 @dataclass(frozen=True)
@@ -43,62 +40,6 @@ class GateDecision:
     fingerprint: str | None = None
     clean_fingerprint: str | None = None
     clean_path: str | None = None
-
-
-@dataclass(frozen=True)
-class ValidatedVersion:
-    """A version training may use: read ``clean_path``, nothing else."""
-
-    dataset: str
-    version: int
-    fingerprint: str
-    clean_path: Path
-    report_path: Path
-    verdict: str
-    revision: int = 0  # the reviewed clean revision (0: as validated)
-    clean_fingerprint: str = ""  # sha256 of clean_path, recorded at publish and verified at open
-    verified: bool = False  # whether clean_fingerprint was recomputed from the file when it was opened
-
-    def to_pandas(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The clean rows (``_row_id`` included unless ``columns`` leaves it out) as one DataFrame."""
-        return self._read_table(columns).to_pandas()
-
-    def to_arrow_dataset(self) -> ds.Dataset:
-        """A lazy pyarrow dataset over the clean file: scan, filter and project without loading it."""
-        import pyarrow.dataset as ds
-
-        return ds.dataset(self.clean_path, format="parquet")
-
-    def iter_batches(
-        self, batch_size: int = DEFAULT_BATCH_ROWS, columns: Sequence[str] | None = None
-    ) -> Iterator[pa.RecordBatch]:
-        """The clean rows in order, ``batch_size`` rows at a time (the last batch may be shorter)."""
-        import pyarrow.parquet as pq
-
-        if batch_size < 1:
-            raise BadInput(f"batch_size must be at least 1 (got {batch_size})")
-        names = self._columns(columns)  # checked now, not at the first batch
-        return pq.ParquetFile(self.clean_path).iter_batches(batch_size=batch_size, columns=names)
-
-    def _read_table(self, columns: Sequence[str] | None) -> pa.Table:
-        import pyarrow.parquet as pq
-
-        return pq.read_table(self.clean_path, columns=self._columns(columns))
-
-    def _columns(self, columns: Sequence[str] | None) -> list[str] | None:
-        """``columns`` checked against the file's, so a typo names the columns there are."""
-        if columns is None:
-            return None
-        import pyarrow.parquet as pq
-
-        names = pq.read_schema(self.clean_path).names
-        unknown = [c for c in columns if c not in names]
-        if unknown:
-            raise BadInput(
-                f"{self.dataset} v{self.version} has no column {', '.join(map(repr, unknown))} in {self.clean_path}",
-                hint=f"columns: {', '.join(names)}",
-            )
-        return list(columns)
 
 
 def judge(project: Project, dataset: str, version: int | None = None) -> GateDecision:
@@ -151,6 +92,7 @@ def open_validated(
     *,
     verify: bool = True,
     opened_by: str = "open_validated",
+    materialize: bool = True,
 ) -> ValidatedVersion:
     """The newest (or given) version whose gate is open; ``GateClosed`` otherwise.
 
@@ -160,6 +102,10 @@ def open_validated(
     ``verify`` (the default) the clean file is hashed and compared with that
     fingerprint. A mismatch raises ``IntegrityError`` (a ``GateClosed``) and
     records an incident naming ``opened_by``.
+
+    With ``materialize=False`` no file is made: until someone makes it, the
+    clean rows are read from the proven version and deletion vector
+    (``ValidatedVersion.rows``).
     """
     proj = project if isinstance(project, Project) else find_project(project)
     with catalog.session(proj.catalog):  # every read in one open of the catalog; the hash after it
@@ -167,11 +113,18 @@ def open_validated(
     if recorded is None:  # the revision's first open: its file is made from the proven version and deletion vector
         record = catalog.find_version(proj.catalog, dataset, version=found.version)
         assert record is not None
-        made = materialize(proj, run, record, opened_by)
+        if not materialize:
+            rows = proven_rows(proj, run, record, opened_by)
+            return replace(found, rows=rows, verified=True, make_file=lambda: _made(proj, run, record, opened_by))
+        made = make_clean_file(proj, run, record, opened_by)
         return replace(found, clean_path=Path(made.clean_path), clean_fingerprint=made.fingerprint, verified=True)
     if verify:
         _verify(proj, run, found.clean_path, recorded, opened_by)
     return replace(found, verified=verify)
+
+
+def _made(project: Project, run: catalog.RunRecord, record: catalog.VersionRecord, opened_by: str) -> Path:
+    return Path(make_clean_file(project, run, record, opened_by).clean_path)
 
 
 def _open_version(
