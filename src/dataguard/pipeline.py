@@ -36,6 +36,7 @@ from dataguard.errors import (
     Interrupted,
     NotFound,
     Retryable,
+    SourceError,
     StorageFull,
     StructuralFailure,
     UnknownDataset,
@@ -220,7 +221,13 @@ def _run_stages(
     progress.rows(version.rows)
     run_dir.mkdir(parents=True)
     require_full_validation()
-    outcome = _check_rows(project, loaded, version.data_path, run_dir, settings, engine)
+    try:
+        outcome = _check_rows(project, loaded, version.data_path, run_dir, settings, engine)
+    except SourceError as unreadable:  # the version's file, named as the user knows it: the source
+        if unreadable.path != version.data_path:
+            raise
+        said = unreadable.message.split(": ", 1)[1].replace(version.data_path, version.source_path)
+        raise SourceError(said, path=version.source_path) from unreadable
     fault_point("rowchecks")
     if outcome.structural:
         verdict = engine.stage(

@@ -176,6 +176,33 @@ def test_cli_refuses_with_exit_2_and_changes_nothing(
     assert catalog_state(project) == before
 
 
+def test_a_damaged_page_without_a_checksum_is_bad_input_found_by_the_first_read(
+    project: Project, tmp_path: Path
+) -> None:
+    """A Parquet version is kept as it arrived and not read at ingest when it has no checksums: the row
+    checks read it first, and a page that cannot be decoded is the file's fault (exit 2), named as the source."""
+    write_contract(project, "pets", PETS)
+    good = tmp_path / "good.csv"
+    good.write_text("id,label\n1,a\n")
+    assert run("validate", "pets", good).exit_code == 0
+    before = catalog_state(project)
+    table = pa.table({"id": list(range(50_000)), "label": [f"x{i % 7}" for i in range(50_000)]})
+    raw = bytearray(parquet_bytes(table, compression="snappy", use_dictionary=False))
+    for i in range(3_000, 3_400):
+        raw[i] ^= 0x5A
+    source = tmp_path / "damaged.parquet"
+    source.write_bytes(bytes(raw))
+
+    result = run("validate", "pets", source, "--json")
+
+    assert (result.exit_code, "Traceback" in result.stderr) == (2, False)
+    assert json.loads(result.stdout)["error"]["message"] == (
+        f'{source}: the file cannot be read: Invalid Input Error: Failed to read file "{source}": '
+        "Snappy decompression failure"
+    )
+    assert catalog_state(project) == before
+
+
 # -- accepted, with exact values ---------------------------------------------------------------------
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
@@ -13,7 +15,23 @@ import pyarrow.parquet as pq
 
 from dataguard.common.rows import positioned_batches
 from dataguard.common.sql import engine, quote_ident
+from dataguard.errors import SourceError
 from dataguard.spec.source import ROW_ID
+
+
+@contextmanager
+def unreadable(data_path: Path) -> Iterator[None]:
+    """A page of the version that cannot be decoded, said as bad input (the file, not dataguard, is broken).
+
+    A Parquet version is kept as it arrived and read first by the row checks:
+    a damaged page without a checksum (none to verify at ingest) is found here.
+    """
+    try:
+        yield
+    except (pa_arrow.ArrowException, OSError, duckdb.Error) as exc:
+        if isinstance(exc, duckdb.Error) and str(data_path) not in str(exc):
+            raise  # a query's own failure, not a read of the version
+        raise SourceError(f"the file cannot be read: {exc}", path=str(data_path)) from exc
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from dataguard.catalog.results import CheckResult  # what a check found, as the catalog records it
-from dataguard.checks.batches import FileLayout, Partition
+from dataguard.checks.batches import FileLayout, Partition, unreadable
 from dataguard.checks.failures import FAILURE_SCHEMA
 from dataguard.checks.load import LoadedContract
 from dataguard.checks.plan import CheckPlan, plan_checks
@@ -56,6 +56,11 @@ def check_rows(data_path: Path, loaded: LoadedContract, failures_path: Path) -> 
 
 def check_partition(data_path: Path, loaded: LoadedContract, partition: Partition | None, out: Path) -> list[str]:
     """The per-row checks of one partition (None: all rows) into ``out``; structural reasons, if any."""
+    with unreadable(data_path):
+        return _check_partition(data_path, loaded, partition, out)
+
+
+def _check_partition(data_path: Path, loaded: LoadedContract, partition: Partition | None, out: Path) -> list[str]:
     plan = plan_checks(loaded)
     layout = FileLayout.of(data_path)
     empty = layout.empty_frame()
@@ -83,7 +88,8 @@ def finish_checks(
                 for batch in pq.ParquetFile(part).iter_batches():
                     writer.write_batch(batch)
             for set_check in plan.set_checks:
-                writer.write_table(set_check_failures(data_path, set_check))
+                with unreadable(data_path):
+                    writer.write_table(set_check_failures(data_path, set_check))
     for part in parts:
         part.unlink(missing_ok=True)
     checks = () if structural else summarise(failures_path, plan, loaded.contract.gate.block_checks)
