@@ -156,11 +156,33 @@ def _to_frame(table: pa_arrow.Table, as_float: list[str]) -> pd.DataFrame:
 
 
 def _integer_columns_with_nulls(data_path: Path, schema: pa_arrow.Schema) -> list[str]:
+    """Integer columns holding a null anywhere: from the footer's null counts where every row group has
+    them (no data read), else counted in one DuckDB scan."""
     ints = [f.name for f in schema if pa_arrow.types.is_integer(f.type) and f.name != ROW_ID]
     if not ints:
         return []
+    counted = _footer_null_counts(data_path, ints)
+    if counted is not None:
+        return [name for name in ints if counted[name]]
     selects = ", ".join(f"count(*) - count({quote_ident(n)})" for n in ints)
     with engine() as con:
         row = con.execute(f"SELECT {selects} FROM read_parquet($path)", {"path": str(data_path)}).fetchone()
     assert row is not None
     return [name for name, nulls in zip(ints, row, strict=True) if nulls]
+
+
+def _footer_null_counts(data_path: Path, names: list[str]) -> dict[str, int] | None:
+    metadata = pq.ParquetFile(data_path).metadata
+    leaf = {metadata.schema.column(i).path: i for i in range(metadata.num_columns)}
+    if any(name not in leaf for name in names):
+        return None
+    counts = dict.fromkeys(names, 0)
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for name in names:
+            stats = row_group.column(leaf[name]).statistics
+            nulls = None if stats is None or not getattr(stats, "has_null_count", False) else stats.null_count
+            if nulls is None:
+                return None
+            counts[name] += nulls
+    return counts
