@@ -107,6 +107,7 @@ def test_a_catalog_behind_says_to_upgrade_and_upgrades_with_its_rows(any_catalog
         con.execute(schema.datasets.insert().values(name="flights", created=datetime(2026, 1, 1, tzinfo=UTC)))
         values = dict(version("flights", 1).__dict__)
         values["row_count"] = values.pop("rows")
+        values.pop("data_fingerprint")  # a column of revision 0005
         con.execute(schema.versions.insert().values(**values))
     with pytest.raises(CatalogUnavailable) as behind:
         catalog.list_versions(db, "flights")
@@ -124,7 +125,7 @@ def test_a_newer_catalog_says_to_upgrade_dataguard(any_catalog: Project) -> None
     with engine(db, read_only=False).begin() as con:
         con.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     forget_checks()
-    with pytest.raises(CatalogUnavailable, match=r"revision 9999, newer than this dataguard's 0004"):
+    with pytest.raises(CatalogUnavailable, match=r"revision 9999, newer than this dataguard's 0005"):
         catalog.list_versions(db, "flights")
 
 

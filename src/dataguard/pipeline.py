@@ -42,7 +42,7 @@ from dataguard.errors import (
     UnknownDataset,
     is_storage_full,
 )
-from dataguard.gate.materialize import materialize, write_clean
+from dataguard.gate.materialize import make_clean_file, write_clean
 from dataguard.ingest.version import Ingested, ingest, remove_dead_staging
 from dataguard.measure.evaluate import Sections, gather, run_drift, run_history, run_slices
 from dataguard.measure.profile import ColumnProfile, profile
@@ -265,7 +265,7 @@ def _reference_file(project: Project, dataset: str, reference: Reference) -> Non
     record = catalog.find_version(project.catalog, dataset, version=reference.version)
     assert run is not None
     assert record is not None
-    materialize(project, run, record, "drift reference")
+    make_clean_file(project, run, record, "drift reference")
 
 
 def _publish(

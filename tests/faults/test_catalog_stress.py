@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 import dataguard
 from dataguard import catalog
+from dataguard.common.rows import VersionRows
 from dataguard.errors import GateClosed
 from dataguard.gate.validated import judge
 from dataguard.project import Project
@@ -62,8 +63,13 @@ def conservation(project: Project, run: catalog.RunRecord) -> tuple[int, int, in
     """(clean, pending, rejected, input) of a finished run as the gate sees it (its newest revision)."""
     quarantined = pq.ParquetFile(str(run.quarantine_path)).metadata.num_rows
     states = Counter(catalog.row_states(project.catalog, run.run_id).values())
-    clean = pq.ParquetFile(str(run.clean_path)).metadata.num_rows
     (rows_input,) = catalog_rows(project, "SELECT rows_input FROM runs WHERE run_id = ?", [run.run_id])[0]
+    (deleted,) = catalog_rows(
+        project, "SELECT path FROM deletion_vectors WHERE run_id = ? AND revision = ?", [run.run_id, run.revision]
+    )[0]
+    version = catalog.find_version(project.catalog, run.dataset, version=run.version)
+    assert version is not None
+    clean = VersionRows(Path(version.data_path), Path(deleted)).read([]).num_rows  # counted, not taken from a record
     return clean, quarantined - states["released"] - states["rejected"], states["rejected"], rows_input
 
 

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import dataguard
+from dataguard import catalog
 from dataguard.app import flows
 from dataguard.errors import SourceError
 from dataguard.ingest.version import ingest
@@ -196,9 +197,9 @@ def test_clean_data_swapped_for_a_symlink_out_of_the_warehouse_is_not_handed_to_
     project: Project, small: dict[str, Path], tmp_path: Path
 ) -> None:
     write_contract(project, "pets", CONTRACT)
-    code, report = run_json("validate", "pets", small["v1"])
+    code, _ = run_json("validate", "pets", small["v1"])
     assert code == 0
-    clean = Path(report["paths"]["clean"])
+    clean = dataguard.open_validated("pets", project=project).clean_path  # the first open makes the file
     elsewhere = tmp_path / "elsewhere.parquet"
     shutil.copy(clean, elsewhere)
     clean.unlink()
@@ -213,6 +214,30 @@ def test_clean_data_swapped_for_a_symlink_out_of_the_warehouse_is_not_handed_to_
     ]
     trained = run("train", "pets", "--max-minutes", "1", "--", "true")
     assert trained.exit_code == 1
+
+
+def test_a_version_file_swapped_for_a_symlink_is_not_read_to_make_the_clean_file(
+    project: Project, small: dict[str, Path], tmp_path: Path
+) -> None:
+    write_contract(project, "pets", CONTRACT)
+    code, report = run_json("validate", "pets", small["v1"])
+    assert code == 0
+    version = catalog.find_version(project.catalog, "pets", version=1)
+    assert version is not None
+    data = Path(version.data_path)
+    elsewhere = tmp_path / "elsewhere.parquet"
+    shutil.copy(data, elsewhere)  # the same bytes: only the place is wrong
+    data.unlink()
+    data.symlink_to(elsewhere)
+
+    with pytest.raises(dataguard.GateClosed) as closed:
+        dataguard.open_validated("pets", project=project)
+
+    assert closed.value.reasons == [
+        f"version 1: {data} leads to {elsewhere.resolve()}, outside the warehouse {project.warehouse.resolve()}; "
+        "refusing to follow it"
+    ]
+    assert not Path(report["paths"]["clean"]).exists()
 
 
 # -- nothing is unpickled -----------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,7 +30,8 @@ from dataguard import catalog
 from dataguard.common.integrity import file_fingerprint
 from dataguard.common.rows import VersionRows, file_schema, version_relation
 from dataguard.common.sql import engine, quote_ident, quote_path
-from dataguard.errors import GateClosed, IntegrityError, InvariantViolation
+from dataguard.errors import BadInput, GateClosed, IntegrityError, InvariantViolation
+from dataguard.gate.opened import ValidatedVersion
 from dataguard.ingest.canonical import ROW_GROUP_ROWS, parquet_writer
 from dataguard.project import Project
 from dataguard.spec.source import ROW_ID
@@ -37,14 +40,42 @@ MAX_BITMAP_BITS = 2**31 - 1  # get_bit takes an INTEGER position
 WIDE_COLUMNS = 200  # from here on the file is streamed through pyarrow
 
 
-def materialize(
+def make_clean_file(
     project: Project, run: catalog.RunRecord, version: catalog.VersionRecord, opened_by: str
 ) -> catalog.CleanFile:
     """The recorded clean file of the run's current revision, written and recorded now if it was not yet."""
     recorded = catalog.recorded_clean_file(project.catalog, run.run_id, run.revision)
     if recorded is not None:
         return recorded
+    return _write_recorded(project, run, version, proven_rows(project, run, version, opened_by))
+
+
+def first_open(
+    project: Project,
+    run: catalog.RunRecord,
+    version: catalog.VersionRecord,
+    found: ValidatedVersion,
+    opened_by: str,
+    materialize: bool,
+) -> ValidatedVersion:
+    """``found`` on its revision's first open: the file made and recorded, or (``materialize=False``, or a
+    warehouse that cannot be written, such as a read-only mount) the proven rows read without a file."""
     rows = proven_rows(project, run, version, opened_by)
+    final = project.confined(Path(str(run.clean_path)))
+    if not materialize or not os.access(final.parent, os.W_OK):
+        made_later = partial(_made, project, run, version, opened_by)
+        return replace(found, rows=rows, verified=True, make_file=made_later)
+    made = _write_recorded(project, run, version, rows)
+    return replace(found, clean_path=Path(made.clean_path), clean_fingerprint=made.fingerprint, verified=True)
+
+
+def _made(project: Project, run: catalog.RunRecord, version: catalog.VersionRecord, opened_by: str) -> Path:
+    return Path(make_clean_file(project, run, version, opened_by).clean_path)
+
+
+def _write_recorded(
+    project: Project, run: catalog.RunRecord, version: catalog.VersionRecord, rows: VersionRows
+) -> catalog.CleanFile:
     final = project.confined(Path(str(run.clean_path)))
     scratch = final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}")
     try:
@@ -69,8 +100,15 @@ def proven_rows(
     if vector is None or version.data_fingerprint is None or not run.clean_path:
         rerun = f"dataguard validate {run.dataset} --version {run.version}"
         raise GateClosed(run.dataset, [f"version {run.version}: no clean data was recorded for it (run: {rerun})"])
-    prove(project, run, Path(version.data_path), version.data_fingerprint, opened_by)
-    prove(project, run, Path(vector.path), vector.fingerprint, opened_by)
+    for path, expected in (
+        (Path(version.data_path), version.data_fingerprint),
+        (Path(vector.path), vector.fingerprint),
+    ):
+        try:
+            project.confined(path)
+        except BadInput as outside:
+            raise GateClosed(run.dataset, [f"version {run.version}: {outside.message}"]) from outside
+        prove(project, run, path, expected, opened_by)
     return VersionRows(Path(version.data_path), Path(vector.path), version.rows - vector.rows)
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from types import FrameType
 
 from dataguard import catalog
-from dataguard.errors import BadInput
+from dataguard.errors import BadInput, CouldNotRun
 from dataguard.gate.opened import ValidatedVersion
 from dataguard.gate.validated import open_validated
 from dataguard.project import find_project
@@ -106,6 +106,11 @@ def run_training(
         check_sample_size(peek_rows)
     proj = find_project(project)
     opened = open_validated(dataset, version, proj, opened_by="train")
+    if opened.rows is not None:  # the first open could not write it (a read-only warehouse)
+        raise CouldNotRun(
+            f"the clean file training reads cannot be made: {opened.clean_path.parent} is not writable",
+            hint="make the warehouse writable, or read the rows in Python: open_validated(..., materialize=False)",
+        )
     page = peek_page(proj.catalog, opened, peek_rows, peek_seed)[1] if peek_rows is not None else None
     if page is not None:
         announce(f"peek: {page}")

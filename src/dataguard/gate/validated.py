@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING
 from dataguard import catalog
 from dataguard.common.integrity import file_fingerprint
 from dataguard.errors import BadInput, GateClosed, NotFound, UnknownDataset
-from dataguard.gate.materialize import materialize as make_clean_file
-from dataguard.gate.materialize import proven_rows, refuse
 from dataguard.gate.opened import ValidatedVersion
 from dataguard.project import Project, find_project
 from dataguard.spec import defaults
@@ -111,20 +109,14 @@ def open_validated(
     with catalog.session(proj.catalog):  # every read in one open of the catalog; the hash after it
         found, run, recorded = _open_version(proj, dataset, version)
     if recorded is None:  # the revision's first open: its file is made from the proven version and deletion vector
+        from dataguard.gate.materialize import first_open  # DuckDB and pyarrow: the first open only
+
         record = catalog.find_version(proj.catalog, dataset, version=found.version)
         assert record is not None
-        if not materialize:
-            rows = proven_rows(proj, run, record, opened_by)
-            return replace(found, rows=rows, verified=True, make_file=lambda: _made(proj, run, record, opened_by))
-        made = make_clean_file(proj, run, record, opened_by)
-        return replace(found, clean_path=Path(made.clean_path), clean_fingerprint=made.fingerprint, verified=True)
+        return first_open(proj, run, record, found, opened_by, materialize)
     if verify:
         _verify(proj, run, found.clean_path, recorded, opened_by)
     return replace(found, verified=verify)
-
-
-def _made(project: Project, run: catalog.RunRecord, record: catalog.VersionRecord, opened_by: str) -> Path:
-    return Path(make_clean_file(project, run, record, opened_by).clean_path)
 
 
 def _open_version(
@@ -183,4 +175,6 @@ def _verify(project: Project, run: catalog.RunRecord, clean: Path, recorded: cat
     """Hash the file; on a mismatch record the incident, then refuse."""
     actual = file_fingerprint(clean).digest
     if actual != recorded.fingerprint:
+        from dataguard.gate.materialize import refuse
+
         refuse(project, run, clean, recorded.fingerprint, actual, opened_by)
