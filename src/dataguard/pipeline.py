@@ -29,6 +29,7 @@ from dataguard.checks.partitions import PartitionJob, partition_jobs, run_partit
 from dataguard.checks.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural
 from dataguard.common import progress, signals
 from dataguard.common.faults import fault_point
+from dataguard.common.rows import VersionRows
 from dataguard.errors import (
     BadInput,
     DataguardError,
@@ -44,6 +45,7 @@ from dataguard.ingest.version import Ingested, ingest, remove_dead_staging
 from dataguard.measure.evaluate import Sections, gather, run_drift, run_history, run_slices
 from dataguard.measure.profile import ColumnProfile, profile
 from dataguard.measure.reference import Reference, choose_reference
+from dataguard.measure.sketch.model import SKETCH_FILE
 from dataguard.project import Project
 from dataguard.publish.record import publish
 from dataguard.spec.execution import THREAD, Execution, Resolved, from_environment, resolve
@@ -233,10 +235,12 @@ def _run_stages(
     split: SplitResult = engine.stage("split", split_rows, Path(version.data_path), outcome.failures_path, run_dir)
     fault_point("split")
     reference: Reference = engine.stage("reference", choose_reference, project.catalog, loaded.dataset, version.version)
-    profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, split.clean_path, None, None, run_dir)
-    drift = engine.stage("drift", run_drift, loaded.contract, split.clean_path, reference, run_dir, profiles)
+    clean = VersionRows(split.clean_path)
+    sketch = run_dir / SKETCH_FILE  # the profile's pass also sketches the clean rows: what drift reads
+    profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, clean, None, None, run_dir, sketch)
+    drift = engine.stage("drift", run_drift, loaded.contract, clean, reference, run_dir, profiles)
     prediction_file = Path(predictions) if predictions else None
-    slices = engine.stage("slice tests", run_slices, loaded.contract, split.clean_path, prediction_file, reference)
+    slices = engine.stage("slice tests", run_slices, loaded.contract, clean, prediction_file, reference)
     history = engine.stage(
         "metric history", run_history, project.catalog, loaded.dataset, loaded.contract, version.version, profiles
     )

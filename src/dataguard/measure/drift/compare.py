@@ -64,20 +64,20 @@ def compare(
     """
     settings = settings or DriftSettings()
     current_name, reference_name = _name(current), _name(reference)
-    current, reference = relation_of(current), relation_of(reference)  # type: ignore[assignment]
+    cur, ref = relation_of(current), relation_of(reference)
     with engine(scratch) as con:
-        plans, skipped = plan_columns(column_types(con, current), column_types(con, reference), settings, keys)
-        ref_rows, ref_stats = _sides(con, reference, plans, reference_profiles)
+        plans, skipped = plan_columns(column_types(con, cur), column_types(con, ref), settings, keys)
+        ref_rows, ref_stats = _sides(con, ref, plans, reference_profiles)
         _require_rows(ref_rows, reference_name, "reference")
-        samples = reference_sample(con, reference, ref_rows, [_sample_request(p, settings) for p in plans])
+        samples = reference_sample(con, ref, ref_rows, [_sample_request(p, settings) for p in plans])
         plans, too_many = _drop_high_cardinality(plans, samples, settings.max_categories)
-        cur_rows, cur_stats = _sides(con, current, plans, current_profiles)
+        cur_rows, cur_stats = _sides(con, cur, plans, current_profiles)
         _require_rows(cur_rows, current_name, "current version")
         results = [_row_count_result(ref_rows, cur_rows, settings)]
         summaries = []
         for plan in plans:
             sides = ref_stats[plan.column], cur_stats[plan.column]
-            column_results, notes = _column_results(con, (reference, current), plan, sides, samples, settings)  # type: ignore[arg-type]
+            column_results, notes = _column_results(con, (ref, cur), plan, sides, samples, settings)
             results += column_results
             summaries.append(_summary(plan, column_results, notes))
     return DriftOutcome(ref_rows, cur_rows, tuple(results), tuple(summaries), (*skipped, *too_many))

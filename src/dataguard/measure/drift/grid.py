@@ -105,7 +105,6 @@ def numeric_figures(
     exact: bool,
 ) -> NumericFigures:
     """KS and Wasserstein-1 (exact, or within a reported bound), and ``dg_counts`` of the PSI bins."""
-    ref, cur = files
     n_ref, n_cur = counts
     center = grid.edges[len(grid.edges) // 2]  # sums are taken about it, for precision
     params: dict[str, Any] = {"center": center, **grid.params()}

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 import duckdb
 
-from dataguard.common.sql import column_chunks, quote_ident
 from dataguard.common.rows import VersionRows
+from dataguard.common.sql import column_chunks, quote_ident
 from dataguard.measure.profile import ColumnProfile, fetch_row, numeric_value, relation_of, sample_step, sampled_rows
 
 # -- counts and moments ----------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def reference_sample(
     step = sample_step(rows)
     found: dict[str, Sampled] = {}
     for chunk in column_chunks(requests):
-        parts, params = [], {"step": step}
+        parts, params = [], dict[str, Any]({"step": step})
         for i, req in enumerate(chunk):
             if req.quantiles:
                 v = numeric_value(req.column, req.sql_type)
@@ -136,7 +136,11 @@ def reference_sample(
                 params[f"q{i}"] = list(req.quantiles)
             if req.distinct:
                 parts.append(f"approx_count_distinct({quote_ident(req.column)}) AS c{i}_distinct")
-        row = fetch_row(con, f"SELECT {', '.join(parts)} FROM {sampled_rows(relation_of(source))}", params) if parts else {}
+        row = (
+            fetch_row(con, f"SELECT {', '.join(parts)} FROM {sampled_rows(relation_of(source))}", params)
+            if parts
+            else {}
+        )
         found |= {
             req.column: Sampled(
                 quantiles=tuple(float(q) for q in row.get(f"c{i}_q") or ()),

@@ -60,7 +60,9 @@ def compare_sketches(
     summaries = []
     with duckdb.connect() as con:
         for plan in plans:
-            column_results, notes = _column(con, plan, reference.columns[plan.column], current.columns[plan.column], settings)
+            column_results, notes = _column(
+                con, plan, reference.columns[plan.column], current.columns[plan.column], settings
+            )
             results += column_results
             summaries.append(_summary(plan, column_results, notes))
     return DriftOutcome(reference.rows, current.rows, tuple(results), tuple(summaries), (*skipped, *too_many))
@@ -92,7 +94,8 @@ def _sampled(plan: ColumnPlan, column: ColumnSketch, step: int) -> Sampled:
 def _column(
     con: duckdb.DuckDBPyConnection, plan: ColumnPlan, ref: ColumnSketch, cur: ColumnSketch, settings: DriftSettings
 ) -> tuple[list[DriftResult], tuple[str, ...]]:
-    assert ref.stats is not None and cur.stats is not None  # _serves
+    assert ref.stats is not None  # _serves
+    assert cur.stats is not None
     results = [null_rate_result(plan, ref.stats, cur.stats, settings.alpha)]
     empty = [side for side, s in (("reference", ref.stats), ("current version", cur.stats)) if s.values == 0]
     if empty:
@@ -111,7 +114,9 @@ def _column(
 def _numeric(con: duckdb.DuckDBPyConnection, ref: ColumnSketch, cur: ColumnSketch, psi_bins: int) -> NumericFigures:
     import numpy as np
 
-    assert ref.cells is not None and cur.cells is not None and ref.sample is not None
+    assert ref.cells is not None
+    assert cur.cells is not None
+    assert ref.sample is not None
     probs = [i / psi_bins for i in range(1, psi_bins)]
     edges = sorted(set(quantile_disc(ref.sample, probs))) if len(ref.sample) else []
     found = distances(ref.cells, cur.cells)
@@ -149,4 +154,3 @@ def _counts_table(con: duckdb.DuckDBPyConnection, labels: list[str], ref: list[i
     con.register("dg_counts_in", table)
     con.execute("CREATE OR REPLACE TEMP TABLE dg_counts AS SELECT * FROM dg_counts_in")
     con.unregister("dg_counts_in")
-

@@ -18,7 +18,8 @@ import duckdb
 from dataguard.common.sql import quote_ident
 from dataguard.measure.drift.scan import SideStats, StatsRequest, side_of, side_stats
 from dataguard.measure.profile import ColumnProfile, numeric_value, sample_step, sampled_rows, type_family
-from dataguard.measure.sketch.model import EXACT_MAX_VALUES, SKETCH_CELLS, Cells, ColumnSketch, Sketch
+from dataguard.measure.sketch import model
+from dataguard.measure.sketch.model import Cells, ColumnSketch, Sketch
 from dataguard.spec.drift import CATEGORICAL, NUMERIC, TEMPORAL
 from dataguard.spec.source import ROW_ID
 
@@ -33,10 +34,16 @@ def build_sketch(
     profiles: Sequence[ColumnProfile],
     categories: Mapping[str, dict[str, int]],
     *,
-    exact_max: int = EXACT_MAX_VALUES,
-    cells: int = SKETCH_CELLS,
+    exact_max: int | None = None,
+    cells: int | None = None,
+    step: int | None = None,
 ) -> Sketch:
-    """The sketch of ``relation``'s rows: ``profiles`` of every column, ``categories`` their category counts."""
+    """The sketch of ``relation``'s rows: ``profiles`` of every column, ``categories`` their category counts.
+
+    ``step``: the even sample's (default: as the profile's quantiles, from the rows); ``exact_max`` and
+    ``cells`` default to ``model.EXACT_MAX_VALUES`` and ``model.SKETCH_CELLS`` as they are when called."""
+    exact_max = model.EXACT_MAX_VALUES if exact_max is None else exact_max
+    cells = model.SKETCH_CELLS if cells is None else cells
     by_column = {p.column: p for p in profiles}
     rows = profiles[0].rows if profiles else int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])  # type: ignore[index]
     names = [n for n in types if n != ROW_ID]
@@ -44,7 +51,7 @@ def build_sketch(
     numeric = [n for n in names if families[n] in (NUMERIC, TEMPORAL)]
     missing = [StatsRequest(n, types[n], True) for n in numeric if by_column[n].kind != NUMERIC]
     scanned = side_stats(con, relation, missing)[1] if missing else {}
-    step = sample_step(rows)
+    step = sample_step(rows) if step is None else step
     samples = _samples(con, relation, step, [(n, numeric_value(n, types[n])) for n in numeric])
     texts = [n for n in names if families[n] == CATEGORICAL and types[n].upper().startswith("VARCHAR")]
     distinct = _sampled_distinct(con, relation, step, texts)
@@ -73,11 +80,11 @@ def _samples(
     if not values:
         return {}
     selected = ", ".join(f"{v} AS c{i}" for i, (_, v) in enumerate(values))
-    table = con.sql(f"SELECT {selected} FROM {sampled_rows(relation)}", params={"step": step}).to_arrow_table()
+    table = con.execute(f"SELECT {selected} FROM {sampled_rows(relation)}", {"step": step}).fetchnumpy()
     found = {}
     for i, (name, _) in enumerate(values):
-        array = table.column(f"c{i}").drop_null().to_numpy().astype(np.float64)
-        found[name] = np.sort(array[np.isfinite(array)])
+        array = np.ma.masked_invalid(np.ma.asarray(table[f"c{i}"], dtype=np.float64)).compressed()
+        found[name] = np.sort(array)
     return found
 
 
@@ -134,4 +141,5 @@ def disjoint(lo: np.ndarray, hi: np.ndarray, counts: np.ndarray) -> Cells:
     reach = np.maximum.accumulate(hi)
     starts = np.concatenate(([True], lo[1:] > reach[:-1]))
     group = np.cumsum(starts) - 1
-    return Cells(lo[starts], np.maximum.reduceat(hi, np.flatnonzero(starts)), np.bincount(group, weights=counts).astype(np.int64))
+    merged = np.bincount(group, weights=counts).astype(np.int64)
+    return Cells(lo[starts], np.maximum.reduceat(hi, np.flatnonzero(starts)), merged)

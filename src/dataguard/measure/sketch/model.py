@@ -90,11 +90,17 @@ def write_sketch(sketch: Sketch, path: Path) -> Path:
             labels = list(c.categories)
             counts = np.array([c.categories[k] for k in labels], np.int64)
             tables.append(_part(name, "category", None, None, counts, labels))
+    head = json.dumps({"format": FORMAT, "rows": sketch.rows, "step": sketch.step})
     schema = pa.schema(
-        [("column", pa.string()), ("part", pa.string()), ("lo", pa.float64()), ("hi", pa.float64())]
-        + [("count", pa.int64()), ("label", pa.string())],
-        metadata={"dataguard_sketch": json.dumps({"format": FORMAT, "rows": sketch.rows, "step": sketch.step})}
-        | {"columns": json.dumps(meta)},
+        [  # type: ignore[arg-type]
+            pa.field("column", pa.string()),
+            pa.field("part", pa.string()),
+            pa.field("lo", pa.float64()),
+            pa.field("hi", pa.float64()),
+            pa.field("count", pa.int64()),
+            pa.field("label", pa.string()),
+        ],
+        metadata={"dataguard_sketch": head, "columns": json.dumps(meta)},
     )
     table = pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -139,12 +145,13 @@ def read_sketch(path: Path) -> Sketch | None:
         cells = sample = categories = None
         if "cell" in parts:
             t = parts["cell"]
-            cells = Cells(*(t.column(k).to_numpy() for k in ("lo", "hi")), t.column("count").to_numpy())
+            cells = Cells(t.column("lo").to_numpy(), t.column("hi").to_numpy(), t.column("count").to_numpy())
         if "sample" in parts:
             sample = parts["sample"].column("lo").to_numpy()
         if "category" in parts:
             t = parts["category"]
-            categories = dict(zip(t.column("label").to_pylist(), t.column("count").to_pylist(), strict=True))
+            labels, counts = t.column("label").to_pylist(), t.column("count").to_pylist()
+            categories = {str(k): int(n or 0) for k, n in zip(labels, counts, strict=True)}
         stats = SideStats(**info["stats"]) if info["stats"] is not None else None
         columns[name] = ColumnSketch(
             name, info["sql_type"], stats, cells, None if sample is None else np.asarray(sample), categories,
