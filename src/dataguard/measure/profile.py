@@ -1,14 +1,12 @@
 """Column kinds and per-version column profiles (the metric history).
 
-A profile is what a version looks like, column by column: rows, null rate,
-mean, standard deviation, min, max, quantiles, distinct count and top
-categories, all from one DuckDB pass over the Parquet file (plus one small
-GROUP BY per categorical column for its top categories (above 2M distinct
-values, of the candidates found in an even sample: see top_categories), and one over every
-k-th row for quantiles: exact up to 200,000 rows, then over an even sample of
-that size, which keeps them within the engine's memory ceiling). The distinct count
-is DuckDB's HyperLogLog estimate (``approx_count_distinct``, a few percent off
-on large columns): exact counts would cost a hash of every value.
+A profile is what a version's clean rows look like, column by column: rows, null rate, mean,
+standard deviation, min, max, quantiles, distinct count and top categories, from one DuckDB
+pass over the rows (plus a GROUP BY per categorical column for its top categories (above 2M
+distinct values, of the candidates in an even sample: see top_categories), and one over the
+rows whose ``_row_id`` is a multiple of k for quantiles: exact up to 200,000 rows, within the
+engine's memory ceiling). The distinct count is DuckDB's HyperLogLog estimate
+(``approx_count_distinct``): exact counts would cost a hash of every value.
 """
 
 from __future__ import annotations
@@ -249,6 +247,8 @@ def _column_profile(
     if kind == TEMPORAL:
         return replace(base, min=row[f"{key}_min"], max=row[f"{key}_max"])
     if counts is not None and type_family(sql_type) == CATEGORICAL and base.distinct <= CATEGORY_MAX:
+        from dataguard.measure.sketch.build import category_counts
+
         counts[name] = category_counts(con, relation, name)
         if kind == CATEGORICAL:
             ranked = sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))[:TOP_CATEGORIES]
@@ -256,15 +256,6 @@ def _column_profile(
     if kind == CATEGORICAL:
         return replace(base, top_categories=top_categories(con, relation, name, values, distinct=base.distinct))
     return base
-
-
-def category_counts(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> dict[str, int]:
-    """Every non-null value of a column (as text) with its rows."""
-    col = quote_ident(column)
-    found = con.execute(
-        f"SELECT CAST({col} AS VARCHAR), count(*) FROM {relation} WHERE {col} IS NOT NULL GROUP BY {col}"
-    ).fetchall()
-    return {str(value): int(n) for value, n in found}
 
 
 def top_categories(

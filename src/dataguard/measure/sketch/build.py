@@ -143,3 +143,12 @@ def disjoint(lo: np.ndarray, hi: np.ndarray, counts: np.ndarray) -> Cells:
     group = np.cumsum(starts) - 1
     merged = np.bincount(group, weights=counts).astype(np.int64)
     return Cells(lo[starts], np.maximum.reduceat(hi, np.flatnonzero(starts)), merged)
+
+
+def category_counts(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> dict[str, int]:
+    """Every non-null value of a column (as text) with its rows."""
+    col = quote_ident(column)
+    found = con.execute(
+        f"SELECT CAST({col} AS VARCHAR), count(*) FROM {relation} WHERE {col} IS NOT NULL GROUP BY {col}"
+    ).fetchall()
+    return {str(value): int(n) for value, n in found}

@@ -21,8 +21,8 @@ from pathlib import Path
 from dataguard.common.rows import VersionRows
 from dataguard.common.sql import engine, quote_ident, quote_path
 from dataguard.measure.drift.scan import SideStats
-from dataguard.measure.profile import CATEGORY_MAX, category_counts, column_types, profile, type_family
-from dataguard.measure.sketch.build import build_sketch, disjoint
+from dataguard.measure.profile import CATEGORY_MAX, column_types, profile, type_family
+from dataguard.measure.sketch.build import build_sketch, category_counts, disjoint
 from dataguard.measure.sketch.model import SKETCH_FILE, Cells, ColumnSketch, Sketch, read_sketch
 from dataguard.spec.drift import CATEGORICAL
 from dataguard.spec.source import ROW_ID
