@@ -9,6 +9,7 @@ import pytest
 
 from dataguard import catalog
 from dataguard.catalog.locks import dataset_lock
+from dataguard.common.rows import VersionRows
 from dataguard.errors import BadInput
 from dataguard.measure.reference import Reference, choose_reference, clear_baseline, pin_baseline
 from dataguard.project import Project
@@ -79,7 +80,12 @@ def test_first_version_has_no_reference(any_catalog: Project) -> None:
 
 
 def test_newest_earlier_open_version_is_the_reference(history: Project) -> None:
-    expected = Reference(2, Path("/wh/ds/2/clean.parquet"), "v2 is the newest earlier version whose gate opened")
+    expected = Reference(
+        2,
+        VersionRows(Path("/wh/ds/2/clean.parquet")),
+        "v2 is the newest earlier version whose gate opened",
+        run_dir=Path("/wh/ds/2"),
+    )
     assert choose_reference(history.catalog, "ds", 4) == expected  # v3 failed, so v2
     assert choose_reference(history.catalog, "ds", 2).version == 1
 
@@ -96,7 +102,10 @@ def test_no_earlier_open_version(any_catalog: Project) -> None:
 def test_a_pinned_baseline_wins_until_cleared(history: Project) -> None:
     pin_baseline(history, "ds", 1)
     assert choose_reference(history.catalog, "ds", 4) == Reference(
-        1, Path("/wh/ds/1/clean.parquet"), "v1 is the pinned baseline (dataguard baseline set)"
+        1,
+        VersionRows(Path("/wh/ds/1/clean.parquet")),
+        "v1 is the pinned baseline (dataguard baseline set)",
+        run_dir=Path("/wh/ds/1"),
     )
     assert clear_baseline(history, "ds") is True
     assert clear_baseline(history, "ds") is False

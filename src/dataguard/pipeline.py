@@ -42,11 +42,11 @@ from dataguard.errors import (
     UnknownDataset,
     is_storage_full,
 )
-from dataguard.gate.materialize import make_clean_file, write_clean
 from dataguard.ingest.version import Ingested, ingest, remove_dead_staging
 from dataguard.measure.evaluate import Sections, gather, run_drift, run_history, run_slices
 from dataguard.measure.profile import ColumnProfile, profile
 from dataguard.measure.reference import Reference, choose_reference
+from dataguard.measure.sketch.model import SKETCH_FILE
 from dataguard.project import Project
 from dataguard.publish.record import publish
 from dataguard.spec.execution import THREAD, Execution, Resolved, from_environment, resolve
@@ -242,30 +242,18 @@ def _run_stages(
     split: SplitResult = engine.stage("split", split_rows, Path(version.data_path), outcome.failures_path, run_dir)
     fault_point("split")
     reference: Reference = engine.stage("reference", choose_reference, project.catalog, loaded.dataset, version.version)
-    _reference_file(project, loaded.dataset, reference)  # TODO(issue 20): measure reads VersionRows; these go
-    clean = run_dir / "measured.parquet"
-    write_clean(VersionRows(Path(version.data_path), split.deleted_path, split.rows_clean), clean)
-    profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, clean, None, None, run_dir)
+    clean = VersionRows(Path(version.data_path), split.deleted_path, split.rows_clean)
+    sketch = run_dir / SKETCH_FILE  # the profile's pass also sketches the clean rows: what drift reads
+    profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, clean, None, None, run_dir, sketch)
     drift = engine.stage("drift", run_drift, loaded.contract, clean, reference, run_dir, profiles)
     prediction_file = Path(predictions) if predictions else None
     slices = engine.stage("slice tests", run_slices, loaded.contract, clean, prediction_file, reference)
-    clean.unlink()
     history = engine.stage(
         "metric history", run_history, project.catalog, loaded.dataset, loaded.contract, version.version, profiles
     )
     results, sections = gather(split, outcome.checks, reference, drift, slices, history)
     verdict = engine.stage("verdict", decide, results, loaded.contract.gate)
     return _publish(project, version, run_id, run_dir, split, outcome, verdict, sections, engine)
-
-
-def _reference_file(project: Project, dataset: str, reference: Reference) -> None:
-    if reference.version is None or reference.clean_path is None or reference.clean_path.is_file():
-        return
-    run = catalog.latest_finished_run(project.catalog, dataset, reference.version)
-    record = catalog.find_version(project.catalog, dataset, version=reference.version)
-    assert run is not None
-    assert record is not None
-    make_clean_file(project, run, record, "drift reference")
 
 
 def _publish(

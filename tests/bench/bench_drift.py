@@ -245,7 +245,49 @@ def _psi(ref_counts: Any, cur_counts: Any) -> float:
     return float(np.sum((q - p) * np.log(q / p)))
 
 
-CHILDREN = {"dataguard": child_dataguard, "scipy": child_scipy}
+def child_sketch(current: Path, reference: Path) -> dict[str, Any]:
+    """The reference's sketch stored first (not timed, as a reference's run stores it); then timed: the
+    current version's one pass (``profile`` writing its sketch) and ``compare_sketches``: what a run does."""
+    import scipy.stats  # noqa: F401
+
+    from dataguard.measure.drift.sketched import compare_sketches
+    from dataguard.measure.profile import profile
+    from dataguard.measure.sketch.model import read_sketch
+    from dataguard.spec.drift import DriftSettings
+
+    stored = current.with_name(reference.stem + ".sketch.parquet")
+    profile(reference, scratch=current.parent, sketch_to=stored)
+    base = peak_rss_mib()
+    started = time.perf_counter()
+    mine = current.with_name(current.stem + ".sketch.parquet")
+    profile(current, scratch=current.parent, sketch_to=mine)
+    scanned = time.perf_counter()
+    sketches = read_sketch(mine), read_sketch(stored)
+    assert sketches[0] is not None
+    assert sketches[1] is not None
+    outcome = compare_sketches(*sketches, DriftSettings(exclude=EXCLUDE))
+    wall = time.perf_counter() - started
+    assert outcome is not None
+    return {
+        "tool": "dg-sketch",
+        "wall_s": wall,
+        "scan_s": scanned - started,
+        "compare_s": wall - (scanned - started),
+        "peak_rss_mib": peak_rss_mib(),
+        "base_rss_mib": base,
+        "flags": {
+            c.column: f"{c.severity}: {', '.join(c.drifted_metrics)}" for c in outcome.columns if c.drifted_metrics
+        },
+        "figures": {f"{r.column}.{r.metric}": r.statistic for r in outcome.results if r.column is not None},
+        "bounds": {
+            f"{r.column}.{r.metric}": r.detail.get("error_bound")
+            for r in outcome.results
+            if r.metric in ("ks", "wasserstein")
+        },
+    }
+
+
+CHILDREN = {"dataguard": child_dataguard, "scipy": child_scipy, "dg-sketch": child_sketch}
 
 
 def run_child(kind: str, current: Path, reference: Path, rows: int) -> dict[str, Any]:
@@ -303,6 +345,15 @@ def print_tables(runs: list[dict[str, Any]]) -> None:
             f"{run['rows']:>12,}  {run['tool']:<10} {run['wall_s']:>8.2f}  {run['peak_rss_mib']:>12,.0f}"
             f"  {run['base_rss_mib']:>8,.0f}"
         )
+    for run in runs:
+        if run["tool"] == "dg-sketch" and "error" not in run:
+            bounds = {k: v for k, v in run["bounds"].items() if v}
+            worst = max(bounds.items(), key=lambda kv: kv[1]) if bounds else ("none", 0.0)
+            print(
+                f"{run['rows']:>12,}  dg-sketch: current's one pass (profile + sketch) {run['scan_s']:.2f} s, "
+                f"compare with the stored reference sketch {run['compare_s']:.2f} s; "
+                f"largest bound {worst[0]} {worst[1]:.2g}"
+            )
     pairs = _pairs(runs)
     evidently = {r["rows"]: r for r in runs if r["tool"] == "evidently"}
     print(
@@ -421,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"data {rows:,} rows per version: {current.parent} ({time.perf_counter() - started:.1f} s)", file=sys.stderr
         )
-        for kind in ("dataguard", "scipy"):
+        for kind in ("dataguard", "dg-sketch", "scipy"):
             runs.append(run_child(kind, current, reference, rows))
         if python is not None:
             runs.append(run_evidently(python, current, reference, rows))

@@ -470,10 +470,12 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
     from dataguard import catalog  # isort: skip
     from dataguard.checks.load import load_contract
     from dataguard.checks.rowchecks import check_rows
+    from dataguard.common.rows import VersionRows
     from dataguard.ingest.version import ingest
     from dataguard.measure.evaluate import gather, run_drift, run_history, run_slices
     from dataguard.measure.profile import profile
     from dataguard.measure.reference import choose_reference
+    from dataguard.measure.sketch.model import SKETCH_FILE
     from dataguard.pipeline import new_run_id
     from dataguard.project import find_project
     from dataguard.publish.record import publish
@@ -501,9 +503,11 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
         split = _stage(stages, "split_rows", lambda: split_rows(data_path, outcome.failures_path, run_dir))
         ref = choose_reference(found.catalog, DATASET, version.version)
         contract = loaded.contract
-        profiles = _stage(stages, "profile", lambda: profile(split.clean_path, scratch=run_dir))
-        drift = _stage(stages, "drift", lambda: run_drift(contract, split.clean_path, ref, run_dir, profiles))
-        slices = _stage(stages, "slices", lambda: run_slices(contract, split.clean_path, None, ref))
+        clean = VersionRows(split.clean_path)
+        sketch = run_dir / SKETCH_FILE
+        profiles = _stage(stages, "profile", lambda: profile(clean, scratch=run_dir, sketch_to=sketch))
+        drift = _stage(stages, "drift", lambda: run_drift(contract, clean, ref, run_dir, profiles))
+        slices = _stage(stages, "slices", lambda: run_slices(contract, clean, None, ref))
         history = _stage(
             stages, "history", lambda: run_history(found.catalog, DATASET, contract, version.version, profiles)
         )

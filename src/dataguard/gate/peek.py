@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataguard.catalog.address import CatalogDB
+from dataguard.common.rows import VersionRows
 from dataguard.common.sql import engine
-from dataguard.errors import BadInput
+from dataguard.errors import BadInput, CouldNotRun
 from dataguard.gate.opened import ValidatedVersion
 from dataguard.gate.peek_plots import Distribution, distributions
 from dataguard.measure.profile import ColumnProfile, profile
@@ -80,12 +81,18 @@ def build_peek(
 ) -> Peek:
     """Everything the peek page shows, for the data ``opened`` hands to training."""
     check_sample_size(rows)
+    if opened.rows is not None:  # the first open could not write it (a read-only warehouse)
+        raise CouldNotRun(
+            f"the peek reads the clean file, which cannot be made: {opened.clean_path.parent} is read-only"
+        )
     clean = opened.clean_path
-    current = profile(clean)
+    current = profile(VersionRows(clean))
     reference = choose_reference(db, opened.dataset, opened.version)
-    ref_columns = _reference_profiles(reference.clean_path, reference.version, opened.version)
+    ref_columns = _reference_profiles(reference.rows, reference.version, opened.version)
     table, positions = sample_rows(clean, rows, seed)
-    plotted = distributions(clean, current, reference.clean_path if ref_columns else None, ref_columns)
+    plotted = distributions(
+        VersionRows(clean), current, reference.rows if ref_columns and reference.rows else None, ref_columns
+    )
     return Peek(
         dataset=opened.dataset,
         version=opened.version,
@@ -116,10 +123,10 @@ def check_sample_size(rows: int) -> None:
         )
 
 
-def _reference_profiles(path: Path | None, version: int | None, current: int) -> dict[str, ColumnProfile]:
-    if path is None or version is None or version == current or not path.is_file():
+def _reference_profiles(rows: VersionRows | None, version: int | None, current: int) -> dict[str, ColumnProfile]:
+    if rows is None or version is None or version == current or not rows.data_path.is_file():
         return {}
-    return {p.column: p for p in profile(path)}
+    return {p.column: p for p in profile(rows)}
 
 
 # --- the sample -------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from dataguard.common.rows import VersionRows
 from dataguard.common.sql import engine, quote_ident
-from dataguard.measure.profile import ColumnProfile, column_types, numeric_value
+from dataguard.measure.profile import ColumnProfile, column_types, numeric_value, relation_of
 from dataguard.spec.drift import CATEGORICAL, NUMERIC
 
 HISTOGRAM_BINS = 20
@@ -32,7 +33,10 @@ class Distribution:
 
 
 def distributions(
-    clean: Path, current: Sequence[ColumnProfile], reference: Path | None, ref_columns: dict[str, ColumnProfile]
+    clean: Path | VersionRows,
+    current: Sequence[ColumnProfile],
+    reference: Path | VersionRows | None,
+    ref_columns: dict[str, ColumnProfile],
 ) -> list[Distribution]:
     """Per numeric or categorical column: its bins here, and in the reference when it has the column.
 
@@ -81,7 +85,10 @@ def _values(column: ColumnProfile | None) -> int:
 
 
 def bin_columns(
-    con: duckdb.DuckDBPyConnection, path: Path, edges: dict[str, list[float]], categories: dict[str, list[str]]
+    con: duckdb.DuckDBPyConnection,
+    path: Path | VersionRows,
+    edges: dict[str, list[float]],
+    categories: dict[str, list[str]],
 ) -> dict[str, dict[Any, int]]:
     """Per numeric column, rows per bin index; per categorical column, rows per listed value.
 
@@ -97,7 +104,9 @@ def bin_columns(
     return found
 
 
-def numeric_bins(con: duckdb.DuckDBPyConnection, path: Path, value: str, edges: list[float]) -> dict[int, int]:
+def numeric_bins(
+    con: duckdb.DuckDBPyConnection, path: Path | VersionRows, value: str, edges: list[float]
+) -> dict[int, int]:
     """Rows per bin as ``numpy.histogram`` places them: ``edges[i] <= v < edges[i + 1]``, the last bin closed.
 
     ``edges`` are numpy's ``linspace`` (edge i is ``i * step + low``, the last is
@@ -106,7 +115,7 @@ def numeric_bins(con: duckdb.DuckDBPyConnection, path: Path, value: str, edges: 
     are in no bin; with one bin (every value equal) all are in bin 0.
     """
     bins = len(edges) - 1
-    params = {"path": str(path), "low": edges[0], "high": edges[-1], "step": (edges[-1] - edges[0]) / bins, "n": bins}
+    params = {"low": edges[0], "high": edges[-1], "step": (edges[-1] - edges[0]) / bins, "n": bins}
     rows = con.execute(
         f"""SELECT CASE WHEN v < g * $step + $low THEN g - 1
                         WHEN g < $n - 1 AND v >= (CASE WHEN g + 1 = $n THEN $high ELSE (g + 1) * $step + $low END)
@@ -115,22 +124,23 @@ def numeric_bins(con: duckdb.DuckDBPyConnection, path: Path, value: str, edges: 
                    count(*)
             FROM (SELECT v, coalesce(least(greatest(CAST(floor((v - $low) / nullif($step, 0)) AS BIGINT), 0), $n - 1),
                                      0) AS g
-                  FROM (SELECT {value} AS v FROM read_parquet($path)) WHERE isfinite(v))
+                  FROM (SELECT {value} AS v FROM {relation_of(path)}) WHERE isfinite(v))
             GROUP BY bin""",
         params,
     ).fetchall()
     return {int(index): int(n) for index, n in rows}
 
 
-def category_counts(con: duckdb.DuckDBPyConnection, path: Path, column: str, values: list[str]) -> dict[str, int]:
+def category_counts(
+    con: duckdb.DuckDBPyConnection, path: Path | VersionRows, column: str, values: list[str]
+) -> dict[str, int]:
     """Rows per listed value (compared as text)."""
     text = f"CAST({quote_ident(column)} AS VARCHAR)"
     con.register("wanted", pa.table({"value": pa.array(values, pa.string())}))
     try:
         rows = con.execute(
-            f"""SELECT {text} AS value, count(*) FROM read_parquet($path)
-                WHERE {text} IN (SELECT value FROM wanted) GROUP BY ALL""",
-            {"path": str(path)},
+            f"""SELECT {text} AS value, count(*) FROM {relation_of(path)}
+                WHERE {text} IN (SELECT value FROM wanted) GROUP BY ALL"""
         ).fetchall()
     finally:
         con.unregister("wanted")

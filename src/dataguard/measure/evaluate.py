@@ -15,11 +15,15 @@ from typing import Any, Generic, TypeVar
 from dataguard import catalog
 from dataguard.catalog import CheckResult
 from dataguard.catalog.address import CatalogDB
+from dataguard.common.rows import VersionRows
 from dataguard.measure.drift.compare import compare
 from dataguard.measure.drift.results import ColumnSummary, DriftOutcome, DriftResult, DriftUnavailable, describe
+from dataguard.measure.drift.sketched import compare_sketches
 from dataguard.measure.history import Anomaly, anomalies, profiles_json, rule_text
 from dataguard.measure.profile import ColumnProfile
 from dataguard.measure.reference import Reference
+from dataguard.measure.sketch.merge import stored_sketch
+from dataguard.measure.sketch.model import SKETCH_FILE, read_sketch
 from dataguard.measure.slices.results import SliceResult
 from dataguard.measure.slices.run import evaluate_slices
 from dataguard.spec.contract import Contract
@@ -89,10 +93,10 @@ class Sections:
 
 
 def run_slices(
-    contract: Contract, clean: Path, predictions: Path | None, reference: Reference
+    contract: Contract, rows: VersionRows, predictions: Path | None, reference: Reference
 ) -> StageResult[tuple[SliceResult, ...]]:
     """Every slice test of the contract on the clean rows, compared with the reference's."""
-    results = evaluate_slices(clean, contract.slices, predictions, tuple(contract.keys), reference=reference.clean_path)
+    results = evaluate_slices(rows, contract.slices, predictions, tuple(contract.keys), reference=reference.rows)
     return StageResult(results, tuple(slice_finding(r.name, r.passed, r.severity, r.reason) for r in results))
 
 
@@ -111,15 +115,27 @@ def history_finding(column: str, reason: str) -> Finding:
 
 
 def run_drift(
-    contract: Contract, clean: Path, reference: Reference, scratch: Path, profiles: Sequence[ColumnProfile]
+    contract: Contract, rows: VersionRows, reference: Reference, scratch: Path, profiles: Sequence[ColumnProfile]
 ) -> StageResult[DriftSection]:
-    """Drift of the clean rows against the reference's, column by column (DuckDB over Parquet); the clean
-    rows' counts and moments come from their ``profiles``."""
-    if reference.clean_path is None:
+    """Drift of the clean rows against the reference's, column by column.
+
+    From the sketches when both sides have one: this run's (``scratch/sketch.parquet``, written by the
+    profile stage in its pass over ``rows``) and the one the reference's run stored (plus the rows a
+    review released since): no row is read here. Else (a reference validated before sketches were
+    stored, or a column a sketch cannot serve) both sides' rows are scanned in DuckDB, the clean rows'
+    counts and moments taken from their ``profiles``.
+    """
+    if reference.rows is None:
         return StageResult(DriftSection(), ())
     try:
         drift, keys = contract.drift, contract.keys
-        outcome = compare(clean, reference.clean_path, drift, scratch, keys, profiles, reference.profiles)
+        outcome = None
+        current = read_sketch(scratch / SKETCH_FILE)
+        stored = stored_sketch(reference.run_dir, reference.revision, reference.rows) if current else None
+        if current is not None and stored is not None:
+            outcome = compare_sketches(current, stored, drift, keys)
+        if outcome is None:
+            outcome = compare(rows, reference.rows, drift, scratch, keys, profiles, reference.profiles)
     except DriftUnavailable as exc:  # an empty side is a reason to look, never a silent pass
         return StageResult(DriftSection(error=str(exc)), (Finding("(reference)", False, Severity.WARN, str(exc)),))
     columns = tuple(_drift_column(summary, outcome) for summary in outcome.columns)

@@ -1,14 +1,12 @@
 """Column kinds and per-version column profiles (the metric history).
 
-A profile is what a version looks like, column by column: rows, null rate,
-mean, standard deviation, min, max, quantiles, distinct count and top
-categories, all from one DuckDB pass over the Parquet file (plus one small
-GROUP BY per categorical column for its top categories (above 2M distinct
-values, of the candidates found in an even sample: see top_categories), and one over every
-k-th row for quantiles: exact up to 200,000 rows, then over an even sample of
-that size, which keeps them within the engine's memory ceiling). The distinct count
-is DuckDB's HyperLogLog estimate (``approx_count_distinct``, a few percent off
-on large columns): exact counts would cost a hash of every value.
+A profile is what a version's clean rows look like, column by column: rows, null rate, mean,
+standard deviation, min, max, quantiles, distinct count and top categories, from one DuckDB
+pass over the rows (plus a GROUP BY per categorical column for its top categories (above 2M
+distinct values, of the candidates in an even sample: see top_categories), and one over the
+rows whose ``_row_id`` is a multiple of k for quantiles: exact up to 200,000 rows, within the
+engine's memory ceiling). The distinct count is DuckDB's HyperLogLog estimate
+(``approx_count_distinct``): exact counts would cost a hash of every value.
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from dataguard.common.rows import VersionRows
 from dataguard.common.sql import column_chunks, engine, quote_ident
 from dataguard.spec.drift import CATEGORICAL, NUMERIC, OTHER, TEMPORAL
 from dataguard.spec.source import ROW_ID
@@ -29,6 +28,7 @@ QUANTILE_SAMPLE_ROWS = 200_000  # quantiles are exact up to this many rows, then
 TOP_CATEGORIES = 10
 TOP_EXACT_MAX_DISTINCT = 2_000_000  # above: top values found in the even sample, then counted exactly
 TOP_CANDIDATES = 100
+CATEGORY_MAX = 100_000  # the sketch keeps a text column's category counts up to this many distinct values
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
 _NUMERIC_TYPES = (*_INTEGER_TYPES, *("U" + t for t in _INTEGER_TYPES), "FLOAT", "DOUBLE")
 
@@ -82,9 +82,18 @@ def type_family(sql_type: str) -> str:
     return OTHER
 
 
-def column_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
-    """Column name -> DuckDB type of a Parquet file, in file order."""
-    rows = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
+def relation_of(source: Path | VersionRows | str) -> str:
+    """A DuckDB table expression of the rows: a VersionRows' clean rows (``_row_id`` first), a Parquet file's
+    rows with their positions as ``_row_id``, or a table expression as it is."""
+    if isinstance(source, str):
+        return source
+    rows = source if isinstance(source, VersionRows) else VersionRows(Path(source))
+    return rows.relation()
+
+
+def column_types(con: duckdb.DuckDBPyConnection, source: Path | VersionRows | str) -> dict[str, str]:
+    """Column name -> DuckDB type of the rows, in file order (``_row_id`` included)."""
+    rows = con.execute(f"DESCRIBE SELECT * FROM {relation_of(source)}").fetchall()
     return {str(name): str(sql_type) for name, sql_type, *_ in rows}
 
 
@@ -93,9 +102,9 @@ def sample_step(rows: int) -> int:
     return max(1, -(-rows // QUANTILE_SAMPLE_ROWS))
 
 
-def sampled_rows() -> str:
-    """The rows of ``$path`` whose position is a multiple of ``$step``: a deterministic, even sample."""
-    return "(SELECT * FROM read_parquet($path, file_row_number = true) WHERE file_row_number % $step = 0)"
+def sampled_rows(relation: str) -> str:
+    """The rows whose ``_row_id`` is a multiple of ``$step``: a deterministic, even sample."""
+    return f"(SELECT * FROM {relation} WHERE {quote_ident(ROW_ID)} % $step = 0)"
 
 
 def numeric_value(column: str, sql_type: str) -> str:
@@ -106,28 +115,40 @@ def numeric_value(column: str, sql_type: str) -> str:
 
 
 def profile(
-    path: Path,
+    rows: VersionRows | Path,
     columns: Iterable[str] | None = None,
     kinds: Mapping[str, str] | None = None,
     scratch: Path | None = None,
+    sketch_to: Path | None = None,
 ) -> tuple[ColumnProfile, ...]:
-    """Profile the columns of one Parquet file (default: all but ``_row_id``).
+    """Profile the clean rows' columns (default: all but ``_row_id``).
 
     ``kinds`` overrides a column's kind (``numeric`` or ``categorical``), e.g.
-    a low-cardinality integer profiled as categories.
+    a low-cardinality integer profiled as categories. ``sketch_to``: also write the
+    rows' sketch there (``dataguard.measure.sketch``; every column), from the same pass.
     """
+    relation = relation_of(rows)
     with engine(scratch) as con:
-        types = column_types(con, path)
-        names = [c for c in types if c != ROW_ID] if columns is None else list(columns)
+        types = column_types(con, relation)
+        names = [c for c in types if c != ROW_ID] if columns is None or sketch_to else list(columns)
         plan = {name: (kinds or {}).get(name) or type_family(types[name]) for name in names}
-        row = _profile_row(con, path, plan, types)
-        return tuple(
-            _column_profile(con, path, (name, plan[name], types[name]), row, f"c{i}") for i, name in enumerate(names)
+        row = _profile_row(con, relation, plan, types)
+        counts: dict[str, dict[str, int]] = {}
+        found = tuple(
+            _column_profile(con, relation, (name, plan[name], types[name]), row, f"c{i}", counts if sketch_to else None)
+            for i, name in enumerate(names)
         )
+        if sketch_to is not None:
+            from dataguard.measure.sketch.build import build_sketch
+            from dataguard.measure.sketch.model import write_sketch
+
+            write_sketch(build_sketch(con, relation, types, found, counts), sketch_to)
+    wanted = None if columns is None else set(columns)
+    return tuple(p for p in found if wanted is None or p.column in wanted)
 
 
 def _profile_row(
-    con: duckdb.DuckDBPyConnection, path: Path, plan: Mapping[str, str], types: Mapping[str, str]
+    con: duckdb.DuckDBPyConnection, relation: str, plan: Mapping[str, str], types: Mapping[str, str]
 ) -> dict[str, Any]:
     """Every column's counts and moments, named c<i>_<figure>.
 
@@ -136,15 +157,15 @@ def _profile_row(
     columns) is not planned as one enormous query.
     """
     keyed = [(f"c{i}", name, kind) for i, (name, kind) in enumerate(plan.items())]
-    row: dict[str, Any] = fetch_row(con, "SELECT count(*) AS rows FROM read_parquet($path)", {"path": str(path)})
-    params = {"path": str(path), "step": sample_step(int(row["rows"])), "probs": list(PROFILE_QUANTILES)}
+    row: dict[str, Any] = fetch_row(con, f"SELECT count(*) AS rows FROM {relation}", {})
+    params = {"step": sample_step(int(row["rows"])), "probs": list(PROFILE_QUANTILES)}
     for chunk in column_chunks(keyed):
         if not chunk:
             break
         inner = [expr for key, name, kind in chunk for expr in _inputs(key, name, kind, types[name])]
         parts = [part for key, name, kind in chunk for part in _figures(key, kind)]
-        query = f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM read_parquet($path))"
-        row |= fetch_row(con, query, {"path": str(path)})
+        query = f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM {relation})"
+        row |= fetch_row(con, query, {})
         quantiles = [
             f"quantile_disc({v}, $probs) FILTER (WHERE isfinite({v})) AS {key}_q"
             for key, name, kind in chunk
@@ -152,7 +173,7 @@ def _profile_row(
             for v in [numeric_value(name, types[name])]
         ]
         if quantiles:
-            row |= fetch_row(con, f"SELECT {', '.join(quantiles)} FROM {sampled_rows()}", params)
+            row |= fetch_row(con, f"SELECT {', '.join(quantiles)} FROM {sampled_rows(relation)}", params)
     return row
 
 
@@ -193,8 +214,14 @@ def fetch_row(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, A
 
 
 def _column_profile(
-    con: duckdb.DuckDBPyConnection, path: Path, column: tuple[str, str, str], row: Mapping[str, Any], key: str
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    column: tuple[str, str, str],
+    row: Mapping[str, Any],
+    key: str,
+    counts: dict[str, dict[str, int]] | None = None,
 ) -> ColumnProfile:
+    """One column's profile; ``counts``: where to keep a text column's category counts (for the sketch)."""
     name, kind, sql_type = column
     rows, values = int(row["rows"]), int(row[f"{key}_n"])
     base = ColumnProfile(
@@ -219,14 +246,21 @@ def _column_profile(
         )
     if kind == TEMPORAL:
         return replace(base, min=row[f"{key}_min"], max=row[f"{key}_max"])
+    if counts is not None and type_family(sql_type) == CATEGORICAL and base.distinct <= CATEGORY_MAX:
+        from dataguard.measure.sketch.build import category_counts
+
+        counts[name] = category_counts(con, relation, name)
+        if kind == CATEGORICAL:
+            ranked = sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))[:TOP_CATEGORIES]
+            return replace(base, top_categories=tuple(CategoryShare(v, n, n / values) for v, n in ranked))
     if kind == CATEGORICAL:
-        return replace(base, top_categories=top_categories(con, path, name, values, distinct=base.distinct))
+        return replace(base, top_categories=top_categories(con, relation, name, values, distinct=base.distinct))
     return base
 
 
 def top_categories(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    relation: str,
     column: str,
     values: int,
     top: int = TOP_CATEGORIES,
@@ -244,14 +278,14 @@ def top_categories(
     tie, the ones listed may differ from a full sort's. Both ways are deterministic.
     """
     col = quote_ident(column)
-    params: dict[str, Any] = {"path": str(path), "top": top}
+    params: dict[str, Any] = {"top": top}
     candidates = ""
     if distinct > TOP_EXACT_MAX_DISTINCT:
-        candidates = f"""AND {col} IN (SELECT {col} FROM {sampled_rows()} WHERE {col} IS NOT NULL GROUP BY {col}
+        candidates = f"""AND {col} IN (SELECT {col} FROM {sampled_rows(relation)} WHERE {col} IS NOT NULL GROUP BY {col}
                                        ORDER BY count(*) DESC, CAST({col} AS VARCHAR) LIMIT $candidates)"""
         params |= {"step": sample_step(values), "candidates": TOP_CANDIDATES}
     rows = con.execute(
-        f"""SELECT CAST({col} AS VARCHAR) AS value, count(*) AS n FROM read_parquet($path)
+        f"""SELECT CAST({col} AS VARCHAR) AS value, count(*) AS n FROM {relation}
             WHERE {col} IS NOT NULL {candidates} GROUP BY {col} ORDER BY n DESC, value LIMIT $top""",
         params,
     ).fetchall()

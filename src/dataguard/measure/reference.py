@@ -13,6 +13,7 @@ from pathlib import Path
 from dataguard import catalog
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import dataset_lock
+from dataguard.common.rows import VersionRows
 from dataguard.errors import NotFound
 from dataguard.measure.profile import ColumnProfile, profile_from_json
 from dataguard.project import Project
@@ -20,13 +21,37 @@ from dataguard.project import Project
 
 @dataclass(frozen=True)
 class Reference:
-    """The version drift compares with, why, and the profiles its run stored: only while its clean rows
-    are still the ones profiled (no review published a revision since), else none and drift scans it."""
+    """The version drift compares with, why, and what its run stored.
+
+    ``rows``: its clean rows (at ``revision``); ``run_dir``: its run's folder, where the run's sketch
+    (``sketch.parquet``) and ``quarantine.parquet`` are: drift reads the sketch, plus the rows a
+    review released since (``revision`` > 0), and never rescans the rows. ``profiles``: the profiles
+    the run stored, only while its clean rows are still the ones profiled (revision 0): what drift
+    uses, with a scan, for a run that stored no sketch.
+    """
 
     version: int | None
-    clean_path: Path | None
+    rows: VersionRows | None
     reason: str
     profiles: tuple[ColumnProfile, ...] = ()
+    run_dir: Path | None = None
+    revision: int = 0
+
+
+def reference_rows(db: CatalogDB, run: catalog.RunRecord) -> VersionRows:
+    """The clean rows of a run at its newest revision: its version minus that revision's deletion vector
+    (a run published before deletion vectors wrote its clean file: that file)."""
+    vector = catalog.recorded_deletion_vector(db, run.run_id, run.revision)
+    version = catalog.find_version(db, run.dataset, version=run.version)
+    if vector is None or version is None:
+        return VersionRows(Path(str(run.clean_path)))
+    return VersionRows(Path(version.data_path), Path(vector.path), version.rows - vector.rows)
+
+
+def _reference(db: CatalogDB, run: catalog.RunRecord, why: str) -> Reference:
+    run_dir = Path(str(run.report_json)).parent if run.report_json else None
+    rows = reference_rows(db, run)
+    return Reference(run.version, rows, why, _stored_profiles(db, run), run_dir, run.revision)
 
 
 def choose_reference(db: CatalogDB, dataset: str, version: int) -> Reference:
@@ -42,7 +67,7 @@ def _choose(db: CatalogDB, dataset: str, version: int) -> Reference:
         if run is None or not run.clean_path:
             return Reference(None, None, f"the pinned baseline v{pinned} has no finished validation run")
         why = f"v{pinned} is the pinned baseline (dataguard baseline set)"
-        return Reference(pinned, Path(run.clean_path), why, _stored_profiles(db, run))
+        return _reference(db, run, why)
     earlier = [n for n, run in runs.items() if n < version and run.gate_open and run.clean_path]
     if not earlier:
         first = not any(n < version for n in runs)
@@ -50,7 +75,7 @@ def _choose(db: CatalogDB, dataset: str, version: int) -> Reference:
         return Reference(None, None, f"no reference: {why}")
     run = runs[max(earlier)]
     why = f"v{run.version} is the newest earlier version whose gate opened"
-    return Reference(run.version, Path(str(run.clean_path)), why, _stored_profiles(db, run))
+    return _reference(db, run, why)
 
 
 def _stored_profiles(db: CatalogDB, run: catalog.RunRecord) -> tuple[ColumnProfile, ...]:

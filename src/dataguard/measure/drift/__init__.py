@@ -1,8 +1,11 @@
 """Drift between a version and its reference: figures from DuckDB, verdicts from effect sizes.
 
-``compare(current, reference, settings)`` reads the two clean Parquet files in
-DuckDB (``dataguard.measure.drift.scan``; no column is loaded into Python) and returns
-one ``DriftResult`` per column and metric, plus a summary per column.
+A run compares two stored sketches (``dataguard.measure.drift.sketched.compare_sketches``: the
+reference's, stored by its run, and this run's, from its profile pass; KS and Wasserstein exact up
+to 1,000,000 values a side, above within a reported bound). ``compare(current, reference, settings)``
+reads both sides' rows in DuckDB (``dataguard.measure.drift.scan``; no column is loaded into
+Python): for a reference without a stored sketch. Both return one ``DriftResult`` per column and
+metric, plus a summary per column.
 
 Figures (each equals scipy's on the same data; ``tests/test_drift.py``)
 ------------------------------------------------------------------------

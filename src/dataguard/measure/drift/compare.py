@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from dataguard.common.rows import VersionRows
 from dataguard.common.sql import engine
 from dataguard.measure.drift.columns import categorical_results, null_rate_result, numeric_grid, numeric_results
 from dataguard.measure.drift.grid import numeric_figures
@@ -29,7 +30,7 @@ from dataguard.measure.drift.scan import (
     side_stats,
 )
 from dataguard.measure.drift.shares import categorical_counts, share_figures
-from dataguard.measure.profile import ColumnProfile, column_types, numeric_value
+from dataguard.measure.profile import ColumnProfile, column_types, numeric_value, relation_of
 from dataguard.spec.drift import (
     NONE,
     NUMERIC,
@@ -41,15 +42,17 @@ from dataguard.spec.outcome import worst
 
 
 def compare(
-    current: Path,
-    reference: Path,
+    current: Path | VersionRows,
+    reference: Path | VersionRows,
     settings: DriftSettings | None = None,
     scratch: Path | None = None,
     keys: Sequence[str] = (),
     current_profiles: Sequence[ColumnProfile] = (),
     reference_profiles: Sequence[ColumnProfile] = (),
 ) -> DriftOutcome:
-    """Drift of ``current`` against ``reference`` (both clean Parquet files), every figure in DuckDB.
+    """Drift of ``current`` against ``reference`` (clean rows, or Parquet files), every figure in DuckDB,
+    scanning both sides: what runs when a side has no stored sketch (``dataguard.measure.drift.sketched``),
+    such as a reference validated before sketches were stored.
 
     ``keys``: the contract's keys; a key of one column is an identifier and is skipped (see plan_columns).
     ``current_profiles``, ``reference_profiles``: profiles of the two files (this run's, and the one the
@@ -60,26 +63,32 @@ def compare(
     Raises DriftUnavailable when either file has no rows: an empty reference is never a pass.
     """
     settings = settings or DriftSettings()
+    current_name, reference_name = _name(current), _name(reference)
+    cur, ref = relation_of(current), relation_of(reference)
     with engine(scratch) as con:
-        plans, skipped = plan_columns(column_types(con, current), column_types(con, reference), settings, keys)
-        ref_rows, ref_stats = _sides(con, reference, plans, reference_profiles)
-        _require_rows(ref_rows, reference, "reference")
-        samples = reference_sample(con, reference, ref_rows, [_sample_request(p, settings) for p in plans])
+        plans, skipped = plan_columns(column_types(con, cur), column_types(con, ref), settings, keys)
+        ref_rows, ref_stats = _sides(con, ref, plans, reference_profiles)
+        _require_rows(ref_rows, reference_name, "reference")
+        samples = reference_sample(con, ref, ref_rows, [_sample_request(p, settings) for p in plans])
         plans, too_many = _drop_high_cardinality(plans, samples, settings.max_categories)
-        cur_rows, cur_stats = _sides(con, current, plans, current_profiles)
-        _require_rows(cur_rows, current, "current version")
+        cur_rows, cur_stats = _sides(con, cur, plans, current_profiles)
+        _require_rows(cur_rows, current_name, "current version")
         results = [_row_count_result(ref_rows, cur_rows, settings)]
         summaries = []
         for plan in plans:
             sides = ref_stats[plan.column], cur_stats[plan.column]
-            column_results, notes = _column_results(con, (reference, current), plan, sides, samples, settings)
+            column_results, notes = _column_results(con, (ref, cur), plan, sides, samples, settings)
             results += column_results
             summaries.append(_summary(plan, column_results, notes))
     return DriftOutcome(ref_rows, cur_rows, tuple(results), tuple(summaries), (*skipped, *too_many))
 
 
+def _name(source: Path | VersionRows) -> Path:
+    return source.data_path if isinstance(source, VersionRows) else source
+
+
 def _sides(
-    con: duckdb.DuckDBPyConnection, path: Path, plans: Sequence[ColumnPlan], profiles: Sequence[ColumnProfile]
+    con: duckdb.DuckDBPyConnection, path: str, plans: Sequence[ColumnPlan], profiles: Sequence[ColumnProfile]
 ) -> tuple[int, dict[str, SideStats]]:
     """Each planned column's side in ``path``: from its profile where one fits, else a scan."""
     by_column = {p.column: p for p in profiles}
@@ -150,7 +159,7 @@ def _row_count_result(ref_rows: int, cur_rows: int, settings: DriftSettings) -> 
 
 def _column_results(
     con: duckdb.DuckDBPyConnection,
-    files: tuple[Path, Path],
+    files: tuple[str, str],
     plan: ColumnPlan,
     sides: tuple[SideStats, SideStats],
     samples: Mapping[str, Sampled],

@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -99,18 +98,17 @@ class NumericFigures:
 
 def numeric_figures(
     con: duckdb.DuckDBPyConnection,
-    files: tuple[Path, Path],
+    files: tuple[str, str],
     value_sql: str,
     counts: tuple[int, int],
     grid: Grid,
     exact: bool,
 ) -> NumericFigures:
     """KS and Wasserstein-1 (exact, or within a reported bound), and ``dg_counts`` of the PSI bins."""
-    ref, cur = files
     n_ref, n_cur = counts
     center = grid.edges[len(grid.edges) // 2]  # sums are taken about it, for precision
-    params: dict[str, Any] = {"ref": str(ref), "cur": str(cur), "center": center, **grid.params()}
-    values = _values(value_sql, grid.cell_sql())
+    params: dict[str, Any] = {"center": center, **grid.params()}
+    values = _values(value_sql, grid.cell_sql(), files)
     con.execute(*bind(_CELLS.format(values=values), params))
     sizes = {"n_ref": n_ref, "n_cur": n_cur}
     con.execute(_CELL_STATS, {**sizes, "center": center})
@@ -153,11 +151,12 @@ def numeric_figures(
     )
 
 
-def _values(value_sql: str, cell_sql: str) -> str:
-    """Both files' finite values with their side (0 reference, 1 current) and cell."""
+def _values(value_sql: str, cell_sql: str, relations: tuple[str, str]) -> str:
+    """Both sides' finite values with their side (0 reference, 1 current) and cell."""
+    ref, cur = relations
     return f"""SELECT v, side, {cell_sql} AS bin
-               FROM (SELECT {value_sql} AS v, 0 AS side FROM read_parquet($ref)
-                     UNION ALL SELECT {value_sql}, 1 FROM read_parquet($cur))
+               FROM (SELECT {value_sql} AS v, 0 AS side FROM {ref}
+                     UNION ALL SELECT {value_sql}, 1 FROM {cur})
                WHERE isfinite(v)"""
 
 

@@ -13,8 +13,9 @@ from typing import Any, NamedTuple
 
 import duckdb
 
+from dataguard.common.rows import VersionRows
 from dataguard.common.sql import column_chunks, quote_ident
-from dataguard.measure.profile import ColumnProfile, fetch_row, numeric_value, sample_step, sampled_rows
+from dataguard.measure.profile import ColumnProfile, fetch_row, numeric_value, relation_of, sample_step, sampled_rows
 
 # -- counts and moments ----------------------------------------------------------------------------
 
@@ -42,9 +43,9 @@ class SideStats:
 
 
 def side_stats(
-    con: duckdb.DuckDBPyConnection, path: Path, requests: Sequence[StatsRequest]
+    con: duckdb.DuckDBPyConnection, source: Path | VersionRows | str, requests: Sequence[StatsRequest]
 ) -> tuple[int, dict[str, SideStats]]:
-    """The file's row count and each requested column's counts and moments: one pass per chunk of columns."""
+    """The rows' count and each requested column's counts and moments: one pass per chunk of columns."""
     rows, stats = 0, dict[str, SideStats]()
     for chunk in column_chunks(requests):
         inner, outer = ["1 AS one"], ["count(*) AS rows"]
@@ -55,8 +56,8 @@ def side_stats(
                 v = numeric_value(req.column, req.sql_type)
                 inner.append(f"CASE WHEN isfinite({v}) THEN {v} END AS c{i}_v")
                 outer += [f"{agg}(c{i}_v) AS c{i}_{name}" for name, agg in _MOMENTS]
-        query = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM read_parquet($path))"
-        row = fetch_row(con, query, {"path": str(path)})
+        query = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {relation_of(source)})"
+        row = fetch_row(con, query, {})
         rows = int(row["rows"])
         stats |= {req.column: _side(row, f"c{i}", rows, req) for i, req in enumerate(chunk)}
     return rows, stats
@@ -115,7 +116,7 @@ class Sampled:
 
 
 def reference_sample(
-    con: duckdb.DuckDBPyConnection, path: Path, rows: int, requests: Sequence[SampleRequest]
+    con: duckdb.DuckDBPyConnection, source: Path | VersionRows | str, rows: int, requests: Sequence[SampleRequest]
 ) -> dict[str, Sampled]:
     """Quantiles (``quantile_disc``) and distinct counts over every k-th row: exact up to 200,000 rows.
 
@@ -127,7 +128,7 @@ def reference_sample(
     step = sample_step(rows)
     found: dict[str, Sampled] = {}
     for chunk in column_chunks(requests):
-        parts, params = [], {"path": str(path), "step": step}
+        parts, params = [], dict[str, Any]({"step": step})
         for i, req in enumerate(chunk):
             if req.quantiles:
                 v = numeric_value(req.column, req.sql_type)
@@ -135,7 +136,11 @@ def reference_sample(
                 params[f"q{i}"] = list(req.quantiles)
             if req.distinct:
                 parts.append(f"approx_count_distinct({quote_ident(req.column)}) AS c{i}_distinct")
-        row = fetch_row(con, f"SELECT {', '.join(parts)} FROM {sampled_rows()}", params) if parts else {}
+        row = (
+            fetch_row(con, f"SELECT {', '.join(parts)} FROM {sampled_rows(relation_of(source))}", params)
+            if parts
+            else {}
+        )
         found |= {
             req.column: Sampled(
                 quantiles=tuple(float(q) for q in row.get(f"c{i}_q") or ()),

@@ -4,7 +4,6 @@ category: PSI, Jensen-Shannon distance, chi-square, and the bins that moved most
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -134,15 +133,14 @@ def chi_square(con: duckdb.DuckDBPyConnection, n_ref: int, n_cur: int) -> tuple[
 # -- categorical columns ------------------------------------------------------------------------------
 
 
-def categorical_counts(con: duckdb.DuckDBPyConnection, ref: Path, cur: Path, column: str) -> None:
-    """``dg_counts``: each non-null value with its rows on each side (one GROUP BY over both files)."""
+def categorical_counts(con: duckdb.DuckDBPyConnection, ref: str, cur: str, column: str) -> None:
+    """``dg_counts``: each non-null value with its rows on each side (one GROUP BY over both relations)."""
     col = quote_ident(column)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE dg_counts AS
             SELECT CAST(v AS VARCHAR) AS label,
                    count(*) FILTER (WHERE side = 0) AS k_ref, count(*) FILTER (WHERE side = 1) AS k_cur
-            FROM (SELECT {col} AS v, 0 AS side FROM read_parquet($ref)
-                  UNION ALL SELECT {col}, 1 FROM read_parquet($cur))
-            WHERE v IS NOT NULL GROUP BY v""",
-        {"ref": str(ref), "cur": str(cur)},
+            FROM (SELECT {col} AS v, 0 AS side FROM {ref}
+                  UNION ALL SELECT {col}, 1 FROM {cur})
+            WHERE v IS NOT NULL GROUP BY v"""
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from dataguard.common.rows import VersionRows
 from dataguard.common.sql import column_list, engine, quote_ident
 from dataguard.errors import BadInput, ContractError
 from dataguard.measure.slices.guard import lock, validate_slices
@@ -22,11 +23,11 @@ from dataguard.spec.source import ROW_ID
 
 
 def evaluate_slices(
-    clean: Path,
+    clean: Path | VersionRows,
     slices: Sequence[SliceTest],
     predictions: Path | None = None,
     keys: tuple[str, ...] = (),
-    reference: Path | None = None,
+    reference: Path | VersionRows | None = None,
     reference_predictions: Path | None = None,
 ) -> tuple[SliceResult, ...]:
     """Every slice test on the clean rows of a version, against its reference when given."""
@@ -40,7 +41,7 @@ def evaluate_slices(
 
 
 def measure_version(
-    clean: Path,
+    clean: Path | VersionRows,
     slices: Sequence[SliceTest],
     predictions: Path | None = None,
     keys: tuple[str, ...] = (),
@@ -69,11 +70,16 @@ def _measure_if_it_fits(version: SliceData, test: SliceTest) -> Measurement | No
         return None
 
 
-def _load(con: duckdb.DuckDBPyConnection, clean: Path, predictions: Path | None, keys: tuple[str, ...]) -> SliceData:
+def _load(
+    con: duckdb.DuckDBPyConnection, clean: Path | VersionRows, predictions: Path | None, keys: tuple[str, ...]
+) -> SliceData:
     try:
-        con.execute("CREATE TABLE data AS SELECT * FROM read_parquet($path)", {"path": str(clean)})
+        if isinstance(clean, VersionRows):  # the clean rows, _row_id first
+            con.execute(f"CREATE TABLE data AS SELECT * FROM {clean.relation()}")
+        else:
+            con.execute("CREATE TABLE data AS SELECT * FROM read_parquet($path)", {"path": str(clean)})
     except duckdb.Error as exc:
-        raise BadInput(f"{clean}: cannot read the version's clean rows: {exc}") from exc
+        raise BadInput(f"{getattr(clean, 'data_path', clean)}: cannot read the version's clean rows: {exc}") from exc
     columns = tuple(str(r[0]) for r in con.execute("SELECT name FROM pragma_table_info('data')").fetchall())
     rows = _scalar(con, "SELECT count(*) FROM data")
     if predictions is None:

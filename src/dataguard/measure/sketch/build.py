@@ -1,0 +1,154 @@
+"""Building a version's sketch in DuckDB, beside its profile (``dataguard.measure.profile.profile``).
+
+Counts and moments come from the profile's own pass; the cells take one GROUP BY
+per numeric column (by value up to ``EXACT_MAX_VALUES`` values, else by cell), the
+category counts are the profile's own GROUP BY of each text column, and the even
+sample is one query over every k-th row. Every query runs within the engine's
+memory ceiling: a GROUP BY has at most ``EXACT_MAX_VALUES`` or ``SKETCH_CELLS`` groups.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from dataguard.common.sql import quote_ident
+from dataguard.measure.drift.scan import SideStats, StatsRequest, side_of, side_stats
+from dataguard.measure.profile import ColumnProfile, numeric_value, sample_step, sampled_rows, type_family
+from dataguard.measure.sketch import model
+from dataguard.measure.sketch.model import Cells, ColumnSketch, Sketch
+from dataguard.spec.drift import CATEGORICAL, NUMERIC, TEMPORAL
+from dataguard.spec.source import ROW_ID
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def build_sketch(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    types: Mapping[str, str],
+    profiles: Sequence[ColumnProfile],
+    categories: Mapping[str, dict[str, int]],
+    *,
+    exact_max: int | None = None,
+    cells: int | None = None,
+    step: int | None = None,
+) -> Sketch:
+    """The sketch of ``relation``'s rows: ``profiles`` of every column, ``categories`` their category counts.
+
+    ``step``: the even sample's (default: as the profile's quantiles, from the rows); ``exact_max`` and
+    ``cells`` default to ``model.EXACT_MAX_VALUES`` and ``model.SKETCH_CELLS`` as they are when called."""
+    exact_max = model.EXACT_MAX_VALUES if exact_max is None else exact_max
+    cells = model.SKETCH_CELLS if cells is None else cells
+    by_column = {p.column: p for p in profiles}
+    rows = profiles[0].rows if profiles else int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])  # type: ignore[index]
+    names = [n for n in types if n != ROW_ID]
+    families = {n: type_family(types[n]) for n in names}
+    numeric = [n for n in names if families[n] in (NUMERIC, TEMPORAL)]
+    missing = [StatsRequest(n, types[n], True) for n in numeric if by_column[n].kind != NUMERIC]
+    scanned = side_stats(con, relation, missing)[1] if missing else {}
+    step = sample_step(rows) if step is None else step
+    samples = _samples(con, relation, step, [(n, numeric_value(n, types[n])) for n in numeric])
+    texts = [n for n in names if families[n] == CATEGORICAL and types[n].upper().startswith("VARCHAR")]
+    distinct = _sampled_distinct(con, relation, step, texts)
+    columns = {}
+    for name in names:
+        found = by_column[name]
+        if name in numeric:
+            stats = scanned.get(name) or side_of(found, True)
+            value = numeric_value(name, types[name])
+            kept = column_cells(con, relation, value, stats, samples[name], exact_max, cells)
+            columns[name] = ColumnSketch(name, types[name], stats, kept, samples[name])
+        else:
+            stats = side_of(found, False)
+            columns[name] = ColumnSketch(
+                name, types[name], stats, categories=categories.get(name), sampled_distinct=distinct.get(name)
+            )
+    return Sketch(rows, step, columns)
+
+
+def _samples(
+    con: duckdb.DuckDBPyConnection, relation: str, step: int, values: Sequence[tuple[str, str]]
+) -> dict[str, np.ndarray]:
+    """Each numeric column's finite values in the even sample, sorted."""
+    import numpy as np
+
+    if not values:
+        return {}
+    selected = ", ".join(f"{v} AS c{i}" for i, (_, v) in enumerate(values))
+    table = con.execute(f"SELECT {selected} FROM {sampled_rows(relation)}", {"step": step}).fetchnumpy()
+    found = {}
+    for i, (name, _) in enumerate(values):
+        array = np.ma.masked_invalid(np.ma.asarray(table[f"c{i}"], dtype=np.float64)).compressed()
+        found[name] = np.sort(array)
+    return found
+
+
+def _sampled_distinct(con: duckdb.DuckDBPyConnection, relation: str, step: int, texts: Sequence[str]) -> dict[str, int]:
+    """approx_count_distinct of each text column over the even sample: what max_categories is weighed against."""
+    if not texts:
+        return {}
+    parts = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in texts)
+    row = con.execute(f"SELECT {parts} FROM {sampled_rows(relation)}", {"step": step}).fetchone()
+    assert row is not None
+    return {n: int(v) for n, v in zip(texts, row, strict=True)}
+
+
+def column_cells(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    value: str,
+    stats: SideStats,
+    sample: np.ndarray,
+    exact_max: int,
+    cells: int,
+) -> Cells:
+    """The column's cells: every distinct value (up to ``exact_max`` values), else ``cells`` cells
+    of equal width in asinh((v - median) / scale), scale half the sample's interquartile range
+    (else the standard deviation, else 1)."""
+    import numpy as np
+
+    finite = f"(SELECT {value} AS v FROM {relation}) WHERE isfinite(v)"
+    if stats.values <= exact_max:
+        query = f"SELECT v, v, count(*) FROM {finite} GROUP BY v ORDER BY v"
+        params: dict[str, float] = {}
+    else:
+        center = float(np.quantile(sample, 0.5)) if len(sample) else float(stats.mean or 0.0)
+        spread = float(np.quantile(sample, 0.75) - np.quantile(sample, 0.25)) / 2 if len(sample) else 0.0
+        scale = spread if spread > 0 else (stats.std or 0.0) if (stats.std or 0.0) > 0 else 1.0
+        low, high = (math.asinh((float(x or 0.0) - center) / scale) for x in (stats.min, stats.max))
+        per = cells / (high - low) if high > low else 0.0
+        cell = f"least(greatest(floor((asinh((v - $center) / $scale) - $low) * $per), 0), {cells - 1})::INTEGER"
+        query = f"SELECT min(v), max(v), count(*) FROM {finite} GROUP BY {cell} ORDER BY 1"
+        params = {"center": center, "scale": scale, "low": low, "per": per}
+    table = con.execute(query, params).fetchnumpy()
+    lo, hi, counts = (np.asarray(table[k]) for k in list(table))
+    return disjoint(lo.astype(np.float64), hi.astype(np.float64), counts.astype(np.int64))
+
+
+def disjoint(lo: np.ndarray, hi: np.ndarray, counts: np.ndarray) -> Cells:
+    """Cells sorted by their lowest value, any that overlap (a rounding of asinh at a cell's end) made one."""
+    import numpy as np
+
+    order = np.argsort(lo, kind="stable")
+    lo, hi, counts = lo[order], hi[order], counts[order]
+    if len(lo) < 2 or (lo[1:] > hi[:-1]).all():
+        return Cells(lo, hi, counts)
+    reach = np.maximum.accumulate(hi)
+    starts = np.concatenate(([True], lo[1:] > reach[:-1]))
+    group = np.cumsum(starts) - 1
+    merged = np.bincount(group, weights=counts).astype(np.int64)
+    return Cells(lo[starts], np.maximum.reduceat(hi, np.flatnonzero(starts)), merged)
+
+
+def category_counts(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> dict[str, int]:
+    """Every non-null value of a column (as text) with its rows."""
+    col = quote_ident(column)
+    found = con.execute(
+        f"SELECT CAST({col} AS VARCHAR), count(*) FROM {relation} WHERE {col} IS NOT NULL GROUP BY {col}"
+    ).fetchall()
+    return {str(value): int(n) for value, n in found}

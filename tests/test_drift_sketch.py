@@ -1,0 +1,137 @@
+"""Drift from stored sketches: equal to scipy (and to the scanning path) while both sides keep every
+value, within the stated bound above the limit (lowered here so small data takes that path), and a
+revision's sketch (run sketch + released rows) equal to a sketch of its rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from scipy.stats import ks_2samp, wasserstein_distance
+
+from dataguard.measure.drift.compare import compare
+from dataguard.measure.drift.results import DriftOutcome, DriftResult
+from dataguard.measure.drift.sketched import compare_sketches
+from dataguard.measure.profile import profile
+from dataguard.measure.sketch import model
+from dataguard.measure.sketch.merge import merge, sketch_of
+from dataguard.measure.sketch.model import Sketch, read_sketch
+from dataguard.spec.drift import ColumnDrift, DriftSettings
+from tests.test_drift import version, write
+
+SETTINGS = DriftSettings(columns=(ColumnDrift("code", kind="categorical"),))
+
+
+def sketched(path: Path) -> Sketch:
+    out = path.with_suffix(".sketch.parquet")
+    profile(path, sketch_to=out)
+    found = read_sketch(out)
+    assert found is not None
+    return found
+
+
+def result(outcome: DriftOutcome, column: str, metric: str) -> DriftResult:
+    return next(r for r in outcome.results if r.column == column and r.metric == metric)
+
+
+def finite(path: Path, column: str) -> np.ndarray:
+    array = pq.read_table(path, columns=[column]).column(column).drop_null().to_numpy().astype(float)
+    return array[np.isfinite(array)]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    rng = np.random.default_rng(5_000)
+    folder = tmp_path_factory.mktemp("sketch")
+    return write(folder / "current.parquet", version(rng, 6_000, 0.1)), write(
+        folder / "reference.parquet", version(rng, 5_000, 0.0)
+    )
+
+
+def test_below_the_limit_every_figure_equals_the_scanning_path_and_scipy(pair: tuple[Path, Path]) -> None:
+    current, reference = pair
+    got = compare_sketches(sketched(current), sketched(reference), SETTINGS)
+    assert got is not None
+    scanned = compare(current, reference, SETTINGS)
+    assert [(r.column, r.metric) for r in got.results] == [(r.column, r.metric) for r in scanned.results]
+    for mine, theirs in zip(got.results, scanned.results, strict=True):
+        assert mine.statistic == pytest.approx(theirs.statistic, abs=1e-12), (mine.column, mine.metric)
+        assert (mine.p_value is None) == (theirs.p_value is None)
+        if mine.p_value is not None:
+            assert mine.p_value == pytest.approx(theirs.p_value, abs=1e-12), (mine.column, mine.metric)
+        assert (mine.drifted, mine.severity) == (theirs.drifted, theirs.severity)
+    for column in ("x", "ties", "spiky", "with_nan"):
+        ref, cur = finite(reference, column), finite(current, column)
+        ks = result(got, column, "ks")
+        assert ks.statistic == pytest.approx(ks_2samp(ref, cur).statistic, abs=1e-12)
+        assert ks.detail["error_bound"] == 0.0
+        assert ks.detail["method"] == "exact"
+        w = result(got, column, "wasserstein")
+        assert w.statistic == pytest.approx(wasserstein_distance(ref, cur), abs=1e-9)
+        assert w.detail["error_bound"] == 0.0
+
+
+@pytest.mark.parametrize("cells", [64, 1_024, 65_536])
+def test_above_the_limit_ks_and_wasserstein_are_within_their_bound(
+    pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, cells: int
+) -> None:
+    monkeypatch.setattr(model, "EXACT_MAX_VALUES", 1_000)
+    monkeypatch.setattr(model, "SKETCH_CELLS", cells)
+    current, reference = pair
+    got = compare_sketches(sketched(current), sketched(reference), SETTINGS)
+    assert got is not None
+    for column in ("x", "spiky", "with_nan"):
+        ref, cur = finite(reference, column), finite(current, column)
+        ks, w = result(got, column, "ks"), result(got, column, "wasserstein")
+        assert ks.detail["method"] == "binned"
+        assert abs(ks.statistic - ks_2samp(ref, cur).statistic) <= ks.detail["error_bound"] + 1e-12
+        assert abs(w.statistic - wasserstein_distance(ref, cur)) <= w.detail["error_bound"] + 1e-9
+        if cells == 65_536:  # every cell holds a value or two: the bound is a few values' share
+            assert ks.detail["error_bound"] <= 5 / min(len(ref), len(cur))
+            assert w.detail["error_bound"] <= 0.01 * np.std(ref)
+    # integers keep exact cells (one value each): their categories and KS stay exact
+    assert result(got, "ties", "ks").detail["error_bound"] == 0.0
+    scanned = compare(current, reference, SETTINGS)
+    assert result(got, "code", "chi2").statistic == pytest.approx(result(scanned, "code", "chi2").statistic, abs=1e-9)
+
+
+def test_a_revision_sketch_is_the_run_sketch_plus_the_released_rows(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    n = 4_000
+    table = pa.table(
+        {
+            "_row_id": pa.array(np.arange(n, dtype=np.int64)),
+            "x": pa.array(rng.normal(0, 1, n), mask=rng.random(n) < 0.1),
+            "k": pa.array(rng.integers(0, 7, n)),
+            "c": pa.array(rng.choice(["a", "b", "c"], n)),
+        }
+    )
+    released = np.sort(rng.choice(n, 300, replace=False))
+    keep = np.ones(n, bool)
+    keep[released] = False
+    clean = write(tmp_path / "clean.parquet", dict(zip(table.column_names, table.filter(keep).columns, strict=True)))
+    everything = write(tmp_path / "all.parquet", dict(zip(table.column_names, table.columns, strict=True)))
+    part = table.filter(~keep)
+    rel = tmp_path / "released.parquet"
+    pq.write_table(part, rel)
+    merged = merge(sketched(clean), sketch_of(f"read_parquet('{rel}')", sketched(clean).step))
+    whole = sketched(everything)
+    assert merged.rows == whole.rows == n
+    for name in ("x", "k", "c"):
+        a, b = merged.columns[name], whole.columns[name]
+        assert a.stats is not None
+        assert b.stats is not None
+        assert (a.stats.rows, a.stats.nulls, a.stats.values) == (b.stats.rows, b.stats.nulls, b.stats.values)
+        assert a.stats.min == b.stats.min
+        assert a.stats.max == b.stats.max
+        if a.stats.mean is not None:
+            assert a.stats.mean == pytest.approx(b.stats.mean, rel=1e-12)
+            assert a.stats.std == pytest.approx(b.stats.std, rel=1e-12)
+        if a.cells is not None:
+            assert b.cells is not None
+            assert a.cells.lo.tolist() == b.cells.lo.tolist()
+            assert a.cells.counts.tolist() == b.cells.counts.tolist()
+        assert a.categories == b.categories
