@@ -503,7 +503,7 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
         split = _stage(stages, "split_rows", lambda: split_rows(data_path, outcome.failures_path, run_dir))
         ref = choose_reference(found.catalog, DATASET, version.version)
         contract = loaded.contract
-        clean = VersionRows(split.clean_path)
+        clean = VersionRows(data_path, split.deleted_path, split.rows_clean)
         sketch = run_dir / SKETCH_FILE
         profiles = _stage(stages, "profile", lambda: profile(clean, scratch=run_dir, sketch_to=sketch))
         drift = _stage(stages, "drift", lambda: run_drift(contract, clean, ref, run_dir, profiles))
