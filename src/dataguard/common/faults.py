@@ -11,10 +11,11 @@ timing involved. Stages, in the order a run reaches them:
     ingest.staged      canonical Parquet written to staging, version not registered
     ingest.registered  version registered, no run started
     rowchecks          failures.parquet written, nothing split
-    split              clean and quarantine files written, no report
+    split              quarantine and deletion vector written, no report
     report             report files written, catalog not told
     publish            catalog transaction committed, flow not returned
-    review             a revision's clean file written, the decision not recorded
+    review             a revision's deletion vector written, the decision not recorded
+    materialize        a clean file made on first open, not yet recorded or moved into place
 
 Several stages may be given, comma-separated. Nothing else reads the variable.
 """
@@ -35,6 +36,7 @@ STAGES = (
     "report",
     "publish",
     "review",
+    "materialize",
 )
 _SIGNALS = {"sigterm": signal.SIGTERM, "sigint": signal.SIGINT}
 _fired: set[str] = set()

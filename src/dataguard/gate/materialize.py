@@ -18,6 +18,7 @@ deletion vector the catalog recorded (``dataguard.common.rows``). The first
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from dataclasses import replace
 from functools import partial
@@ -27,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataguard import catalog
+from dataguard.common.faults import fault_point
 from dataguard.common.integrity import file_fingerprint
 from dataguard.common.rows import VersionRows, file_schema, version_relation
 from dataguard.common.sql import engine, quote_ident, quote_path
@@ -77,9 +79,11 @@ def _write_recorded(
     project: Project, run: catalog.RunRecord, version: catalog.VersionRecord, rows: VersionRows
 ) -> catalog.CleanFile:
     final = project.confined(Path(str(run.clean_path)))
-    scratch = final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}")
+    remove_dead_scratch(final)
+    scratch = final.with_name(f".{final.name}.{SCRATCH_HOST}.{os.getpid()}.{uuid.uuid4().hex[:12]}")
     try:
         written = write_clean(rows, scratch)
+        fault_point("materialize")
         if written != rows.rows:
             raise InvariantViolation(
                 f"{run.dataset} v{run.version}: the clean file would hold {written} rows, not {rows.rows} "
@@ -90,6 +94,28 @@ def _write_recorded(
         return catalog.claim_clean_file(project.catalog, run.dataset, made, lambda: os.replace(scratch, final))
     finally:
         scratch.unlink(missing_ok=True)
+
+
+SCRATCH_HOST = socket.gethostname().replace(".", "_")
+
+
+def remove_dead_scratch(final: Path) -> None:
+    """Files this host's readers were making for ``final`` when they died (a reader that is still
+    running is left alone; another host's are left to that host)."""
+    for stale in final.parent.glob(f".{final.name}.{SCRATCH_HOST}.*"):
+        pid = stale.name.removeprefix(f".{final.name}.{SCRATCH_HOST}.").split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def proven_rows(

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from dataguard import catalog
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import Held, dataset_lock
+from dataguard.common.faults import fault_point
 from dataguard.common.integrity import file_fingerprint
 from dataguard.common.sql import quote_ident
 from dataguard.errors import BadInput, InvariantViolation
@@ -156,6 +157,7 @@ def _record(
     number = run.revision + 1
     counts, verdict, path, vector = _publish_revision(catalog.run_results(db, run.run_id), run, after, number, policy)
     try:
+        fault_point("review")
         revision = catalog.RevisionRecord(
             number,
             run.revision,
