@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from scipy.stats import ks_2samp, wasserstein_distance
 
+from dataguard.measure import profile as profile_module
 from dataguard.measure.drift.compare import compare
 from dataguard.measure.drift.results import DriftOutcome, DriftResult
 from dataguard.measure.drift.sketched import compare_sketches
@@ -135,3 +136,16 @@ def test_a_revision_sketch_is_the_run_sketch_plus_the_released_rows(tmp_path: Pa
             assert a.cells.lo.tolist() == b.cells.lo.tolist()
             assert a.cells.counts.tolist() == b.cells.counts.tolist()
         assert a.categories == b.categories
+
+
+def test_a_text_column_with_too_many_categories_is_skipped_not_a_reason_to_rescan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(profile_module, "CATEGORY_MAX", 10)  # the sketch keeps no counts above 10 categories
+    rng = np.random.default_rng(3)
+    columns = {"x": rng.normal(0, 1, 500), "name": [f"n{i}" for i in rng.integers(0, 200, 500)]}
+    current, reference = write(tmp_path / "c.parquet", columns), write(tmp_path / "r.parquet", columns)
+    got = compare_sketches(sketched(current), sketched(reference), DriftSettings(max_categories=20))
+    assert got is not None
+    assert [s.column for s in got.skipped] == ["name"]
+    assert result(got, "x", "ks").statistic == 0.0

@@ -46,16 +46,18 @@ def compare_sketches(
     """Drift of the sketched current version against the reference's sketch; None: a sketch cannot serve."""
     settings = settings or DriftSettings()
     plans, skipped = plan_columns(current.types, reference.types, settings, keys)
-    if not all(_serves(plan, s.columns.get(plan.column)) for plan in plans for s in (current, reference)):
-        return None
     for rows, what in ((reference.rows, "reference"), (current.rows, "current version")):
         if rows == 0:
             raise DriftUnavailable(
                 f"drift cannot be computed: the {what} has 0 rows",
                 hint="pin a non-empty baseline: dataguard baseline set DATASET N",
             )
+    if not all(plan.column in reference.columns for plan in plans):
+        return None
     samples = {p.column: _sampled(p, reference.columns[p.column], reference.step) for p in plans}
     plans, too_many = _drop_high_cardinality(plans, samples, settings.max_categories)
+    if not all(_serves(plan, s.columns.get(plan.column)) for plan in plans for s in (current, reference)):
+        return None
     results = [_row_count_result(reference.rows, current.rows, settings)]
     summaries = []
     with duckdb.connect() as con:

@@ -38,30 +38,36 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Envelope:
-    """One side's CDF count at each point: lowest, highest and interpolated (floats)."""
+    """One side's CDF count at each point: lowest, highest, interpolated there and at ``inside``."""
 
     low: np.ndarray
     high: np.ndarray
     guess: np.ndarray
+    guess_inside: np.ndarray
 
 
 def envelope(cells: Cells, points: np.ndarray, inside: np.ndarray | None = None) -> Envelope:
-    """F at ``points`` (sorted); ``inside``: where to interpolate (default: the points themselves)."""
+    """F at ``points`` (sorted); ``inside``: a second point per point, in the same segment, to interpolate at."""
     import numpy as np
 
-    at = points if inside is None else inside
     cum = np.concatenate(([0], np.cumsum(cells.counts)))
     full = np.searchsorted(cells.hi, points, side="right")  # cells wholly at or below each point
     below = cum[full].astype(np.float64)
+    if cells.exact:  # every cell one value: F is exact everywhere
+        return Envelope(below, below, below, below)
     j = np.minimum(full, len(cells.counts) - 1)
     partial = (full < len(cells.counts)) & (cells.lo[j] <= points)
     k = np.where(partial, cells.counts[j], 0).astype(np.float64)
     low = below + partial
     high = below + np.where(partial, k - 1, 0)
     width = np.where(partial, cells.hi[j] - cells.lo[j], 1.0)
-    share = np.clip((at - cells.lo[j]) / np.where(width > 0, width, 1.0), 0.0, 1.0)
-    guess = np.clip(below + 1 + (k - 2) * share, low, high)
-    return Envelope(low, high, np.where(partial, guess, below))
+    width = np.where(width > 0, width, 1.0)
+
+    def guess(at: np.ndarray) -> np.ndarray:
+        share = np.clip((at - cells.lo[j]) / width, 0.0, 1.0)
+        return np.where(partial, np.clip(below + 1 + (k - 2) * share, low, high), below)
+
+    return Envelope(low, high, guess(points), guess(points if inside is None else inside))
 
 
 @dataclass(frozen=True)
@@ -82,21 +88,23 @@ def distances(ref: Cells, cur: Cells) -> Distance:
     import numpy as np
 
     n_ref, n_cur = ref.total, cur.total
-    points = np.unique(np.concatenate((ref.lo, ref.hi, cur.lo, cur.hi)))
+    ends = [side.lo if side.exact else np.concatenate((side.lo, side.hi)) for side in (ref, cur)]
+    points = np.unique(np.concatenate(ends))
     middles = np.concatenate(((points[:-1] + points[1:]) / 2, points[-1:]))
     r, c = envelope(ref, points, middles), envelope(cur, points, middles)
     # KS: at the points (the left end of each segment), the counts rounded to whole values
-    at_r, at_c = np.rint(envelope(ref, points).guess), np.rint(envelope(cur, points).guess)
+    at_r, at_c = np.rint(r.guess), np.rint(c.guess)
     gaps = np.abs(at_r * n_cur - at_c * n_ref)
     i = int(np.argmax(gaps))
     d_hat = float(gaps[i]) / (n_ref * n_cur)
-    up = np.maximum(c.high / n_cur - r.low / n_ref, r.high / n_ref - c.low / n_cur)
-    low = np.maximum(np.maximum(c.low / n_cur - r.high / n_ref, r.low / n_ref - c.high / n_cur), 0.0)
     exact = ref.exact and cur.exact
-    ks_error = 0.0 if exact else max(float(up.max()) - d_hat, d_hat - float(low.max()), 0.0)
     lengths = np.diff(points)
-    w_hat = float(np.sum(lengths * np.abs(c.guess[:-1] / n_cur - r.guess[:-1] / n_ref)))
-    w_error = 0.0
+    ks_error = w_error = 0.0
+    if not exact:
+        up = np.maximum(c.high / n_cur - r.low / n_ref, r.high / n_ref - c.low / n_cur)
+        low = np.maximum(np.maximum(c.low / n_cur - r.high / n_ref, r.low / n_ref - c.high / n_cur), 0.0)
+        ks_error = max(float(up.max()) - d_hat, d_hat - float(low.max()), 0.0)
+    w_hat = float(np.sum(lengths * np.abs(c.guess_inside[:-1] / n_cur - r.guess_inside[:-1] / n_ref)))
     if not exact:
         w_up, w_low = float(np.sum(lengths * up[:-1])), float(np.sum(lengths * low[:-1]))
         w_error = max(w_up - w_hat, w_hat - w_low, 0.0)

@@ -74,22 +74,30 @@ def write_sketch(sketch: Sketch, path: Path) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tables, meta = [], {}
+    tables: list[Any] = []
+    meta: dict[str, Any] = {}
+    start = 0
     for name, c in sketch.columns.items():
+        mine = {}
+        if c.cells is not None:
+            mine["cell"] = _part(name, "cell", c.cells.lo, c.cells.hi, c.cells.counts, None)
+        if c.sample is not None:
+            mine["sample"] = _part(name, "sample", c.sample, c.sample, np.ones(len(c.sample), np.int64), None)
+        if c.categories is not None:
+            labels = list(c.categories)
+            counts = np.array([c.categories[k] for k in labels], np.int64)
+            mine["category"] = _part(name, "category", None, None, counts, labels)
+        parts = {}
+        for part, table in mine.items():
+            parts[part] = [start, table.num_rows]  # read back as a slice
+            start += table.num_rows
+            tables.append(table)
         meta[name] = {
             "sql_type": c.sql_type,
             "stats": None if c.stats is None else asdict(c.stats),
             "sampled_distinct": c.sampled_distinct,
-            "parts": [p for p, v in zip(_PARTS, (c.cells, c.sample, c.categories), strict=True) if v is not None],
+            "parts": parts,
         }
-        if c.cells is not None:
-            tables.append(_part(name, "cell", c.cells.lo, c.cells.hi, c.cells.counts, None))
-        if c.sample is not None:
-            tables.append(_part(name, "sample", c.sample, c.sample, np.ones(len(c.sample), np.int64), None))
-        if c.categories is not None:
-            labels = list(c.categories)
-            counts = np.array([c.categories[k] for k in labels], np.int64)
-            tables.append(_part(name, "category", None, None, counts, labels))
     head = json.dumps({"format": FORMAT, "rows": sketch.rows, "step": sketch.step})
     schema = pa.schema(
         [  # type: ignore[arg-type]
@@ -128,20 +136,18 @@ def _part(name: str, part: str, lo: Any, hi: Any, counts: Any, labels: list[str]
 def read_sketch(path: Path) -> Sketch | None:
     """The sketch stored at ``path``; None when there is none or it is of another format."""
     import numpy as np
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     if not path.is_file():
         return None
-    table = pq.read_table(path)
+    table = pq.read_table(path, columns=["lo", "hi", "count", "label"])  # the parts are slices (metadata)
     meta = table.schema.metadata or {}
     head = json.loads(meta.get(b"dataguard_sketch", b"{}"))
     if head.get("format") != FORMAT:
         return None
     columns = {}
     for name, info in json.loads(meta[b"columns"]).items():
-        mine = table.filter(pc.equal(table.column("column"), name))
-        parts = {p: mine.filter(pc.equal(mine.column("part"), p)) for p in info["parts"]}
+        parts = {p: table.slice(start, rows) for p, (start, rows) in info["parts"].items()}
         cells = sample = categories = None
         if "cell" in parts:
             t = parts["cell"]
