@@ -8,8 +8,8 @@ run folder as ``sketch.parquet`` (``SKETCH_FILE``), beside report.json. Per colu
   values, sorted and disjoint, each with its lowest value, highest value and count.
   Up to ``EXACT_MAX_VALUES`` values (1,000,000) every distinct value is its own cell
   (value + count: the exact sample); above, ``SKETCH_CELLS`` (65,536) cells cut
-  evenly in ``asinh((v - median) / (IQR / 2))``, so the middle is cut finely and the
-  tails too, whatever the unit. Plus the even sample (every k-th row's value, at most
+  evenly in the signed square root of (v - median) / (IQR / 2), so the middle is cut
+  finely and the tails too, whatever the unit. Plus the even sample (every k-th row's value, at most
   200,000) that PSI's reference deciles are taken from, as before;
 - text and boolean columns: every category's count (up to ``CATEGORY_MAX`` distinct
   values), and the distinct count of the even sample (``max_categories`` decides on it).
