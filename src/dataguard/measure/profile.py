@@ -107,6 +107,16 @@ def sampled_rows(relation: str) -> str:
     return f"(SELECT * FROM {relation} WHERE {quote_ident(ROW_ID)} % $step = 0)"
 
 
+@dataclass(frozen=True)
+class EvenSample:
+    """Every ``step``-th row of the clean rows (by ``_row_id``), gathered in the profile's own scan: each
+    numeric or temporal column's finite values (sorted) and each text column's approximate distinct count."""
+
+    step: int
+    values: dict[str, Any]  # column -> numpy array of float64
+    distinct: dict[str, int]
+
+
 def numeric_value(column: str, sql_type: str) -> str:
     """The SQL expression that reads a column as DOUBLE (temporal columns as epoch seconds)."""
     if type_family(sql_type) == TEMPORAL:
@@ -132,7 +142,8 @@ def profile(
         types = column_types(con, relation)
         names = [c for c in types if c != ROW_ID] if columns is None or sketch_to else list(columns)
         plan = {name: (kinds or {}).get(name) or type_family(types[name]) for name in names}
-        row = _profile_row(con, relation, plan, types)
+        total = int(fetch_row(con, f"SELECT count(*) AS rows FROM {relation}", {})["rows"])
+        row = _profile_row(con, relation, plan, types, total, sketching=sketch_to is not None)
         counts: dict[str, dict[str, int]] = {}
         found = tuple(
             _column_profile(con, relation, (name, plan[name], types[name]), row, f"c{i}", counts if sketch_to else None)
@@ -142,29 +153,45 @@ def profile(
             from dataguard.measure.sketch.build import build_sketch
             from dataguard.measure.sketch.model import write_sketch
 
-            write_sketch(build_sketch(con, relation, types, found, counts), sketch_to)
+            sample = _even_sample(row, plan, types)
+            write_sketch(build_sketch(con, relation, types, found, counts, sample=sample), sketch_to)
     wanted = None if columns is None else set(columns)
     return tuple(p for p in found if wanted is None or p.column in wanted)
 
 
 def _profile_row(
-    con: duckdb.DuckDBPyConnection, relation: str, plan: Mapping[str, str], types: Mapping[str, str]
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    plan: Mapping[str, str],
+    types: Mapping[str, str],
+    rows: int,
+    *,
+    sketching: bool = False,
 ) -> dict[str, Any]:
     """Every column's counts and moments, named c<i>_<figure>.
 
     One scan per COLUMNS_PER_QUERY columns: Parquet is read by column, so the
     scans together read each column once, and a wide file (thousands of
-    columns) is not planned as one enormous query.
+    columns) is not planned as one enormous query. ``sketching``: the same scan
+    also gathers the even sample (``EvenSample``) and takes the quantiles from it.
     """
     keyed = [(f"c{i}", name, kind) for i, (name, kind) in enumerate(plan.items())]
-    row: dict[str, Any] = fetch_row(con, f"SELECT count(*) AS rows FROM {relation}", {})
-    params = {"step": sample_step(int(row["rows"])), "probs": list(PROFILE_QUANTILES)}
+    row: dict[str, Any] = {"rows": rows}
+    params = {"step": sample_step(rows), "probs": list(PROFILE_QUANTILES)}
     for chunk in column_chunks(keyed):
         if not chunk:
             break
         inner = [expr for key, name, kind in chunk for expr in _inputs(key, name, kind, types[name])]
         parts = [part for key, name, kind in chunk for part in _figures(key, kind)]
+        if sketching:
+            inner += [f"{quote_ident(ROW_ID)} % $step = 0 AS _sampled"]
+            inner += [e for key, name, kind in chunk for e in _sample_inputs(key, name, kind, types[name])]
+            parts += [p for key, name, kind in chunk for p in _sample_figures(key, kind, types[name])]
         query = f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM {relation})"
+        if sketching:
+            quantiled = any(kind == NUMERIC for _, _, kind in chunk)
+            row |= fetch_row(con, query, params if quantiled else {"step": params["step"]})
+            continue
         row |= fetch_row(con, query, {})
         quantiles = [
             f"quantile_disc({v}, $probs) FILTER (WHERE isfinite({v})) AS {key}_q"
@@ -175,6 +202,40 @@ def _profile_row(
         if quantiles:
             row |= fetch_row(con, f"SELECT {', '.join(quantiles)} FROM {sampled_rows(relation)}", params)
     return row
+
+
+def _sample_inputs(key: str, name: str, kind: str, sql_type: str) -> list[str]:
+    """A numeric or temporal column's finite value in a sampled row (else NULL)."""
+    if type_family(sql_type) not in (NUMERIC, TEMPORAL):
+        return []
+    v = numeric_value(name, sql_type)
+    return [f"CASE WHEN {ROW_ID_SAMPLED} AND isfinite({v}) THEN {v} END AS {key}_sv"]
+
+
+ROW_ID_SAMPLED = f"({quote_ident(ROW_ID)} % $step = 0)"
+
+
+def _sample_figures(key: str, kind: str, sql_type: str) -> list[str]:
+    """The even sample's figures of one column: its values and quantiles, or its distinct count."""
+    family = type_family(sql_type)
+    if family in (NUMERIC, TEMPORAL):
+        parts = [f"list({key}_sv) FILTER (WHERE {key}_sv IS NOT NULL) AS {key}_sample"]
+        return parts + ([f"quantile_disc({key}_sv, $probs) AS {key}_q"] if kind == NUMERIC else [])
+    if family == CATEGORICAL and sql_type.upper().startswith("VARCHAR"):
+        return [f"approx_count_distinct({key}) FILTER (WHERE _sampled) AS {key}_sdistinct"]
+    return []
+
+
+def _even_sample(row: Mapping[str, Any], plan: Mapping[str, str], types: Mapping[str, str]) -> EvenSample:
+    import numpy as np
+
+    values, distinct = {}, {}
+    for i, name in enumerate(plan):
+        if f"c{i}_sample" in row:
+            values[name] = np.sort(np.asarray(row[f"c{i}_sample"] or [], dtype=np.float64))
+        if f"c{i}_sdistinct" in row:
+            distinct[name] = int(row[f"c{i}_sdistinct"])
+    return EvenSample(sample_step(int(row["rows"])), values, distinct)
 
 
 def _inputs(key: str, name: str, kind: str, sql_type: str) -> list[str]:

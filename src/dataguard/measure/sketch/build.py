@@ -17,7 +17,14 @@ import duckdb
 
 from dataguard.common.sql import quote_ident
 from dataguard.measure.drift.scan import SideStats, StatsRequest, side_of, side_stats
-from dataguard.measure.profile import ColumnProfile, numeric_value, sample_step, sampled_rows, type_family
+from dataguard.measure.profile import (
+    ColumnProfile,
+    EvenSample,
+    numeric_value,
+    sample_step,
+    sampled_rows,
+    type_family,
+)
 from dataguard.measure.sketch import model
 from dataguard.measure.sketch.model import Cells, ColumnSketch, Sketch
 from dataguard.spec.drift import CATEGORICAL, NUMERIC, TEMPORAL
@@ -37,6 +44,7 @@ def build_sketch(
     exact_max: int | None = None,
     cells: int | None = None,
     step: int | None = None,
+    sample: EvenSample | None = None,
 ) -> Sketch:
     """The sketch of ``relation``'s rows: ``profiles`` of every column, ``categories`` their category counts.
 
@@ -51,10 +59,14 @@ def build_sketch(
     numeric = [n for n in names if families[n] in (NUMERIC, TEMPORAL)]
     missing = [StatsRequest(n, types[n], True) for n in numeric if by_column[n].kind != NUMERIC]
     scanned = side_stats(con, relation, missing)[1] if missing else {}
-    step = sample_step(rows) if step is None else step
-    samples = _samples(con, relation, step, [(n, numeric_value(n, types[n])) for n in numeric])
     texts = [n for n in names if families[n] == CATEGORICAL and types[n].upper().startswith("VARCHAR")]
-    distinct = _sampled_distinct(con, relation, step, texts)
+    if sample is not None and (step is None or step == sample.step):  # gathered by the profile's scan
+        step, samples, distinct = sample.step, sample.values, sample.distinct
+    else:
+        step = sample_step(rows) if step is None else step
+        even = (sampled_rows(relation), {"step": step})
+        samples = _samples(con, even, [(n, numeric_value(n, types[n])) for n in numeric])
+        distinct = _sampled_distinct(con, even, texts)
     columns = {}
     for name in names:
         found = by_column[name]
@@ -72,7 +84,7 @@ def build_sketch(
 
 
 def _samples(
-    con: duckdb.DuckDBPyConnection, relation: str, step: int, values: Sequence[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection, sample: tuple[str, dict[str, int]], values: Sequence[tuple[str, str]]
 ) -> dict[str, np.ndarray]:
     """Each numeric column's finite values in the even sample, sorted."""
     import numpy as np
@@ -80,7 +92,7 @@ def _samples(
     if not values:
         return {}
     selected = ", ".join(f"{v} AS c{i}" for i, (_, v) in enumerate(values))
-    table = con.execute(f"SELECT {selected} FROM {sampled_rows(relation)}", {"step": step}).fetchnumpy()
+    table = con.execute(f"SELECT {selected} FROM {sample[0]}", sample[1]).fetchnumpy()
     found = {}
     for i, (name, _) in enumerate(values):
         array = np.ma.masked_invalid(np.ma.asarray(table[f"c{i}"], dtype=np.float64)).compressed()
@@ -88,12 +100,14 @@ def _samples(
     return found
 
 
-def _sampled_distinct(con: duckdb.DuckDBPyConnection, relation: str, step: int, texts: Sequence[str]) -> dict[str, int]:
+def _sampled_distinct(
+    con: duckdb.DuckDBPyConnection, sample: tuple[str, dict[str, int]], texts: Sequence[str]
+) -> dict[str, int]:
     """approx_count_distinct of each text column over the even sample: what max_categories is weighed against."""
     if not texts:
         return {}
     parts = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in texts)
-    row = con.execute(f"SELECT {parts} FROM {sampled_rows(relation)}", {"step": step}).fetchone()
+    row = con.execute(f"SELECT {parts} FROM {sample[0]}", sample[1]).fetchone()
     assert row is not None
     return {n: int(v) for n, v in zip(texts, row, strict=True)}
 
