@@ -123,8 +123,8 @@ def _part(name: str, part: str, lo: Any, hi: Any, counts: Any, labels: list[str]
     n = len(counts)
     return pa.table(
         {
-            "column": pa.array([name] * n, pa.string()),
-            "part": pa.array([part] * n, pa.string()),
+            "column": pa.repeat(pa.scalar(name, pa.string()), n),
+            "part": pa.repeat(pa.scalar(part, pa.string()), n),
             "lo": pa.array(lo, pa.float64()) if lo is not None else pa.nulls(n, pa.float64()),
             "hi": pa.array(hi, pa.float64()) if hi is not None else pa.nulls(n, pa.float64()),
             "count": pa.array(counts, pa.int64()),
