@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -36,13 +36,19 @@ def record_clean_file(
 
 
 def recorded_clean_file(db: CatalogDB, run_id: str, revision: int) -> CleanFile | None:
-    c = clean_files.c
-    query = sa.select(c.run_id, c.revision, c.clean_path, c.fingerprint, c.size_bytes).where(
-        c.run_id == run_id, c.revision == revision
-    )
+    return _recorded(db, clean_files, CleanFile, run_id, revision)
+
+
+Kept = TypeVar("Kept", "CleanFile", "DeletionVector")
+
+
+def _recorded(db: CatalogDB, table: sa.Table, kind: type[Kept], run_id: str, revision: int) -> Kept | None:
+    """The record of one revision of a run's file (a dataclass named like the table's columns)."""
+    names = [f.name for f in fields(kind)]
+    query = sa.select(*(table.c[n] for n in names)).where(table.c.run_id == run_id, table.c.revision == revision)
     with reading(db) as con:
         row = None if con is None else con.execute(query).first()
-    return CleanFile(*row) if row is not None else None
+    return kind(*row) if row is not None else None
 
 
 def claim_clean_file(db: CatalogDB, dataset: str, file: CleanFile, place: Callable[[], None]) -> CleanFile:
@@ -83,13 +89,7 @@ def record_deletion_vector(con: Connection, vector: DeletionVector) -> None:
 
 
 def recorded_deletion_vector(db: CatalogDB, run_id: str, revision: int) -> DeletionVector | None:
-    d = deletion_vectors.c
-    query = sa.select(d.run_id, d.revision, d.path, d.fingerprint, d.rows).where(
-        d.run_id == run_id, d.revision == revision
-    )
-    with reading(db) as con:
-        row = None if con is None else con.execute(query).first()
-    return DeletionVector(*row) if row is not None else None
+    return _recorded(db, deletion_vectors, DeletionVector, run_id, revision)
 
 
 def lock_dataset_row(con: Connection, dataset: str) -> None:

@@ -13,7 +13,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dataguard.common.rows import positioned_batches
+from dataguard.common.rows import positioned_batches, rebatched
 from dataguard.common.sql import engine, quote_ident
 from dataguard.errors import SourceError
 from dataguard.spec.source import ROW_ID
@@ -94,7 +94,7 @@ def pandas_batches(
         batches = positioned_batches(data_path, batch_rows, columns)
         tables: Iterator[pa_arrow.Table] = (pa_arrow.Table.from_batches([batch]) for batch in batches)
     else:
-        tables = _rebatched(_partition_tables(data_path, parquet, batch_rows, columns, partition), batch_rows)
+        tables = rebatched(_partition_tables(data_path, parquet, batch_rows, columns, partition), batch_rows)
     for table in tables:
         frame = _to_frame(table.drop_columns([ROW_ID]), as_float)
         frame.index = pd.Index(table.column(ROW_ID).to_numpy(), name=None)
@@ -114,22 +114,6 @@ def _partition_tables(
         )
         if table.num_rows:
             yield table
-
-
-def _rebatched(tables: Iterator[pa_arrow.Table], batch_rows: int) -> Iterator[pa_arrow.Table]:
-    """Tables cut again into ``batch_rows`` rows: row groups start anywhere, a single pass's batches do not."""
-    pending: list[pa_arrow.Table] = []
-    held = 0
-    for table in tables:
-        pending.append(table)
-        held += table.num_rows
-        while held >= batch_rows:
-            whole = pa_arrow.concat_tables(pending)
-            yield whole.slice(0, batch_rows)
-            rest = whole.slice(batch_rows)
-            pending, held = ([rest] if rest.num_rows else []), rest.num_rows
-    if held:
-        yield pa_arrow.concat_tables(pending)
 
 
 def _row_groups_within(parquet: pq.ParquetFile, partition: Partition) -> list[int]:

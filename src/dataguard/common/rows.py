@@ -179,3 +179,21 @@ def file_schema(data_path: Path) -> pa.Schema:
 def read_version(data_path: Path | str, columns: Sequence[str] | None = None) -> pa.Table:
     """Every row of a version file as one table, ``_row_id`` first."""
     return VersionRows(Path(data_path)).read(columns)
+
+
+def rebatched(tables: Iterator[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """``tables`` cut and joined again into tables of exactly ``rows`` rows (the last may be shorter)."""
+    import pyarrow as pa
+
+    pending: list[pa.Table] = []
+    held = 0
+    for table in tables:
+        pending.append(table)
+        held += table.num_rows
+        while held >= rows:
+            whole = pa.concat_tables(pending)
+            yield whole.slice(0, rows)
+            rest = whole.slice(rows)
+            pending, held = ([rest] if rest.num_rows else []), rest.num_rows
+    if held:
+        yield pa.concat_tables(pending)

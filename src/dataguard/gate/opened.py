@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dataguard.common.rows import VersionRows
+from dataguard.common.rows import VersionRows, rebatched
 from dataguard.errors import BadInput
 from dataguard.spec.source import ROW_ID
 
@@ -104,15 +104,5 @@ def _exactly(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.Record
     """``batches`` cut and joined into batches of ``size`` rows (the last may be shorter)."""
     import pyarrow as pa
 
-    pending: list[pa.RecordBatch] = []
-    held = 0
-    for batch in batches:
-        pending.append(batch)
-        held += batch.num_rows
-        while held >= size:
-            whole = pa.Table.from_batches(pending).combine_chunks()
-            yield from whole.slice(0, size).to_batches()
-            rest = whole.slice(size)
-            pending, held = rest.to_batches(), rest.num_rows
-    if held:
-        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+    for table in rebatched((pa.Table.from_batches([batch]) for batch in batches), size):
+        yield from table.combine_chunks().to_batches()
