@@ -73,7 +73,11 @@ def build_sketch(
         if name in numeric:
             stats = scanned.get(name) or side_of(found, True)
             value = numeric_value(name, types[name])
-            kept = column_cells(con, relation, value, stats, samples[name], exact_max, cells)
+            even = samples[name]
+            if step == 1 and len(even) == stats.values <= exact_max:  # the sample is every finite value
+                kept = exact_cells(even)
+            else:
+                kept = column_cells(con, relation, value, stats, even, exact_max, cells)
             columns[name] = ColumnSketch(name, types[name], stats, kept, samples[name])
         else:
             stats = side_of(found, False)
@@ -149,6 +153,14 @@ def column_cells(
 
 def _signed_root(z: float) -> float:
     return math.copysign(math.sqrt(abs(z)), z)
+
+
+def exact_cells(values: np.ndarray) -> Cells:
+    """Every distinct value of ``values`` (sorted, finite) as its own cell, with its count: no query."""
+    import numpy as np
+
+    distinct, counts = np.unique(values, return_counts=True)
+    return Cells(distinct.astype(np.float64), distinct.astype(np.float64), counts.astype(np.int64))
 
 
 def disjoint(lo: np.ndarray, hi: np.ndarray, counts: np.ndarray) -> Cells:
