@@ -15,9 +15,9 @@ import string
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-import dataguard
 from dataguard.project import Project
 from tests.catalog_sql import catalog_state
 from tests.faults.conftest import Child, catalog_rows, run_states, version_numbers
@@ -25,11 +25,11 @@ from tests.faults.conftest import Child, catalog_rows, run_states, version_numbe
 ROWS = 200_000
 
 
-def big_version(path: Path, seed: int) -> Path:
-    """Incompressible text: its canonical Parquet is megabytes."""
+def big_version(path: Path, seed: int, first_id: int = 0) -> Path:
+    """Incompressible text: its canonical Parquet is megabytes (a negative first id: rows that fail ``id >= 0``)."""
     rng = random.Random(seed)
     lines = ["id,label,score"]
-    lines += [f"{i},{''.join(rng.choices(string.ascii_letters, k=120))},0.5" for i in range(ROWS)]
+    lines += [f"{first_id + i},{''.join(rng.choices(string.ascii_letters, k=120))},0.5" for i in range(ROWS)]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -86,8 +86,13 @@ def test_disk_full_during_ingest(project: Project, big: dict[str, Path], cli: Ca
     assert [v for v, _, _ in version_numbers(project, "pets")] == [1, 2]
 
 
-def test_disk_full_while_writing_the_split(project: Project, big: dict[str, Path], cli: Callable[..., Child]) -> None:
-    assert cli("ingest", "pets", big["v1"]).returncode == 0
+def test_disk_full_while_writing_the_split(
+    project: Project, big: dict[str, Path], cli: Callable[..., Child], tmp_path: Path
+) -> None:
+    """The split writes only the quarantine and its deletion vector: a version whose every row fails
+    makes the quarantine about as large as the version, and the space runs out there."""
+    failing = big_version(tmp_path / "all-bad.csv", 3, first_id=-ROWS)
+    assert cli("ingest", "pets", failing).returncode == 0
     source_size = (project.warehouse / "pets" / "1" / "source.parquet").stat().st_size
 
     full = cli("validate", "pets", "--version", "1", preexec=limit_file_size(source_size // 2))
@@ -106,14 +111,15 @@ def test_disk_full_while_writing_the_split(project: Project, big: dict[str, Path
 
     again = cli("validate", "pets", "--version", "1", "--json")
 
-    assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["rows"] == {
+    assert again.returncode == 1, again.stderr  # every row quarantined: FAIL, published this time
+    report = json.loads(again.stdout)
+    assert report["rows"] == {
         "input": ROWS,
-        "clean": ROWS,
-        "quarantined": 0,
-        "pending": 0,
+        "clean": 0,
+        "quarantined": ROWS,
+        "pending": ROWS,
         "released": 0,
         "rejected": 0,
     }
     assert run_states(project, "pets") == [(1, "failed"), (1, "finished")]
-    assert dataguard.open_validated("pets", project=project).version == 1
+    assert pq.read_metadata(report["paths"]["quarantine"]).num_rows == ROWS
