@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dataguard.common.rows import file_schema, positioned_batches, version_relation
+from dataguard.common.rows import WIDE_COLUMNS, file_schema, positioned_batches, version_relation
 from dataguard.common.sql import engine, quote_ident, quote_path
 from dataguard.errors import InvariantViolation
 from dataguard.ingest.canonical import parquet_writer
@@ -60,7 +60,6 @@ def _reasons_by_row(where: str = "TRUE") -> str:
 
 
 QUARANTINE_CHUNK_ROWS = 50_000  # failing rows whose reasons are gathered by one query
-WIDE_COLUMNS = 200  # from here on the quarantine streams row groups through pyarrow
 
 
 def wide(data_path: Path) -> bool:

@@ -193,6 +193,22 @@ def test_a_symlink_from_the_warehouse_to_elsewhere_is_never_followed(
     assert sorted(str(p.relative_to(outside)) for p in outside.rglob("*")) == ["2", "2/keep.txt"]
 
 
+def swap_for_a_symlink(path: Path, elsewhere: Path) -> None:
+    """``path`` becomes a link to a copy of itself at ``elsewhere``: the same bytes, outside the warehouse."""
+    shutil.copy(path, elsewhere)
+    path.unlink()
+    path.symlink_to(elsewhere)
+
+
+def refused_as_outside(project: Project, link: Path, elsewhere: Path) -> None:
+    with pytest.raises(dataguard.GateClosed) as closed:
+        dataguard.open_validated("pets", project=project)
+    assert closed.value.reasons == [
+        f"version 1: {link} leads to {elsewhere.resolve()}, outside the warehouse {project.warehouse.resolve()}; "
+        "refusing to follow it"
+    ]
+
+
 def test_clean_data_swapped_for_a_symlink_out_of_the_warehouse_is_not_handed_to_training(
     project: Project, small: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -201,17 +217,9 @@ def test_clean_data_swapped_for_a_symlink_out_of_the_warehouse_is_not_handed_to_
     assert code == 0
     clean = dataguard.open_validated("pets", project=project).clean_path  # the first open makes the file
     elsewhere = tmp_path / "elsewhere.parquet"
-    shutil.copy(clean, elsewhere)
-    clean.unlink()
-    clean.symlink_to(elsewhere)
+    swap_for_a_symlink(clean, elsewhere)
 
-    with pytest.raises(dataguard.GateClosed) as closed:
-        dataguard.open_validated("pets", project=project)
-
-    assert closed.value.reasons == [
-        f"version 1: {clean} leads to {elsewhere.resolve()}, outside the warehouse {project.warehouse.resolve()}; "
-        "refusing to follow it"
-    ]
+    refused_as_outside(project, clean, elsewhere)
     trained = run("train", "pets", "--max-minutes", "1", "--", "true")
     assert trained.exit_code == 1
 
@@ -226,17 +234,9 @@ def test_a_version_file_swapped_for_a_symlink_is_not_read_to_make_the_clean_file
     assert version is not None
     data = Path(version.data_path)
     elsewhere = tmp_path / "elsewhere.parquet"
-    shutil.copy(data, elsewhere)  # the same bytes: only the place is wrong
-    data.unlink()
-    data.symlink_to(elsewhere)
+    swap_for_a_symlink(data, elsewhere)  # the same bytes: only the place is wrong
 
-    with pytest.raises(dataguard.GateClosed) as closed:
-        dataguard.open_validated("pets", project=project)
-
-    assert closed.value.reasons == [
-        f"version 1: {data} leads to {elsewhere.resolve()}, outside the warehouse {project.warehouse.resolve()}; "
-        "refusing to follow it"
-    ]
+    refused_as_outside(project, data, elsewhere)
     assert not Path(report["paths"]["clean"]).exists()
 
 

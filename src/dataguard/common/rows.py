@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 POSITION = "file_row_number"  # the column DuckDB adds for a row's position in its file
+WIDE_COLUMNS = 200  # from here on a copy of rows streams them through pyarrow: DuckDB would buffer a row group
+# of every column per thread
 
 
 @lru_cache(maxsize=256)

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from dataguard import catalog
 from dataguard.common.faults import fault_point
 from dataguard.common.integrity import file_fingerprint
-from dataguard.common.rows import VersionRows, file_schema, version_relation
+from dataguard.common.rows import WIDE_COLUMNS, VersionRows, file_schema, version_relation
 from dataguard.common.sql import engine, quote_ident, quote_path
 from dataguard.errors import BadInput, GateClosed, IntegrityError, InvariantViolation
 from dataguard.gate.opened import ValidatedVersion
@@ -39,7 +39,6 @@ from dataguard.project import Project
 from dataguard.spec.source import ROW_ID
 
 MAX_BITMAP_BITS = 2**31 - 1  # get_bit takes an INTEGER position
-WIDE_COLUMNS = 200  # from here on the file is streamed through pyarrow
 
 
 def make_clean_file(

@@ -103,8 +103,9 @@ def decide_rows(
             uuid.uuid4().hex, run.dataset, run.version, run.run_id, action, selector, changed, reviewer, note, target
         )
         after = {**decided, **{r: target for r in changed}}
-        revision, counts, verdict, path = _record(project.catalog, held, run, record, decided, after, policy)
-        _refresh_report(project.catalog, run, counts, verdict, path, revision if revision is not None else run.revision)
+        revision, counts, verdict, path, deleted = _record(project.catalog, held, run, record, decided, after, policy)
+        number = revision if revision is not None else run.revision
+        _refresh_report(project.catalog, run, counts, verdict, (path, deleted), number)
     message = f"{action}d {len(changed)} rows" + (f"; {len(unchanged)} were already {target}" if unchanged else "")
     if revision is not None:
         gate = "open" if verdict.gate_open else "closed"
@@ -141,8 +142,10 @@ def _record(
     before: dict[int, str],
     after: dict[int, str],
     policy: GatePolicy,
-) -> tuple[int | None, Counts, Verdict, Path]:
-    """Publish the revision (when the released set changes) and record the decision, in one transaction."""
+) -> tuple[int | None, Counts, Verdict, Path, str | None]:
+    """Publish the revision (when the released set changes) and record the decision, in one transaction.
+
+    Also the revision's deletion vector, when one was published (None: the clean rows did not change)."""
     released_before = {r for r, s in before.items() if s == RELEASED}
     path = Path(str(run.clean_path))
     if released_before == {r for r, s in after.items() if s == RELEASED}:  # only rejections: clean data stays
@@ -153,7 +156,7 @@ def _record(
         with catalog.writing(db) as con:
             held.fence(con)
             catalog.record_decision(con, record, None)
-        return None, counts, verdict, path
+        return None, counts, verdict, path, None
     number = run.revision + 1
     counts, verdict, path, vector = _publish_revision(catalog.run_results(db, run.run_id), run, after, number, policy)
     try:
@@ -176,7 +179,7 @@ def _record(
     except BaseException:
         Path(vector.path).unlink(missing_ok=True)  # never recorded: no reader can be handed it
         raise
-    return number, counts, verdict, path
+    return number, counts, verdict, path, vector.path
 
 
 def _publish_revision(
@@ -250,9 +253,16 @@ def _counts(report: dict[str, Any], after: dict[int, str], clean: int) -> Counts
 
 
 def _refresh_report(
-    db: CatalogDB, run: catalog.RunRecord, counts: Counts, verdict: Verdict, clean: Path, revision: int
+    db: CatalogDB,
+    run: catalog.RunRecord,
+    counts: Counts,
+    verdict: Verdict,
+    files: tuple[Path, str | None],
+    revision: int,
 ) -> None:
-    """Re-render the run's reports with the reviewed counts, verdict and clean revision."""
+    """Re-render the run's reports with the reviewed counts, verdict and clean revision.
+
+    ``files``: the clean file's path and, for a new revision, its deletion vector's."""
     report = read_report(str(run.report_json))
     report["rows"].update(
         clean=counts.clean,
@@ -264,7 +274,7 @@ def _refresh_report(
     report.update(
         verdict=verdict.verdict, reasons=list(verdict.reasons), gate_open=verdict.gate_open, revision=revision
     )
-    if str(clean) != report["paths"]["clean"]:  # a new revision: its clean file is made on first open
-        deleted = clean.with_name(clean.name.replace("clean.", "deleted.", 1))
-        report["paths"].update(clean=str(clean), clean_materialized=False, deleted=str(deleted))
+    clean, deleted = files
+    if deleted is not None:  # a new revision: its clean file is made on first open
+        report["paths"].update(clean=str(clean), clean_materialized=False, deleted=deleted)
     write_reports(report, history_with(catalog.version_history(db, run.dataset), report))
