@@ -1,0 +1,225 @@
+"""Near-duplicate texts: MinHash LSH proposes candidate pairs, their exact Jaccard confirms them. All in DuckDB.
+
+Normalisation: a row's text columns are cast to text and joined with a space (a NULL column adds
+nothing), lower-cased and split into words on every run of characters that are neither letters nor
+digits (RE2's ``\\p{L}`` and ``\\p{N}``, so "Café-au-lait!" is ``café au lait``); empty words are
+dropped. A shingle is ``k`` consecutive words joined by a space; a text of fewer than ``k`` words,
+but at least one, is one shingle of all its words. A row's shingles are a set. A NULL or word-less
+text has no shingles and is never a near-duplicate of anything.
+
+Pairs: (left_row_id, right_row_id, jaccard), jaccard = |A & B| / |A | B| of the two shingle sets,
+at least the threshold, one pair at most per left row: its best match, the highest jaccard, ties
+going to the smallest right_row_id. Between two relations every left row may match any right row;
+within one relation a row is matched only with earlier rows (right_row_id < left_row_id), so a pair
+is reported once and a row never with itself. Every pair is confirmed with its exact Jaccard: no
+pair is false; LSH may miss one with the probability ``NearDuplicates.miss_probability`` gives.
+
+Why it stays within DuckDB's memory ceiling at any size: rows with the same shingle set are grouped
+first (a 64-bit hash of the sorted set, then the sets themselves where a hash repeats), and LSH runs
+over one representative per distinct set, the group's smallest _row_id. A text repeated 100,000
+times is one representative: its copies point at it (jaccard 1.0) instead of making 10^10 candidate
+pairs. Each stage writes a Parquet file into a scratch folder next to ``out``; the groupings, joins
+and sorts spill to DuckDB's temp directory (``dataguard.common.sql.engine``).
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dataguard.common.sql import quote_ident
+from dataguard.spec.near import NearDuplicates
+from dataguard.spec.source import ROW_ID
+
+NOT_A_WORD = r"[^\p{L}\p{N}]+"
+SEED = 20261206
+"""Seeds the MinHash functions: the same signatures, so the same pairs, on every run and machine."""
+
+
+def near_duplicate_pairs(
+    con: duckdb.DuckDBPyConnection, left: str, right: str | None, near: NearDuplicates, out: Path
+) -> int:
+    """Write the near-duplicate pairs of ``left`` (with itself when ``right`` is None) to ``out``; how many.
+
+    ``left`` and ``right`` are SQL relations (a subquery or a table function call) with a BIGINT
+    ``_row_id`` and ``near.columns``. ``out`` is a Parquet file of left_row_id BIGINT, right_row_id
+    BIGINT, jaccard DOUBLE, sorted by left_row_id, right_row_id. See the module's docstring.
+    """
+    with tempfile.TemporaryDirectory(prefix=".near-", dir=out.parent) as scratch:
+        work = Path(scratch)
+        left_groups = _grouped_sets(con, left, near, work / "left")
+        if right is None:
+            best = _best_within(con, left_groups, near, work)
+            pairs, params = _expanded_within(left_groups, best)
+        else:
+            right_groups = _grouped_sets(con, right, near, work / "right")
+            best = _best_across(con, left_groups, right_groups, near, work)
+            pairs, params = _expanded_across(left_groups, best)
+        return _copy(con, f"{pairs} ORDER BY left_row_id, right_row_id", out, params)
+
+
+# -- one side: shingle sets, grouped by identical set ---------------------------------------------------------
+
+
+def shingle_sets_sql(relation: str, near: NearDuplicates) -> str:
+    """row_id, shingles (the sorted distinct shingles), h (their hash) of each row with at least one word."""
+    text = " || ' ' || ".join(f"coalesce(CAST({quote_ident(c)} AS VARCHAR), '')" for c in near.columns)
+    words = f"list_filter(regexp_split_to_array(lower({text}), $not_a_word), lambda w: w <> '')"
+    shingles = """CASE WHEN len(words) < $k THEN [array_to_string(words, ' ')]
+                       ELSE list_transform(range(1, len(words) - $k + 2),
+                                           lambda i: array_to_string(list_slice(words, i, i + $k - 1), ' ')) END"""
+    return f"""SELECT row_id, shingles, hash(shingles) AS h FROM (
+                   SELECT row_id, list_sort(list_distinct({shingles})) AS shingles FROM (
+                       SELECT CAST({quote_ident(ROW_ID)} AS BIGINT) AS row_id, {words} AS words FROM {relation})
+                   WHERE len(words) > 0)"""
+
+
+def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDuplicates, stem: Path) -> Path:
+    """A Parquet file of row_id, rep, h, shingles: rep is the smallest row_id with the same shingle set.
+
+    shingles is kept on the representatives only (row_id = rep), the only rows LSH and the Jaccard read.
+    Grouping by the sets themselves would hold every distinct set in memory at once; their hashes group
+    within the ceiling, and only the rows whose hash repeats are grouped by set (which also keeps two
+    sets whose hashes collide apart).
+    """
+    sets = stem.with_name(stem.name + "-sets.parquet")
+    _copy(con, shingle_sets_sql(relation, near), sets, {"not_a_word": NOT_A_WORD, "k": near.shingle_words})
+    groups = stem.with_name(stem.name + "-groups.parquet")
+    query = """
+        WITH s AS (SELECT * FROM read_parquet($sets)),
+             repeated AS (SELECT h FROM s GROUP BY h HAVING count(*) > 1),
+             same AS (SELECT h, shingles, min(row_id) AS rep FROM s WHERE h IN (SELECT h FROM repeated)
+                      GROUP BY h, shingles)
+        SELECT s.row_id, coalesce(same.rep, s.row_id) AS rep, s.h,
+               CASE WHEN same.rep IS NULL OR same.rep = s.row_id THEN s.shingles END AS shingles
+        FROM s LEFT JOIN same ON same.h = s.h AND same.shingles = s.shingles"""
+    _copy(con, query, groups, {"sets": str(sets)})
+    sets.unlink()
+    return groups
+
+
+def band_keys_sql(near: NearDuplicates) -> str:
+    """rep, key: one row per representative and LSH band; equal keys make a candidate pair.
+
+    MinHash function i is min over the shingles of hash(hash(shingle) XOR seed_i): DuckDB's hash of a
+    64-bit integer is a full avalanche mixer, so XOR with independent random seeds before it gives
+    functions that behave as independent (``tests/test_near.py`` measures their agreement against the
+    true Jaccard). A band's key hashes its number with its ``rows_per_band`` minima.
+    """
+    signature = """list_transform(CAST($seeds AS UBIGINT[]),
+                                  lambda seed: list_min(list_transform(hashes, lambda x: hash(xor(x, seed)))))"""
+    keys = "list_transform(range($bands), lambda b: hash(b, list_slice(signature, b * $r + 1, b * $r + $r)))"
+    return f"""SELECT rep, unnest({keys}) AS key FROM (
+                   SELECT rep, {signature} AS signature FROM (
+                       SELECT rep, list_transform(shingles, lambda s: hash(s)) AS hashes
+                       FROM read_parquet($groups) WHERE row_id = rep))"""
+
+
+def minhash_seeds(near: NearDuplicates) -> list[int]:
+    """The 64-bit seeds of the ``near.hash_count`` MinHash functions (fixed: see SEED)."""
+    draw = random.Random(SEED)
+    return [draw.getrandbits(64) for _ in range(near.hash_count)]
+
+
+def _band_keys(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicates) -> Path:
+    out = groups.with_name(groups.name.replace("-groups", "-bands"))
+    params = {"groups": str(groups), "seeds": minhash_seeds(near), "bands": near.bands, "r": near.rows_per_band}
+    _copy(con, band_keys_sql(near), out, params)
+    return out
+
+
+# -- candidates, their exact Jaccard, the best per left representative ----------------------------------------
+
+
+def _best_within(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicates, work: Path) -> Path:
+    """left_rep, right_rep, jaccard: each representative's best earlier representative at the threshold."""
+    bands = _band_keys(con, groups, near)
+    candidates = """
+        WITH b AS (SELECT * FROM read_parquet($bands)),
+             shared AS (SELECT key FROM b GROUP BY key HAVING count(*) > 1),
+             hits AS (SELECT * FROM b WHERE key IN (SELECT key FROM shared))
+        SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep FROM hits l JOIN hits r ON l.key = r.key AND l.rep > r.rep"""
+    return _confirmed_best(con, candidates, {"bands": str(bands)}, groups, groups, near, work / "best.parquet")
+
+
+def _best_across(
+    con: duckdb.DuckDBPyConnection, left: Path, right: Path, near: NearDuplicates, work: Path
+) -> Path:
+    """left_rep, right_rep, jaccard: the same set on the right (1.0), else the best LSH candidate."""
+    same = """SELECT l.rep AS left_rep, r.rep AS right_rep, 1.0::DOUBLE AS jaccard
+              FROM read_parquet($left) l JOIN read_parquet($right) r ON l.h = r.h AND l.shingles = r.shingles
+              WHERE l.row_id = l.rep AND r.row_id = r.rep"""
+    exact = _copy_to(con, same, {"left": str(left), "right": str(right)}, work / "exact.parquet")
+    left_bands, right_bands = _band_keys(con, left, near), _band_keys(con, right, near)
+    candidates = """
+        SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
+        FROM read_parquet($left_bands) l JOIN read_parquet($right_bands) r ON l.key = r.key
+        WHERE l.rep NOT IN (SELECT left_rep FROM read_parquet($exact))"""
+    params = {"left_bands": str(left_bands), "right_bands": str(right_bands), "exact": str(exact)}
+    near_best = _confirmed_best(con, candidates, params, left, right, near, work / "near.parquet")
+    union = "SELECT * FROM read_parquet($exact) UNION ALL SELECT * FROM read_parquet($near)"
+    return _copy_to(con, union, {"exact": str(exact), "near": str(near_best)}, work / "best.parquet")
+
+
+def _confirmed_best(
+    con: duckdb.DuckDBPyConnection,
+    candidates: str,
+    params: dict[str, Any],
+    left: Path,
+    right: Path,
+    near: NearDuplicates,
+    out: Path,
+) -> Path:
+    """The candidates' exact Jaccard; those at the threshold; per left_rep the best (ties: smallest right_rep).
+
+    The sets are distinct and sorted lists, so |A & B| is the length of their list intersection.
+    """
+    query = f"""
+        WITH c AS ({candidates}),
+             scored AS (
+                 SELECT c.left_rep, c.right_rep, len(list_intersect(a.shingles, b.shingles)) AS common,
+                        len(a.shingles) + len(b.shingles) - common AS total
+                 FROM c JOIN read_parquet($left_groups) a ON a.row_id = c.left_rep
+                        JOIN read_parquet($right_groups) b ON b.row_id = c.right_rep),
+             kept AS (SELECT left_rep, right_rep, CAST(common AS DOUBLE) / total AS jaccard FROM scored
+                      WHERE CAST(common AS DOUBLE) / total >= $threshold)
+        SELECT * FROM kept QUALIFY row_number() OVER (PARTITION BY left_rep ORDER BY jaccard DESC, right_rep) = 1"""
+    params = params | {"left_groups": str(left), "right_groups": str(right), "threshold": float(near.threshold)}
+    return _copy_to(con, query, params, out)
+
+
+# -- back from representatives to rows ------------------------------------------------------------------------
+
+
+def _expanded_within(groups: Path, best: Path) -> tuple[str, dict[str, Any]]:
+    """Each copy of a set points at its representative (1.0); each representative at its best earlier one."""
+    query = """SELECT row_id AS left_row_id, rep AS right_row_id, 1.0::DOUBLE AS jaccard
+               FROM read_parquet($groups) WHERE row_id <> rep
+               UNION ALL
+               SELECT left_rep, right_rep, jaccard FROM read_parquet($best)"""
+    return query, {"groups": str(groups), "best": str(best)}
+
+
+def _expanded_across(groups: Path, best: Path) -> tuple[str, dict[str, Any]]:
+    """Every left row takes its representative's best right row."""
+    query = """SELECT g.row_id AS left_row_id, b.right_rep AS right_row_id, b.jaccard
+               FROM read_parquet($groups) g JOIN read_parquet($best) b ON b.left_rep = g.rep"""
+    return query, {"groups": str(groups), "best": str(best)}
+
+
+# -- writing ----------------------------------------------------------------------------------------------------
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, out: Path, params: dict[str, Any]) -> int:
+    """COPY the query's rows to a Parquet file; how many. The result is fetched whole (it is one row)."""
+    row = con.execute(f"COPY ({query}) TO $out (FORMAT parquet)", params | {"out": str(out)}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _copy_to(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any], out: Path) -> Path:
+    _copy(con, query, out, params)
+    return out
