@@ -102,19 +102,25 @@ def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDupli
     return groups
 
 
-def band_keys_sql(near: NearDuplicates) -> str:
+SIGNATURE = """list_transform(CAST($seeds AS UBIGINT[]),
+                              lambda seed: list_min(list_transform(hashes, lambda x: hash(xor(x, seed)))))"""
+"""The MinHash signature of a list ``hashes`` (the 64-bit hashes of a set's shingles), given ``$seeds``.
+
+Function i is the minimum over the shingles of hash(hash(shingle) XOR seed_i). DuckDB's hash of a
+64-bit integer is an avalanche mixer (MurmurHash's finalizer), so XOR with independent random seeds
+before it gives functions that behave as independent ones: ``tests/test_near.py`` checks that the
+share of functions on which two sets agree estimates their Jaccard.
+"""
+
+
+def band_keys_sql() -> str:
     """rep, key: one row per representative and LSH band; equal keys make a candidate pair.
 
-    MinHash function i is min over the shingles of hash(hash(shingle) XOR seed_i): DuckDB's hash of a
-    64-bit integer is a full avalanche mixer, so XOR with independent random seeds before it gives
-    functions that behave as independent (``tests/test_near.py`` measures their agreement against the
-    true Jaccard). A band's key hashes its number with its ``rows_per_band`` minima.
+    A band's key hashes its number with its ``$r`` minima, so equal minima in different bands do not meet.
     """
-    signature = """list_transform(CAST($seeds AS UBIGINT[]),
-                                  lambda seed: list_min(list_transform(hashes, lambda x: hash(xor(x, seed)))))"""
     keys = "list_transform(range($bands), lambda b: hash(b, list_slice(signature, b * $r + 1, b * $r + $r)))"
     return f"""SELECT rep, unnest({keys}) AS key FROM (
-                   SELECT rep, {signature} AS signature FROM (
+                   SELECT rep, {SIGNATURE} AS signature FROM (
                        SELECT rep, list_transform(shingles, lambda s: hash(s)) AS hashes
                        FROM read_parquet($groups) WHERE row_id = rep))"""
 
@@ -128,7 +134,7 @@ def minhash_seeds(near: NearDuplicates) -> list[int]:
 def _band_keys(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicates) -> Path:
     out = groups.with_name(groups.name.replace("-groups", "-bands"))
     params = {"groups": str(groups), "seeds": minhash_seeds(near), "bands": near.bands, "r": near.rows_per_band}
-    _copy(con, band_keys_sql(near), out, params)
+    _copy(con, band_keys_sql(), out, params)
     return out
 
 
