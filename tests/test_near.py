@@ -38,7 +38,9 @@ def jaccard(a: str | None, b: str | None, k: int = 3) -> float:
 def relation(folder: Path, name: str, **columns: Sequence[str | None]) -> str:
     """A Parquet file of these columns with _row_id 0, 1, ...; the SQL that reads it."""
     rows = len(next(iter(columns.values())))
-    table = pa.table({"_row_id": pa.array(range(rows), pa.int64())} | {c: pa.array(v, pa.string()) for c, v in columns.items()})
+    table = pa.table(
+        {"_row_id": pa.array(range(rows), pa.int64())} | {c: pa.array(v, pa.string()) for c, v in columns.items()}
+    )
     path = folder / f"{name}.parquet"
     pq.write_table(table, path)
     return f"read_parquet({quote_path(path)})"
@@ -69,7 +71,10 @@ LETTERS_K = "a b c d e f g h i k"  # 7 of 9: 0.777...
 
 def test_pairs_at_or_above_the_threshold_with_their_exact_jaccard(tmp_path: Path) -> None:
     texts = [FOX, LETTERS, FOX_CAT, "nothing like the others at all", LETTERS_K]
-    assert within(tmp_path, texts, threshold=0.75) == [(2, 0, jaccard(FOX_CAT, FOX)), (4, 1, jaccard(LETTERS_K, LETTERS))]
+    assert within(tmp_path, texts, threshold=0.75) == [
+        (2, 0, jaccard(FOX_CAT, FOX)),
+        (4, 1, jaccard(LETTERS_K, LETTERS)),
+    ]
     assert jaccard(FOX_CAT, FOX) == 0.75
     assert jaccard(LETTERS_K, LETTERS) == 7 / 9
 
@@ -221,14 +226,14 @@ def _best(pairs: list[Pair], threshold: float) -> list[Pair]:
 SURE = {"bands": 64, "rows_per_band": 1}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=texts_strategy, k=st.integers(1, 3), threshold=st.sampled_from([0.5, 0.6, 0.75, 1.0]))
 def test_within_equals_brute_force(tmp_path: Path, texts: list[str | None], k: int, threshold: float) -> None:
     near = NearDuplicates("text", threshold=threshold, shingle_words=k, **SURE)
     assert found(tmp_path, relation(tmp_path, "t", text=texts), None, near) == brute_within(texts, k, threshold)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(left=texts_strategy, right=texts_strategy, k=st.integers(1, 3), threshold=st.sampled_from([0.5, 0.8]))
 def test_across_equals_brute_force(
     tmp_path: Path, left: list[str | None], right: list[str | None], k: int, threshold: float
@@ -238,7 +243,7 @@ def test_across_equals_brute_force(
     assert got == brute_across(left, right, k, threshold)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=texts_strategy, k=st.integers(1, 3))
 def test_default_lsh_never_reports_a_false_pair_and_never_misses_an_identical_set(
     tmp_path: Path, texts: list[str | None], k: int
@@ -247,7 +252,9 @@ def test_default_lsh_never_reports_a_false_pair_and_never_misses_an_identical_se
 
     A row with an earlier identical shingle set always points at the first such row: sets are grouped before LSH.
     """
-    got = found(tmp_path, relation(tmp_path, "t", text=texts), None, NearDuplicates("text", threshold=0.5, shingle_words=k))
+    got = found(
+        tmp_path, relation(tmp_path, "t", text=texts), None, NearDuplicates("text", threshold=0.5, shingle_words=k)
+    )
     for left, right, j in got:
         assert right < left
         assert j == jaccard(texts[left], texts[right], k)

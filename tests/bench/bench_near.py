@@ -175,7 +175,8 @@ def run_child(kind: str, folder: Path) -> dict[str, Any]:
 def recall(pairs_file: Path, planted: list[list[Any]], threshold: float, across: bool) -> dict[str, Any]:
     """Share of the planted pairs at the threshold that were written as (later -> earlier, true Jaccard)."""
     table = pq.read_table(pairs_file).to_pydict()
-    written = {(l, r): j for l, r, j in zip(table["left_row_id"], table["right_row_id"], table["jaccard"], strict=True)}
+    rows = zip(table["left_row_id"], table["right_row_id"], table["jaccard"], strict=True)
+    written = {(left, right): j for left, right, j in rows}
     due = [(a, b, j) for a, b, j in planted if j >= threshold]
     keys = [(a, b) if across else (max(a, b), min(a, b)) for a, b, _ in due]
     found = sum(written.get(key) == j for key, (_, _, j) in zip(keys, due, strict=True))
@@ -187,8 +188,8 @@ def hot_found(pairs_file: Path, hot: list[int]) -> int:
     table = pq.read_table(pairs_file).to_pydict()
     first, rest = hot[0], set(hot[1:])
     return sum(
-        l in rest and r == first and j == 1.0
-        for l, r, j in zip(table["left_row_id"], table["right_row_id"], table["jaccard"], strict=True)
+        left in rest and right == first and j == 1.0
+        for left, right, j in zip(table["left_row_id"], table["right_row_id"], table["jaccard"], strict=True)
     )
 
 
@@ -226,12 +227,16 @@ def main(argv: list[str] | None = None) -> int:
         if run["kind"] == "within":
             near, exact = (recall(out, planted[k], threshold, across=False) for k in ("near", "exact"))
             hot = hot_found(out, planted["hot"])
-            found = (f"near {near['found']:,}/{near['at_threshold']:,}, exact {exact['found']:,}/{exact['at_threshold']:,},"
-                     f" hot {hot:,}/{len(planted['hot']) - 1:,}")  # fmt: skip
+            found = ", ".join([
+                f"near {near['found']:,}/{near['at_threshold']:,}",
+                f"exact {exact['found']:,}/{exact['at_threshold']:,}",
+                f"hot {hot:,}/{len(planted['hot']) - 1:,}",
+            ])  # fmt: skip
         else:
             both = recall(out, planted["across"], threshold, across=True)
             found = f"near+exact {both['found']:,}/{both['at_threshold']:,}"
-        print(f"{run['kind']:<8} {rows:>20} {run['wall_s']:>8.1f} {run['peak_rss_mib']:>13.0f} {run['pairs']:>9,}  {found}")
+        figures = f"{run['wall_s']:>8.1f} {run['peak_rss_mib']:>13.0f} {run['pairs']:>9,}"
+        print(f"{run['kind']:<8} {rows:>20} {figures}  {found}")
     return 1 if any("error" in run for run in runs) else 0
 
 

@@ -148,13 +148,12 @@ def _best_within(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplica
         WITH b AS (SELECT * FROM read_parquet($bands)),
              shared AS (SELECT key FROM b GROUP BY key HAVING count(*) > 1),
              hits AS (SELECT * FROM b WHERE key IN (SELECT key FROM shared))
-        SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep FROM hits l JOIN hits r ON l.key = r.key AND l.rep > r.rep"""
+        SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
+        FROM hits l JOIN hits r ON l.key = r.key AND l.rep > r.rep"""
     return _confirmed_best(con, candidates, {"bands": str(bands)}, groups, groups, near, work / "best.parquet")
 
 
-def _best_across(
-    con: duckdb.DuckDBPyConnection, left: Path, right: Path, near: NearDuplicates, work: Path
-) -> Path:
+def _best_across(con: duckdb.DuckDBPyConnection, left: Path, right: Path, near: NearDuplicates, work: Path) -> Path:
     """left_rep, right_rep, jaccard: the same set on the right (1.0), else the best LSH candidate."""
     same = """SELECT l.rep AS left_rep, r.rep AS right_rep, 1.0::DOUBLE AS jaccard
               FROM read_parquet($left) l JOIN read_parquet($right) r ON l.h = r.h AND l.shingles = r.shingles
