@@ -16,12 +16,18 @@ $(STAMP): pyproject.toml
 
 PREDICTIONS := data/warehouse/demo-predictions-v2.parquet
 
-# The main job: validate two months of flights (January in-process, February as the Prefect
-# flow dataguard-validate, which names its flow run and artifacts), then train the example model
-# on January through the gate (hard ceiling) and run the model slice tests on February's predictions.
+# The main job: validate the tables flights refers to (airlines, airports, planes), then two months
+# of flights (January in-process, February as the Prefect flow dataguard-validate, which names its
+# flow run and artifacts: flights naming a plane the registry lacks are quarantined as foreign_key),
+# then the evaluation split (February flights in it are quarantined as leak), train the example
+# model on January through the gate (hard ceiling) and run the model slice tests on February's predictions.
 demo: $(STAMP)
+	$(BIN)/dataguard validate airlines data/samples/airlines.csv
+	$(BIN)/dataguard validate airports data/samples/airports.csv
+	$(BIN)/dataguard validate planes data/samples/planes.parquet
 	$(BIN)/dataguard validate flights data/samples/flights-2013-01.csv
 	$(BIN)/dataguard validate flights data/samples/flights-2013-02.parquet --prefect
+	$(BIN)/dataguard validate flights_eval data/samples/flights-eval-2013-03.csv
 	$(BIN)/dataguard versions flights
 	$(BIN)/dataguard gate flights
 	$(BIN)/dataguard train flights --version 1 --max-minutes 5 -- \
@@ -29,6 +35,7 @@ demo: $(STAMP)
 	  "$$($(BIN)/python -c 'import dataguard; print(dataguard.open_validated("flights", 2).clean_path)')"
 	$(BIN)/dataguard evaluate flights --version 2 --predictions $(PREDICTIONS)
 	$(BIN)/dataguard runs flights
+	$(BIN)/dataguard runs flights --affected
 	@$(BIN)/dataguard users revoke demo-reviewer >/dev/null 2>&1 || true  # a new token each demo
 	$(BIN)/dataguard users add demo-reviewer --role reviewer
 	@echo "Review the quarantine in a browser: $(BIN)/dataguard ui"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -309,7 +308,7 @@ def dataguard_cli(project: Path, *args: str | Path) -> subprocess.CompletedProce
 def test_an_embedded_catalog_on_a_read_only_mount_is_read_and_never_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.conftest import FEB, REPO
+    from tests.conftest import FEB, flights_contract_text
 
     monkeypatch.delenv("DATAGUARD_CATALOG_URL", raising=False)
     mount = tmp_path / "mount"
@@ -318,7 +317,7 @@ def test_an_embedded_catalog_on_a_read_only_mount_is_read_and_never_written(
     try:
         root = mount / "proj"
         (root / "schemas").mkdir(parents=True)
-        shutil.copy(REPO / "schemas" / "flights.py", root / "schemas" / "flights.py")
+        (root / "schemas" / "flights.py").write_text(flights_contract_text())
         assert dataguard_cli(root, "validate", "flights", FEB).returncode == 0
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
 

@@ -240,7 +240,7 @@ def test_an_ingested_but_unvalidated_version_keeps_the_gate_closed(flights_proje
 
 def test_a_failing_version_closes_the_gate_and_exits_1(flights_project: Project) -> None:
     contract = flights_project.contract_path("flights")
-    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.05", "max_quarantined_fraction=0.001"))
+    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.25", "max_quarantined_fraction=0.001"))
     code, report = run_json("validate", "flights", JAN)
     assert (code, report["verdict"], report["gate_open"]) == (1, "FAIL", False)
     assert report["reasons"] == ["0.32% of rows quarantined (87 of 27,004), above the 0.10% allowed"]
@@ -267,7 +267,7 @@ def test_warn_blocks_policy_closes_the_gate(flights_project: Project) -> None:
     contract = flights_project.contract_path("flights")
     contract.write_text(
         contract.read_text().replace(
-            "max_quarantined_fraction=0.05,", "max_quarantined_fraction=0.05, warn_blocks=True,"
+            "max_quarantined_fraction=0.25,", "max_quarantined_fraction=0.25, warn_blocks=True,"
         )
     )
     code, report = run_json("validate", "flights", FEB)

@@ -34,7 +34,7 @@ def test_training_gets_the_clean_data_and_is_recorded(flights_project: Project, 
 
 def test_a_closed_gate_never_runs_the_command(flights_project: Project, tmp_path: Path) -> None:
     contract = flights_project.contract_path("flights")
-    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.05", "max_quarantined_fraction=0.001"))
+    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.25", "max_quarantined_fraction=0.001"))
     assert run("validate", "flights", FEB).exit_code == 1
     marker = tmp_path / "ran"
     result = run("train", "flights", "--max-minutes", "1", "--", "touch", marker)

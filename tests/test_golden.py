@@ -48,14 +48,14 @@ def compare(name: str, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8")
 
 
-def test_reports_match_the_golden_files(flights_project: Project) -> None:
+def test_reports_match_the_golden_files(related_flights: Project) -> None:
     code, reports = run_json("validate", "flights", JAN, FEB)
     assert code == 0
     for report in reports:
         stem = f"flights-v{report['version']}"
         on_disk = Path(report["paths"]["report_json"]).read_text(encoding="utf-8")
-        data = rounded(json.loads(normalise(on_disk, flights_project, report)))
+        data = rounded(json.loads(normalise(on_disk, related_flights, report)))
         as_json = json.dumps(data, indent=2, sort_keys=True)
         compare(f"{stem}.report.json", as_json + "\n")
         markdown = Path(report["paths"]["report_md"]).read_text(encoding="utf-8")
-        compare(f"{stem}.report.md", normalise(markdown, flights_project, report))
+        compare(f"{stem}.report.md", normalise(markdown, related_flights, report))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,14 @@ from dataguard import catalog, pipeline
 from dataguard.errors import CatalogBusy, SourceError
 from dataguard.pipeline import InProcess, Request, validate_version
 from dataguard.project import Project
-from tests.conftest import FEB, JAN, REPO
+from tests.conftest import FEB, JAN, flights_contract_text
 from tests.test_golden import normalise, rounded
 
 
 def other_project(tmp_path: Path, name: str) -> Project:
     root = tmp_path / name
     (root / "schemas").mkdir(parents=True)
-    shutil.copy(REPO / "schemas" / "flights.py", root / "schemas" / "flights.py")
+    (root / "schemas" / "flights.py").write_text(flights_contract_text())
     return Project(root=root, warehouse=root / "data" / "warehouse")
 
 

@@ -26,7 +26,7 @@ import pytest
 from dataguard.ingest.version import fingerprint
 from dataguard.project import Project
 from tests import catalog_sql
-from tests.conftest import FEB, JAN, REPO
+from tests.conftest import FEB, JAN, flights_contract_text
 
 PREFECT = Path(sys.executable).parent / "prefect"
 NEVER_TONIGHT = "0 0 1 1 *"  # the nightly schedule must not fire during the test: runs start on demand
@@ -195,9 +195,9 @@ def two_datasets(tmp_path: Path) -> Project:
     """flights, and `strict`: the same contract with a 0.1% quarantine limit, so January fails it."""
     root = tmp_path / "served"
     (root / "schemas").mkdir(parents=True)
-    contract = (REPO / "schemas" / "flights.py").read_text()
+    contract = flights_contract_text()
     (root / "schemas" / "flights.py").write_text(contract)
-    strict = contract.replace("max_quarantined_fraction=0.05", "max_quarantined_fraction=0.001")
+    strict = contract.replace("max_quarantined_fraction=0.25", "max_quarantined_fraction=0.001")
     assert strict != contract
     (root / "schemas" / "strict.py").write_text(strict)
     project = Project(root, root / "data" / "warehouse")

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from dataguard.app.commands.users import add_user
 from dataguard.project import Project
-from tests.conftest import FEB
+from tests.conftest import FEB, flights_contract_text
 from tests.test_cli import run_json
 from tests.web_server import serving
 
@@ -26,14 +26,12 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     """One served project for every generated case, on each catalog backend: February validated, a reviewer's
     token."""
     import os
-    import shutil
 
     from dataguard.catalog.db import dispose
-    from tests.conftest import REPO
 
     root = tmp_path_factory.mktemp("fuzz") / "proj"
     (root / "schemas").mkdir(parents=True)
-    shutil.copy(REPO / "schemas" / "flights.py", root / "schemas" / "flights.py")
+    (root / "schemas" / "flights.py").write_text(flights_contract_text())
     before, environ = os.getcwd(), dict(os.environ)
     if request.param == "postgresql":
         os.environ["DATAGUARD_CATALOG_URL"] = request.getfixturevalue("postgres_server").new_database()

@@ -17,17 +17,23 @@ if TYPE_CHECKING:
     from dataguard.spec.contract import Contract, GatePolicy, HistoryPolicy
     from dataguard.spec.drift import ColumnDrift, DriftSettings
     from dataguard.spec.execution import Execution
+    from dataguard.spec.near import NearDuplicates
+    from dataguard.spec.relations import Disjoint, Duplicates, References
     from dataguard.spec.slices import SliceTest
 
 _HOMES = {
     "ColumnDrift": "dataguard.spec.drift",
     "Contract": "dataguard.spec.contract",
     "DataguardError": "dataguard.errors",
+    "Disjoint": "dataguard.spec.relations",
+    "Duplicates": "dataguard.spec.relations",
     "DriftSettings": "dataguard.spec.drift",
     "Execution": "dataguard.spec.execution",
     "GateClosed": "dataguard.errors",
     "GatePolicy": "dataguard.spec.contract",
     "HistoryPolicy": "dataguard.spec.contract",
+    "NearDuplicates": "dataguard.spec.near",
+    "References": "dataguard.spec.relations",
     "SliceTest": "dataguard.spec.slices",
     "ValidatedVersion": "dataguard.gate.opened",
     "open_validated": "dataguard.gate.validated",
@@ -37,11 +43,15 @@ __all__ = [
     "ColumnDrift",
     "Contract",
     "DataguardError",
+    "Disjoint",
     "DriftSettings",
+    "Duplicates",
     "Execution",
     "GateClosed",
     "GatePolicy",
     "HistoryPolicy",
+    "NearDuplicates",
+    "References",
     "SliceTest",
     "ValidatedVersion",
     "open_validated",

@@ -26,6 +26,7 @@ from dataguard.catalog.locks import dataset_lock, writer_of
 from dataguard.checks.batches import partitions
 from dataguard.checks.load import LoadedContract, load_contract, require_full_validation
 from dataguard.checks.partitions import PartitionJob, partition_jobs, run_partition_job
+from dataguard.checks.relations import RelationCheck, resolve_relations
 from dataguard.checks.rowchecks import RowCheckOutcome, check_rows, finish_checks, first_structural
 from dataguard.common import progress, signals
 from dataguard.common.faults import fault_point
@@ -221,8 +222,10 @@ def _run_stages(
     progress.rows(version.rows)
     run_dir.mkdir(parents=True)
     require_full_validation()
+    # the other datasets' versions, opened and proven before any row is checked against them
+    relations: tuple[RelationCheck, ...] = engine.stage("relations", resolve_relations, project, loaded)
     try:
-        outcome = _check_rows(project, loaded, version.data_path, run_dir, settings, engine)
+        outcome = _check_rows(project, loaded, version.data_path, run_dir, settings, engine, relations)
     except SourceError as unreadable:  # the version's file, named as the user knows it: the source
         if unreadable.path != version.data_path:
             raise
@@ -269,25 +272,39 @@ def _publish(
 ) -> dict[str, Any]:
     with signals.deferred():  # a signal now waits until the catalog says what was published
         report: dict[str, Any] = engine.stage(
-            "publish", publish, project.catalog, version, run_id, run_dir, split, outcome.checks, verdict, sections
+            "publish", publish, project.catalog, version, run_id, run_dir, split, outcome, verdict, sections
         )
     return report
 
 
 def _check_rows(
-    project: Project, loaded: LoadedContract, data_path: str, run_dir: Path, settings: Resolved, engine: Engine
+    project: Project,
+    loaded: LoadedContract,
+    data_path: str,
+    run_dir: Path,
+    settings: Resolved,
+    engine: Engine,
+    relations: tuple[RelationCheck, ...],
 ) -> RowCheckOutcome:
-    """Row checks partition by partition (each a task of the engine), then the set checks over the version."""
+    """Row checks partition by partition (each a task of the engine), then the set checks and relations over the
+    version."""
     parts = partitions(Path(data_path), settings.partition_rows, loaded.contract.batch_rows)
     failures = run_dir / "failures.parquet"
     if len(parts) == 1 and settings.task_runner == THREAD:
-        single: RowCheckOutcome = engine.stage("row checks", check_rows, Path(data_path), loaded, failures)
+        single: RowCheckOutcome = engine.stage("row checks", check_rows, Path(data_path), loaded, failures, relations)
         return single
     jobs = partition_jobs(project, loaded, data_path, run_dir, parts)
     structural = first_structural(engine.partitions(jobs, settings))
     outs = [Path(job.out) for job in jobs]
     merged: RowCheckOutcome = engine.stage(
-        "row checks: set checks and counts", finish_checks, Path(data_path), loaded, outs, structural, failures
+        "row checks: set checks and counts",
+        finish_checks,
+        Path(data_path),
+        loaded,
+        outs,
+        structural,
+        failures,
+        relations,
     )
     return merged
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dataguard.project import Project
+from tests.conftest import flights_contract_text
 from tests.faults.catalog_stress_worker import DATASETS, make_sources, operations, start
 from tests.pg_server import PostgresServer
 
@@ -33,7 +34,7 @@ def load(root: Path, sources: Path, workers: int, seconds: float) -> dict[str, A
         shutil.rmtree(root)
     (root / "schemas").mkdir(parents=True)
     for dataset in DATASETS:
-        shutil.copy(REPO / "schemas" / "flights.py", root / "schemas" / f"{dataset}.py")
+        (root / "schemas" / f"{dataset}.py").write_text(flights_contract_text())
     logs = root / "logs"
     logs.mkdir()
     project = Project(root, root / "data" / "warehouse")

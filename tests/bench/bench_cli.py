@@ -38,7 +38,6 @@ import argparse
 import itertools
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.bench_validate import REPO, environment
+from tests.conftest import flights_contract_text
 
 DEFAULT_OUT = REPO / "bench-results" / "cli.json"
 SAMPLES = REPO / "data" / "samples"
@@ -109,7 +109,7 @@ def set_up_project(scratch: Path, env: dict[str, str]) -> tuple[Path, Path, Path
     """The example project with both sample months validated; the 1,000-row and the empty CSV."""
     project = scratch / "project"
     (project / "schemas").mkdir(parents=True)
-    shutil.copy(REPO / "schemas" / "flights.py", project / "schemas" / "flights.py")
+    (project / "schemas" / "flights.py").write_text(flights_contract_text())
     for sample in ("flights-2013-01.csv", "flights-2013-02.parquet"):
         command = [str(dataguard_exe()), "validate", "flights", str(SAMPLES / sample), "--quiet"]
         subprocess.run(command, cwd=project, env=env, stdout=subprocess.DEVNULL, check=True)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.bench_validate import REPO, environment
+from tests.conftest import flights_contract_text
 
 DEFAULT_SCRATCH = Path("/tmp/dataguard-bench-load")
 DEFAULT_OUT = REPO / "bench-results" / "load.json"
@@ -124,7 +125,7 @@ def baseline_case() -> Case:
     return Case(
         "baseline (flights sample)",
         "flights",
-        (REPO / "schemas" / "flights.py").read_text(),
+        flights_contract_text(),
         ("flights-2013-01.csv", "flights-2013-02.parquet"),
         """
         import shutil, sys

@@ -42,9 +42,11 @@ from dataguard.catalog.results import (
     DriftRow,
     FinishedRun,
     ProfileRow,
+    RelationRow,
     RunResults,
     SliceRow,
     finish_run,
+    ran_contract,
     run_results,
 )
 from dataguard.catalog.runs import (
@@ -97,6 +99,7 @@ __all__ = [
     "FinishedRun",
     "Incident",
     "ProfileRow",
+    "RelationRow",
     "RevisionRecord",
     "RunRecord",
     "RunResults",
@@ -131,6 +134,7 @@ __all__ = [
     "past_profiles",
     "pin_baseline",
     "pinned_baseline",
+    "ran_contract",
     "reading",
     "record_clean_file",
     "record_decision",

@@ -164,11 +164,19 @@ TRAINING_FIELDS = (
     "ended",
     "exit_code",
     "timed_out",
+    "run_id",
 )
 
 
 def start_training(
-    db: CatalogDB, training_id: str, dataset: str, version: int, revision: int, fingerprint: str, command: str
+    db: CatalogDB,
+    training_id: str,
+    dataset: str,
+    version: int,
+    revision: int,
+    fingerprint: str,
+    command: str,
+    run_id: str | None = None,
 ) -> None:
     with writing(db) as con:
         lock_dataset_row(con, dataset)
@@ -181,6 +189,7 @@ def start_training(
                 fingerprint=fingerprint,
                 command=command,
                 started=utcnow(),
+                run_id=run_id,
             )
         )
 

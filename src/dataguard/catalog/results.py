@@ -26,6 +26,7 @@ from dataguard.catalog.schema import (
     drift_results,
     history_anomalies,
     profiles,
+    run_relations,
     runs,
     slice_results,
     versions,
@@ -49,6 +50,20 @@ class CheckResult:
     code: str
     failed_rows: int
     severity: str
+    fingerprint: str | None = None  # of the check's definition (None: recorded before revision 0006)
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    """The other dataset's clean rows one relation was checked against (none for duplicates within the version)."""
+
+    kind: str  # references, disjoint or duplicates
+    check_name: str
+    dataset: str | None
+    version: int | None
+    revision: int | None
+    failed_rows: int
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,7 @@ class RunResults:
     anomalies: list[AnomalyRow] = field(default_factory=list)
     profiles: list[ProfileRow] = field(default_factory=list)
     reference_version: int | None = None  # the version drift was measured against
+    relations: list[RelationRow] = field(default_factory=list)
 
 
 def insert_results(con: Connection, run_id: str, dataset: str, version: int, found: RunResults) -> None:
@@ -103,6 +119,7 @@ def insert_results(con: Connection, run_id: str, dataset: str, version: int, fou
         (slice_results, [_slice_values(s) for s in found.slices]),
         (drift_results, [_drift_values(d, found.reference_version) for d in found.drift]),
         (history_anomalies, [row_of(history_anomalies, a, column_name=a.column) for a in found.anomalies]),
+        (run_relations, [row_of(run_relations, r) for r in found.relations]),
     ]
     for table, values in ordered:
         if values:
@@ -156,18 +173,22 @@ class FinishedRun:
     profiles: list[ProfileRow] = field(default_factory=list)
     deletion_vector: DeletionVector | None = None  # the quarantined rows' ids: clean = the version minus these
     anomalies: list[AnomalyRow] = field(default_factory=list)
+    contract_fingerprint: str | None = None
+    relations: list[RelationRow] = field(default_factory=list)
 
     @property
     def results(self) -> RunResults:
-        return RunResults(self.checks, self.slices, self.drift, self.anomalies, self.profiles, self.reference_version)
+        return RunResults(
+            self.checks, self.slices, self.drift, self.anomalies, self.profiles, self.reference_version, self.relations
+        )
 
 
 # the runs columns a FinishedRun fills as they are (its reasons are stored as JSON)
 _OUTCOME_COLUMNS = (
     "verdict", "gate_open", "rows_input", "rows_clean", "rows_quarantined", "clean_path", "quarantine_path",
-    "report_json",
+    "report_json", "contract_fingerprint",
 )  # fmt: skip
-_RESULT_TABLES = (check_results, slice_results, drift_results, history_anomalies, profiles)
+_RESULT_TABLES = (check_results, slice_results, drift_results, history_anomalies, profiles, run_relations)
 
 
 def finish_run(db: CatalogDB, run: FinishedRun, fence: Callable[[Connection], None]) -> None:
@@ -207,14 +228,23 @@ def _record_deletion_vector(con: Connection, run: FinishedRun) -> None:
         record_deletion_vector(con, run.deletion_vector)
 
 
+def ran_contract(db: CatalogDB, run_id: str) -> str | None:
+    """The fingerprint of the contract a run ran (None: a run recorded before revision 0006)."""
+    with reading(db) as con:
+        if con is None:
+            return None
+        found = con.execute(sa.select(runs.c.contract_fingerprint).where(runs.c.run_id == run_id)).scalar()
+    return None if found is None else str(found)
+
+
 def run_results(db: CatalogDB, run_id: str) -> RunResults:
     """What a run recorded when it was published (empty lists for a run that recorded nothing)."""
     with reading(db) as con:
         if con is None:
             return RunResults()
-        checks, slices, drift, anomalies, profiled = (
+        checks, slices, drift, anomalies, profiled, related = (
             _rows_of(con, table, run_id) for table in (check_results, slice_results, drift_results,
-                                                       history_anomalies, profiles)
+                                                       history_anomalies, profiles, run_relations)
         )  # fmt: skip
     return RunResults(
         checks=[_record(CheckResult, r) for r in checks],
@@ -223,6 +253,7 @@ def run_results(db: CatalogDB, run_id: str) -> RunResults:
         anomalies=[_record(AnomalyRow, r) for r in anomalies],
         profiles=[_record(ProfileRow, r) for r in profiled],
         reference_version=drift[0].reference_version if drift else None,
+        relations=[RelationRow(**{f.name: r._mapping[f.name] for f in fields(RelationRow)}) for r in related],
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.types import TypeDecorator
 
 from dataguard.catalog.columns import columns
 
-HEAD = "0005"
+HEAD = "0006"
 """The Alembic revision of this metadata; a test checks it is the newest migration."""
 
 
@@ -63,7 +63,8 @@ runs = _table(
     " reasons text?, rows_input big?, rows_clean big?, rows_quarantined big?, clean_path str?, quarantine_path str?,"
     " report_json str?, flow_run_id str?, error text?,"
     # the lease (revision 0002): which lock holding made the run, on which host, and its last heartbeat
-    " lease str?, host str?, pid int?, heartbeat time?",
+    " lease str?, host str?, pid int?, heartbeat time?,"
+    " contract_fingerprint str?",  # revision 0006: the sha256 of the contract the run ran
 )
 quarantine_decisions = _table(  # row_ids: a JSON list of row ids
     "quarantine_decisions",
@@ -96,7 +97,8 @@ slice_results = _table(
 training_runs = _table(
     "training_runs",
     "training_id str*, dataset str, version int, revision int, fingerprint str, command text, started time,"
-    " ended time?, exit_code int?, timed_out bool?",
+    " ended time?, exit_code int?, timed_out bool?,"
+    " run_id str?",  # revision 0006: the run whose clean rows training read
 )
 clean_files = _table(
     "clean_files",
@@ -113,9 +115,15 @@ incidents = _table(
     "incident_id str*, dataset str, version int, revision int, run_id str, kind str, path str, expected str,"
     " actual str, detected_by str, detected time",
 )
-check_results = _table(
-    "check_results", "run_id str, name str, column_name str?, code str, failed_rows big, severity str, position int?"
-)  # position: revision 0003
+check_results = _table(  # position: revision 0003; fingerprint (the check's definition): revision 0006
+    "check_results",
+    "run_id str, name str, column_name str?, code str, failed_rows big, severity str, position int?, fingerprint str?",
+)
+run_relations = _table(  # revision 0006: the other dataset's version (and revision) each relation was checked against
+    "run_relations",
+    "run_id str, position int, kind str, check_name str, dataset str?, version int?, revision int?,"
+    " failed_rows big, fingerprint str",
+)
 history_anomalies = _table(  # revision 0003: the figures of a run that were far from their history
     "history_anomalies", "run_id str, position int, column_name str, figure str, reason text"
 )

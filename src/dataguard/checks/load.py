@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import importlib.util
 import sys
 import traceback
@@ -32,6 +33,7 @@ class LoadedContract:
     path: Path
     schema: pa.DataFrameSchema
     contract: Contract
+    source_sha256: str = ""  # of the contract module's text as it was imported
 
     @property
     def columns(self) -> list[str]:
@@ -86,6 +88,7 @@ def _is_text(dtype: object) -> bool:
 def load_contract(project: Project, dataset: str) -> LoadedContract:
     """Import ``schemas/<dataset>.py`` and check it exposes a usable schema."""
     path = project.require_contract(dataset)
+    source = path.read_bytes()
     name = f"dataguard_contract_{path.stem}"
     try:
         module = _import_contract(path, name)
@@ -99,9 +102,11 @@ def load_contract(project: Project, dataset: str) -> LoadedContract:
             f"{_where(path, 'contract')}: `contract` must be a dataguard.Contract, got {type(contract).__name__}"
         )
     _check_keys(contract, schema, path)
+    _check_relations(contract, schema, path, dataset)
     _check_slices(contract, schema, path)
     _check_drift(contract, schema, path)
-    return LoadedContract(dataset=dataset, path=path, schema=schema, contract=contract)
+    digest = "sha256:" + hashlib.sha256(source).hexdigest()
+    return LoadedContract(dataset=dataset, path=path, schema=schema, contract=contract, source_sha256=digest)
 
 
 def _import_contract(path: Path, name: str) -> object:
@@ -242,10 +247,39 @@ def _check_keys(contract: Contract, schema: pa.DataFrameSchema, path: Path) -> N
             raise ContractError(f"{_where(path, 'contract')}: key column {key!r} is not in the schema", hint=hint)
 
 
+def _check_relations(contract: Contract, schema: pa.DataFrameSchema, path: Path, dataset: str) -> None:
+    """Every column a relation names is in the schema; no relation points at its own dataset."""
+    named: list[tuple[str, str]] = []
+    for ref in contract.references:
+        named += [(f"References to {ref.dataset}", c) for c in ref.columns]
+    for other in contract.disjoint_from:
+        named += [(f"Disjoint from {other.dataset}", c) for c in other.on or ()]
+        named += [(f"Disjoint from {other.dataset}: near", c) for c in other.near.columns] if other.near else []
+    if contract.duplicates is not None:
+        dup = contract.duplicates
+        named += [("Duplicates", c) for c in dup.on or ()] + (
+            [("Duplicates: near", c) for c in dup.near.columns] if dup.near else []
+        )
+    for what, column in named:
+        if column not in schema.columns:
+            hint = did_you_mean(column, schema.columns, otherwise=f"schema columns: {', '.join(schema.columns)}")
+            raise ContractError(
+                f"{_where(path, 'contract')}: {what} names column {column!r}, not in the schema", hint=hint
+            )
+    for relation in (*contract.references, *contract.disjoint_from):
+        if relation.dataset == dataset:
+            kind = type(relation).__name__
+            raise ContractError(
+                f"{_where(path, 'contract')}: {kind} names the contract's own dataset {dataset!r}",
+                hint="rows repeated within one version: duplicates=dataguard.Duplicates(on=[...])",
+            )
+
+
 # -- pandera must really validate -----------------------------------------------------------------
 
 _CANARY_MISSING = pa.DataFrameSchema({"canary": pa.Column(int)})
 _CANARY_DATA = pa.DataFrameSchema({"canary": pa.Column(int, pa.Check.ge(0))})
+_VALIDATING: set[tuple[object, object]] = set()  # pandera configurations the canaries proved validating
 
 
 def require_full_validation() -> None:
@@ -260,6 +294,10 @@ def require_full_validation() -> None:
     from pandera.config import get_config_context
     from pandera.errors import SchemaError, SchemaErrors
 
+    config = get_config_context()
+    state = (config.validation_enabled, getattr(config.validation_depth, "value", None))
+    if state in _VALIDATING:  # proven in this process under the same configuration
+        return
     frame = pd.DataFrame({"canary": [-1]})
     for canary in (_CANARY_MISSING, _CANARY_DATA):
         probe = frame.drop(columns=["canary"]) if canary is _CANARY_MISSING else frame
@@ -267,7 +305,6 @@ def require_full_validation() -> None:
             canary.validate(probe, lazy=True)
         except (SchemaError, SchemaErrors):
             continue
-        config = get_config_context()
         depth = getattr(config.validation_depth, "value", None)
         raise ContractError(
             "pandera is not validating "
@@ -276,3 +313,4 @@ def require_full_validation() -> None:
             hint="unset PANDERA_VALIDATION_ENABLED and PANDERA_VALIDATION_DEPTH "
             "(or set them to True and SCHEMA_AND_DATA), then run again",
         )
+    _VALIDATING.add(state)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from dataclasses import dataclass
+import hashlib
+import inspect
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandera.pandas as pa
 
 from dataguard.checks.failures import check_code
 from dataguard.checks.load import LoadedContract
+from dataguard.checks.relations import RelationCheck
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,7 @@ class DeclaredCheck:
     check: str
     column: str | None
     code: str
+    fingerprint: str  # of the check's definition: what it tests, with which arguments, and its code
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,8 @@ class CheckPlan:
     declared: tuple[DeclaredCheck, ...]
 
 
-def plan_checks(loaded: LoadedContract) -> CheckPlan:
-    """Split the schema into per-batch checks and whole-version set checks."""
+def plan_checks(loaded: LoadedContract, relations: Sequence[RelationCheck] = ()) -> CheckPlan:
+    """Split the schema into per-batch checks and whole-version set checks; ``relations`` are declared last."""
     schema = copy.deepcopy(loaded.schema)
     set_checks: list[SetCheck] = []
     for name, column in schema.columns.items():
@@ -53,20 +59,83 @@ def plan_checks(loaded: LoadedContract) -> CheckPlan:
         schema.unique = None
     if loaded.contract.keys:
         set_checks.append(SetCheck(tuple(loaded.contract.keys), "duplicate_key"))
-    return CheckPlan(schema, tuple(set_checks), tuple(_declared(schema, set_checks)))
+    declared = (*_declared(schema, set_checks), *(_related(r) for r in relations))
+    return CheckPlan(schema, tuple(set_checks), declared)
 
 
 def _declared(schema: pa.DataFrameSchema, set_checks: list[SetCheck]) -> Iterator[DeclaredCheck]:
     for name, column in schema.columns.items():
         if schema.coerce or column.coerce:
-            yield DeclaredCheck(f"coerce_dtype('{column.dtype}')", name, "coerce_dtype")
+            label = f"coerce_dtype('{column.dtype}')"
+            yield DeclaredCheck(label, name, "coerce_dtype", fingerprint_of({"check": label, "column": name}))
         if not column.nullable:
-            yield DeclaredCheck("not_nullable", name, "not_nullable")
+            yield DeclaredCheck(
+                "not_nullable", name, "not_nullable", fingerprint_of({"check": "not_nullable", "column": name})
+            )
         for check in column.checks:
-            label = check.error or check.name
-            yield DeclaredCheck(label, name, check_code(label))
+            yield _pandera_check(check, name)
     for check in schema.checks:
-        label = check.error or check.name
-        yield DeclaredCheck(label, None, check_code(label))
+        yield _pandera_check(check, None)
     for set_check in set_checks:
-        yield DeclaredCheck(set_check.check, ", ".join(set_check.columns), set_check.code)
+        column = ", ".join(set_check.columns)
+        yield DeclaredCheck(set_check.check, column, set_check.code, fingerprint_of(asdict(set_check)))
+
+
+def _pandera_check(check: pa.Check, column: str | None) -> DeclaredCheck:
+    label = str(check.error or check.name)
+    return DeclaredCheck(label, column, check_code(label), check_fingerprint(check, column))
+
+
+def _related(relation: RelationCheck) -> DeclaredCheck:
+    return DeclaredCheck(relation.check, relation.column, relation.code, relation.fingerprint)
+
+
+def check_fingerprint(check: pa.Check, column: str | None) -> str:
+    """A check's definition: its name, arguments and options, and the source of a check the contract wrote
+    (pandera's own checks are named by their arguments: their code changes only with pandera)."""
+    function = getattr(check, "_check_fn", None)
+    own = function is not None and not getattr(function, "__module__", "").startswith("pandera")
+    parts = {
+        "name": check.name,
+        "error": check.error,
+        "column": column,
+        "statistics": check.statistics,
+        "element_wise": check.element_wise,
+        "ignore_na": check.ignore_na,
+        "code": _source(function) if own else None,
+    }
+    return fingerprint_of(parts)
+
+
+def _source(function: Any) -> str:
+    """The function's source text; its bytecode when the source is not on disk (defined in a REPL)."""
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        code = getattr(function, "__code__", None)
+        return code.co_code.hex() if code is not None else getattr(function, "__qualname__", repr(type(function)))
+
+
+def fingerprint_of(parts: Any) -> str:
+    """sha256 of a JSON rendering; values JSON cannot say are named by their type (never by address)."""
+    text = json.dumps(parts, sort_keys=True, default=_stable)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(map(str, value)) if isinstance(value, set | frozenset) else list(value)
+    if hasattr(value, "pattern"):  # a compiled regular expression
+        return value.pattern
+    return getattr(value, "__qualname__", type(value).__qualname__)
+
+
+def contract_fingerprint(loaded: LoadedContract, plan: CheckPlan) -> str:
+    """The contract a run ran: its module's source, its resolved settings, and every check's fingerprint."""
+    settings = json.loads(json.dumps(asdict(loaded.contract), default=_stable))
+    parts = {
+        "source": loaded.source_sha256,
+        "settings": settings,
+        "checks": [c.fingerprint for c in plan.declared],
+    }
+    return fingerprint_of(parts)

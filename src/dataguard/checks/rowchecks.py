@@ -17,8 +17,10 @@ The stages live beside this module: ``plan`` (which checks run where),
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -26,8 +28,9 @@ from dataguard.catalog.results import CheckResult  # what a check found, as the 
 from dataguard.checks.batches import FileLayout, Partition, unreadable
 from dataguard.checks.failures import FAILURE_SCHEMA
 from dataguard.checks.load import LoadedContract
-from dataguard.checks.plan import CheckPlan, plan_checks
+from dataguard.checks.plan import CheckPlan, contract_fingerprint, plan_checks
 from dataguard.checks.pushdown import split_schema
+from dataguard.checks.relations import RelationCheck, describe, write_relation_failures
 from dataguard.checks.residual import residual_failures, structure_failures
 from dataguard.checks.sql_failures import set_check_failures, write_sql_failures
 from dataguard.common.sql import engine, quote_ident
@@ -40,9 +43,13 @@ class RowCheckOutcome:
     failures_path: Path
     checks: tuple[CheckResult, ...]
     structural: tuple[str, ...]
+    contract_fingerprint: str = ""
+    relations: tuple[dict[str, Any], ...] = ()  # each relation and the other version it used (report.json)
 
 
-def check_rows(data_path: Path, loaded: LoadedContract, failures_path: Path) -> RowCheckOutcome:
+def check_rows(
+    data_path: Path, loaded: LoadedContract, failures_path: Path, relations: Sequence[RelationCheck] = ()
+) -> RowCheckOutcome:
     """Run every check of the contract over the version; failures go to ``failures_path``.
 
     Checks with an exact SQL meaning run in one DuckDB pass over the file
@@ -51,7 +58,7 @@ def check_rows(data_path: Path, loaded: LoadedContract, failures_path: Path) -> 
     """
     part = failures_path.with_name(failures_path.stem + ".part.parquet")
     structural = check_partition(data_path, loaded, None, part)
-    return finish_checks(data_path, loaded, [part], structural, failures_path)
+    return finish_checks(data_path, loaded, [part], structural, failures_path, relations)
 
 
 def check_partition(data_path: Path, loaded: LoadedContract, partition: Partition | None, out: Path) -> list[str]:
@@ -75,13 +82,18 @@ def _check_partition(data_path: Path, loaded: LoadedContract, partition: Partiti
 
 
 def finish_checks(
-    data_path: Path, loaded: LoadedContract, parts: list[Path], structural: list[str], failures_path: Path
+    data_path: Path,
+    loaded: LoadedContract,
+    parts: list[Path],
+    structural: list[str],
+    failures_path: Path,
+    relations: Sequence[RelationCheck] = (),
 ) -> RowCheckOutcome:
-    """Merge the partitions' failures, run the set checks over the whole version, count per check.
+    """Merge the partitions' failures, run the set checks and relations over the whole version, count per check.
 
     ``structural``: the reasons of the first partition that had any (see ``first_structural``).
     """
-    plan = plan_checks(loaded)
+    plan = plan_checks(loaded, relations)
     with pq.ParquetWriter(failures_path, FAILURE_SCHEMA) as writer:
         if not structural:
             for part in parts:
@@ -90,10 +102,15 @@ def finish_checks(
             for set_check in plan.set_checks:
                 with unreadable(data_path):
                     writer.write_table(set_check_failures(data_path, set_check))
+            for relation in relations:
+                with unreadable(data_path):
+                    write_relation_failures(data_path, relation, writer)
     for part in parts:
         part.unlink(missing_ok=True)
     checks = () if structural else summarise(failures_path, plan, loaded.contract.gate.block_checks)
-    return RowCheckOutcome(failures_path, checks, tuple(structural))
+    failed = {c.name: c.failed_rows for c in checks}
+    used = tuple(row | {"failed_rows": failed.get(row["check"], 0)} for row in describe(relations))
+    return RowCheckOutcome(failures_path, checks, tuple(structural), contract_fingerprint(loaded, plan), used)
 
 
 def first_structural(per_partition: list[list[str]]) -> list[str]:
@@ -119,14 +136,19 @@ def summarise(
     results: list[CheckResult] = []
     for declared in plan.declared:
         _, n = failed.pop((declared.check, declared.column), (declared.code, 0))
-        results.append(_result(declared.check, declared.column, declared.code, n, block_checks))
+        results.append(_result(declared.check, declared.column, declared.code, n, block_checks, declared.fingerprint))
     for (check, column), (code, n) in sorted(failed.items(), key=lambda item: (str(item[0][1]), item[0][0])):
-        results.append(_result(check, column, code, n, block_checks))  # failures pandera named differently
+        results.append(_result(check, column, code, n, block_checks, None))  # failures pandera named differently
     return tuple(results)
 
 
 def _result(
-    check: str, column: str | None, code: str, failed: int, block_checks: tuple[str, ...] | list[str]
+    check: str,
+    column: str | None,
+    code: str,
+    failed: int,
+    block_checks: tuple[str, ...] | list[str],
+    fingerprint: str | None,
 ) -> CheckResult:
     severity = Severity.BLOCK if code in block_checks else Severity.QUARANTINE
-    return CheckResult(name=check, column=column, code=code, failed_rows=failed, severity=severity)
+    return CheckResult(check, column, code, failed, severity, fingerprint)

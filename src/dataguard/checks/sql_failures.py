@@ -17,6 +17,8 @@ from dataguard.common.rows import version_relation
 from dataguard.common.sql import column_chunks, column_list, engine, quote_ident
 from dataguard.spec.source import ROW_ID
 
+NO_STATISTICS = "SET disabled_optimizers = 'statistics_propagation'"  # a global setting: a database of its own
+
 
 def write_sql_failures(
     data_path: Path,
@@ -59,9 +61,8 @@ def _write_sql_failures(
         params |= {"first": partition.first, "last": partition.last}
     for check in checks:
         params.update(check.params)
-    with engine(data_path.parent, private=True) as con:  # a global setting: a database of its own
-        # Parquet statistics leave NaN out of min/max, and DuckDB then folds isnan() to false: keep it honest
-        con.execute("SET disabled_optimizers = 'statistics_propagation'")
+    # Parquet statistics leave NaN out of min/max, and DuckDB then folds isnan() to false: keep it honest
+    with engine(data_path.parent, flavour=NO_STATISTICS) as con:
         reader = con.sql(query, params=params).to_arrow_reader(batch_rows)
         for batch in reader:
             for i, check in enumerate(checks):

@@ -75,7 +75,9 @@ class EngineSettings:
         return cls(memory, temp, int(threads) if threads else None)
 
 
-def engine(scratch: object | None = None, *, private: bool = False) -> duckdb.DuckDBPyConnection:
+def engine(
+    scratch: object | None = None, *, private: bool = False, flavour: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for heavy queries over Parquet, with a memory ceiling.
 
     Above the ceiling DuckDB spills to the configured temp directory (else
@@ -86,29 +88,49 @@ def engine(scratch: object | None = None, *, private: bool = False) -> duckdb.Du
     the connection returned is a cursor of a database kept per thread and
     settings (so concurrent partitions keep a ceiling each, as before), which
     costs nothing. ``private``: a database of its own, for a caller that
-    changes global settings (locks its configuration, disables an optimizer).
-    Close the connection when done; the database stays for the next caller.
+    changes global settings (locks its configuration). ``flavour``: a kept
+    database with one more global setting (``SET`` statement), for callers that
+    need it every time (an optimizer disabled). Close the connection when done;
+    the database stays for the next caller.
     """
     settings = EngineSettings.from_env()
     temp = settings.temp_directory or (str(scratch) if scratch is not None else None)
     if private:
         return _database(settings, temp)
-    databases: dict[tuple[EngineSettings, str | None], duckdb.DuckDBPyConnection] = _PER_THREAD.__dict__.setdefault(
-        "databases", {}
+    databases: dict[tuple[EngineSettings, str | None], tuple[duckdb.DuckDBPyConnection, str | None]] = (
+        _PER_THREAD.__dict__.setdefault("databases", {})
     )
-    key = (settings, temp)
-    database = databases.pop(key, None) or _database(settings, temp)
-    databases[key] = database  # the newest last
-    while len(databases) > KEPT_DATABASES:  # the oldest: a run that ended (each run has its own scratch)
-        databases.pop(next(iter(databases))).close()
+    key = (settings, flavour)
+    kept = databases.pop(key, None)
+    database = kept[0] if kept is not None and _spills_to(kept, temp) else _database(settings, temp, flavour)
+    databases[key] = (database, temp)  # the newest last
+    while len(databases) > KEPT_DATABASES:
+        databases.pop(next(iter(databases)))[0].close()
     return database.cursor()
+
+
+def _spills_to(kept: tuple[duckdb.DuckDBPyConnection, str | None], temp: str | None) -> bool:
+    """Whether a kept database now spills to ``temp``: DuckDB moves its spill folder until it first spills
+    (each run spills into its own folder); a database that spilled already is left to its run."""
+    import duckdb
+
+    database, current = kept
+    if temp == current:
+        return True
+    if temp is None:
+        return False
+    try:
+        database.execute("SET temp_directory = $dir", {"dir": temp})
+    except duckdb.Error:
+        return False
+    return True
 
 
 KEPT_DATABASES = 4
 _PER_THREAD = threading.local()
 
 
-def _database(settings: EngineSettings, temp: str | None) -> duckdb.DuckDBPyConnection:
+def _database(settings: EngineSettings, temp: str | None, flavour: str | None = None) -> duckdb.DuckDBPyConnection:
     import duckdb
 
     con = duckdb.connect()
@@ -119,4 +141,6 @@ def _database(settings: EngineSettings, temp: str | None) -> duckdb.DuckDBPyConn
         con.execute("SET temp_directory = $dir", {"dir": temp})
     if settings.threads is not None:
         con.execute("SET threads = $n", {"n": settings.threads})
+    if flavour is not None:
+        con.execute(flavour)
     return con

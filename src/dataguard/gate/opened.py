@@ -40,6 +40,7 @@ class ValidatedVersion:
     revision: int = 0  # the reviewed clean revision (0: as validated)
     clean_fingerprint: str = ""  # sha256 of clean_path, recorded when it was made and verified at open
     verified: bool = False  # whether what is read was hashed and compared with its record when it was opened
+    run_id: str = ""  # the validation run whose clean rows these are
     rows: VersionRows | None = None  # set when read without a clean file
     make_file: Callable[[], Path] | None = field(default=None, repr=False, compare=False)
 

@@ -116,7 +116,14 @@ def run_training(
         announce(f"peek: {page}")
     training_id = uuid.uuid4().hex
     catalog.start_training(
-        proj.catalog, training_id, dataset, opened.version, opened.revision, opened.fingerprint, shlex.join(cmd)
+        proj.catalog,
+        training_id,
+        dataset,
+        opened.version,
+        opened.revision,
+        opened.fingerprint,
+        shlex.join(cmd),
+        opened.run_id or None,
     )
     announce(f"training on {dataset} v{opened.version} ({opened.clean_path}), ceiling {max_minutes:g} min")
     outcome = run_with_ceiling(cmd, training_env(opened), max_minutes * 60, grace_seconds, stdout=stdout)

@@ -167,6 +167,7 @@ def _opened(
         verdict=run.verdict or "",
         revision=run.revision,
         clean_fingerprint=recorded.fingerprint if recorded else "",
+        run_id=run.run_id,
     )
     return opened, run, recorded
 

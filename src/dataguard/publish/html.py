@@ -75,6 +75,8 @@ def render_html(
             rows=_rows_view(report.get("rows") or {}),
             checks=_checks_view(report.get("checks") or []),
             quarantine_reasons=_quarantine_reasons_view(report),
+            relations=[_relation_view(r) for r in report.get("relations") or []],
+            contract_fingerprint=(report.get("contract") or {}).get("fingerprint"),
             sample=_sample_view(sample, sample_total),
             drift=drift_view(report),
             slices=[_slice_view(s) for s in report.get("slices") or []],
@@ -85,6 +87,19 @@ def render_html(
             paths=[(name, str(path)) for name, path in (report.get("paths") or {}).items() if path],
         )
     )
+
+
+def _relation_view(relation: dict[str, Any]) -> dict[str, Any]:
+    """A relation as the report lists it: which other version it was checked against (none: this version)."""
+    other = relation.get("dataset")
+    revision = relation.get("revision") or 0
+    against = f"{other} v{relation.get('version')}" + (f" (revision {revision})" if revision else "") if other else ""
+    return {
+        "kind": relation.get("kind"),
+        "check": relation.get("check"),
+        "against": against or "this version",
+        "failed_rows": int(relation.get("failed_rows") or 0),
+    }
 
 
 @cache

@@ -34,9 +34,19 @@ def render_markdown(report: dict[str, Any]) -> str:
         if len(reasons) > TOP_REASONS:
             lines.append(f"\n{len(reasons) - TOP_REASONS} more reasons in report.json")
         lines.append("")
-    lines += _drift_markdown(report) + _slices_markdown(report)
+    lines += _relations_markdown(report) + _drift_markdown(report) + _slices_markdown(report)
     lines += ["## Files", ""] + [f"- {name}: `{path}`" for name, path in report["paths"].items() if path]
     return "\n".join(lines) + "\n"
+
+
+def _relations_markdown(report: dict[str, Any]) -> list[str]:
+    """Each relation and the other version it was checked against (reports before relations have none)."""
+    relations = report.get("relations") or []
+    if not relations:
+        return []
+    lines = ["## Relations", "", "| kind | check | failed rows |", "|---|---|---:|"]
+    lines += [f"| {r['kind']} | {_md(r['check'])} | {r['failed_rows']:,} |" for r in relations]
+    return [*lines, ""]
 
 
 def _drift_markdown(report: dict[str, Any]) -> list[str]:

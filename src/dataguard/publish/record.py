@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dataguard import catalog
-from dataguard.catalog import CheckResult, VersionRecord
+from dataguard.catalog import VersionRecord
 from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.locks import writer_of
 from dataguard.common.faults import fault_point
@@ -23,6 +23,9 @@ from dataguard.spec.drift import NUMERIC
 from dataguard.split import SplitResult
 from dataguard.verdict import Verdict
 
+if TYPE_CHECKING:
+    from dataguard.checks.rowchecks import RowCheckOutcome
+
 
 def publish(
     db: CatalogDB,
@@ -30,12 +33,12 @@ def publish(
     run_id: str,
     run_dir: Path,
     split: SplitResult,
-    checks: tuple[CheckResult, ...],
+    outcome: RowCheckOutcome,
     verdict: Verdict,
     sections: Sections,
 ) -> dict[str, Any]:
     """Write the run's reports, then record it in the catalog; the published report.json document."""
-    report = build_report(version, run_id, verdict, split, checks, run_dir, sections)
+    report = build_report(version, run_id, verdict, split, outcome, run_dir, sections)
     published = document(report)
     deleted = file_fingerprint(split.deleted_path)  # what the clean file is proven against when it is made
     vector = catalog.DeletionVector(run_id, 0, str(split.deleted_path), deleted.digest, split.rows_quarantined)
@@ -62,7 +65,7 @@ def finished_run(report: Report, vector: catalog.DeletionVector) -> catalog.Fini
         clean_path=report.paths.clean,
         quarantine_path=report.paths.quarantine,
         report_json=report.paths.report_json,
-        checks=[catalog.CheckResult(c.name, c.column, c.code, c.failed_rows, c.severity) for c in report.checks],
+        checks=list(report.checks),
         slices=[catalog.SliceRow(slice_row(s)) for s in sections.slices],
         drift=[_drift_row(r) for r in sections.drift.results],
         reference_version=sections.reference.version,
@@ -71,7 +74,14 @@ def finished_run(report: Report, vector: catalog.DeletionVector) -> catalog.Fini
         ],
         deletion_vector=vector,
         anomalies=[catalog.AnomalyRow(a.column, a.figure, a.reason) for a in sections.history.anomalies],
+        contract_fingerprint=report.contract["fingerprint"] if report.contract else None,
+        relations=[_relation_row(r) for r in report.relations],
     )
+
+
+def _relation_row(row: dict[str, Any]) -> catalog.RelationRow:
+    fields = ("kind", "dataset", "version", "revision", "failed_rows", "fingerprint")
+    return catalog.RelationRow(check_name=row["check"], **{name: row[name] for name in fields})
 
 
 def stored_profile(profile: dict[str, Any]) -> dict[str, Any]:

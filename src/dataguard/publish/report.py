@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dataguard.catalog import CheckResult, VersionRecord
 from dataguard.measure.evaluate import DriftColumn, DriftSection, HistorySection, Sections
@@ -21,6 +21,9 @@ from dataguard.measure.slices.results import SliceResult
 from dataguard.publish.markdown import render_markdown
 from dataguard.split import ReasonCount, SplitResult
 from dataguard.verdict import Verdict
+
+if TYPE_CHECKING:
+    from dataguard.checks.rowchecks import RowCheckOutcome
 
 CONTRIBUTORS = 5  # PSI contributors listed per drift column; distributions hold every bin
 
@@ -59,6 +62,8 @@ class Report:
     sections: Sections
     paths: ReportPaths
     revision: int = 0
+    contract: dict[str, Any] | None = None  # {path, fingerprint}: the contract the run ran
+    relations: tuple[dict[str, Any], ...] = ()  # each relation and the other version it was checked against
 
 
 def build_report(
@@ -66,7 +71,7 @@ def build_report(
     run_id: str,
     verdict: Verdict,
     split: SplitResult,
-    checks: tuple[CheckResult, ...],
+    outcome: RowCheckOutcome,
     run_dir: Path,
     sections: Sections,
 ) -> Report:
@@ -77,7 +82,7 @@ def build_report(
         run_id=run_id,
         verdict=verdict,
         rows=RowCounts(split.rows_input, split.rows_clean, quarantined, quarantined, 0, 0),
-        checks=checks,
+        checks=outcome.checks,
         quarantine_reasons=split.reasons,
         sections=sections,
         paths=ReportPaths(
@@ -89,6 +94,8 @@ def build_report(
             report_json=str(run_dir / "report.json"),
             report_md=str(run_dir / "report.md"),
         ),
+        contract={"fingerprint": outcome.contract_fingerprint},
+        relations=outcome.relations,
     )
 
 
@@ -113,9 +120,17 @@ def document(report: Report) -> dict[str, Any]:
         "drift": [] if sections.drift.outcome is None else sections.drift.outcome.report(),
         "slices": [slice_row(r) for r in sections.slices],
         "paths": asdict(report.paths),
+        **_contract_fields(report),
         **_drift_fields(sections.drift),
         **_history_fields(sections.history),
     }
+
+
+def _contract_fields(report: Report) -> dict[str, Any]:
+    """The contract the run ran and the other versions its relations used (absent from reports before them)."""
+    if report.contract is None:
+        return {}
+    return {"contract": report.contract, "relations": [dict(r) for r in report.relations]}
 
 
 def slice_row(result: SliceResult) -> dict[str, Any]:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from dataguard.errors import ContractError
 from dataguard.spec.defaults import HISTORY_K_SD, HISTORY_MIN, HISTORY_WINDOW, MAX_QUARANTINED_FRACTION
 from dataguard.spec.drift import DriftSettings
 from dataguard.spec.execution import Execution
+from dataguard.spec.relations import Disjoint, Duplicates, References
 from dataguard.spec.slices import SliceTest
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class Contract:
         task runner, Dask scheduler address; the command line overrides it, and
         it overrides the environment.
     history: the metric-history rule (``dataguard.HistoryPolicy``): window, k, minimum.
+    references: keys that must exist in other datasets (``dataguard.References``, code ``foreign_key``).
+    disjoint_from: datasets no row may also occur in (``dataguard.Disjoint``, code ``leak``).
+    duplicates: rows that may not repeat an earlier row of the version (``dataguard.Duplicates``,
+        code ``duplicate``); None: not checked.
     """
 
     keys: tuple[str, ...] | list[str] = ()
@@ -91,8 +99,18 @@ class Contract:
     drift: DriftSettings = field(default_factory=DriftSettings)
     execution: Execution = field(default_factory=Execution)
     history: HistoryPolicy = field(default_factory=HistoryPolicy)
+    references: tuple[References, ...] | list[References] = ()
+    disjoint_from: tuple[Disjoint, ...] | list[Disjoint] = ()
+    duplicates: Duplicates | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "references", _all_of(self.references, References, "references"))
+        object.__setattr__(self, "disjoint_from", _all_of(self.disjoint_from, Disjoint, "disjoint_from"))
+        if self.duplicates is not None and not isinstance(self.duplicates, Duplicates):
+            raise ContractError(
+                f"Contract.duplicates takes a dataguard.Duplicates, got {type(self.duplicates).__name__}",
+                hint="duplicates=dataguard.Duplicates(on=['id'])",
+            )
         if not isinstance(self.history, HistoryPolicy):
             raise ContractError(
                 f"Contract.history takes a dataguard.HistoryPolicy, got {type(self.history).__name__}",
@@ -126,6 +144,17 @@ class Contract:
                 "Contract.csv_delimiter must be one character other than a quote or newline, "
                 f"got {self.csv_delimiter!r}"
             )
+
+
+def _all_of(values: object, kind: type[T], name: str) -> tuple[T, ...]:
+    """A list of ``kind`` values (a lone value is a list of one)."""
+    found = (values,) if isinstance(values, kind) else tuple(values) if isinstance(values, list | tuple) else None
+    if found is None or not all(isinstance(v, kind) for v in found):
+        raise ContractError(
+            f"Contract.{name} takes a list of dataguard.{kind.__name__}, got {values!r}",
+            hint=f"{name}=[dataguard.{kind.__name__}(...)]",
+        )
+    return found
 
 
 def _names(names: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:

@@ -122,6 +122,7 @@ for command in (
     training.peek,
     records.incidents,
     records.runs,
+    records.replay,
     records.history,
     serving.serve,
     serving.ui,

@@ -38,17 +38,82 @@ def _incident_line(i: dict[str, Any]) -> str:
     )
 
 
-def runs(dataset: str, project: ProjectOpt = None, json_out: JsonOpt = False) -> None:
+def runs(
+    dataset: str,
+    affected: Annotated[
+        bool,
+        typer.Option(
+            "--affected", help="Only training runs that read rows the current contract rejects, with how many."
+        ),
+    ] = False,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
     """Training runs of DATASET: which command trained on which version, and how it ended."""
     from dataguard.app.commands.datasets import training_runs
 
-    rows = run(json_out, lambda: training_runs(find_project(project), dataset))
+    rows = run(json_out, lambda: training_runs(find_project(project), dataset, affected=affected))
+    if affected and not json_out:
+        return _print_affected(dataset, rows)
     print_lines(json_out, rows, _training_run_line)
 
 
 def _training_run_line(r: dict[str, Any]) -> str:
     ended = "running" if r["ended"] is None else ("ceiling" if r["timed_out"] else f"exit {r['exit_code']}")
     return f"{r['started']:%Y-%m-%d %H:%M:%S}  v{r['version']}.r{r['revision']}  {ended:<8}  {escape(r['command'])}"
+
+
+def _print_affected(dataset: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        out.print(f"{escape(dataset)}: no training run read a row the current contract rejects")
+        return
+    out.print(f"{escape(dataset)}: {len(rows)} training run(s) read rows the current contract rejects")
+    for r in rows:
+        out.print(_training_run_line(r))
+        if r["structural"]:
+            out.print("    the current contract refuses the whole version: " + escape("; ".join(r["structural"])))
+            continue
+        by = ", ".join(
+            f"{b['code']}" + (f" ({b['column']})" if b["column"] else "") + f" {b['rows']:,}" for b in r["rejected_by"]
+        )
+        out.print(f"    {r['rows_rejected']:,} rows rejected now: {escape(by)}")
+
+
+def _reason_count(b: dict[str, Any]) -> str:
+    return f"{b['code']}" + (f" ({b['column']})" if b["column"] else "") + f" {b['rows']:,}"
+
+
+def replay(
+    dataset: str,
+    version: VersionOpt = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Rows listed (the counts cover every row).")] = 20,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Which rows the current contract would move in a published version (newest by default); publishes nothing."""
+    from dataguard.checks.replay import replay as replay_version
+
+    found = run(json_out, lambda: replay_version(find_project(project), dataset, version, limit))
+    if json_out:
+        return emit(found)
+    out.print(
+        f"{escape(dataset)} v{found.version}, against run {found.run_id}: "
+        f"{found.to_quarantine:,} clean row(s) would be quarantined, {found.to_clean:,} quarantined row(s) would be "
+        f"clean ({found.quarantined_then:,} quarantined then, {found.quarantined_now:,} now, of {found.rows:,})"
+    )
+    if found.ran_fingerprint != found.contract_fingerprint:
+        ran = (found.ran_fingerprint or "not recorded")[:19]
+        out.print(f"  the contract changed since that run ({ran} -> {found.contract_fingerprint[:19]})")
+    for change in found.checks_changed or []:
+        out.print(f"  check {change['change']}: {escape(change['name'])}")
+    for reason in found.structural:
+        out.print(f"  the current contract refuses the whole version: {escape(reason)}")
+    for by in found.moved_by:
+        where = f" ({escape(by['column'])})" if by["column"] else ""
+        out.print(f"  to {by['to']}: {by['code']}{where}: {by['rows']:,}")
+    for move in found.moves:
+        reasons = "; ".join(f"{r['code']} {r['column'] or ''} {r['value'] or ''}".strip() for r in move["reasons"])
+        out.print(f"  row {move['row_id']} -> {move['to']}: {escape(reasons)}")
 
 
 def history(

@@ -156,7 +156,12 @@ def integrity_incidents(project: Project, dataset: str) -> list[dict[str, Any]]:
     return catalog.list_incidents(project.catalog, dataset)
 
 
-def training_runs(project: Project, dataset: str) -> list[dict[str, Any]]:
-    """Which command trained on which version of the dataset, and how it ended, oldest first."""
+def training_runs(project: Project, dataset: str, affected: bool = False) -> list[dict[str, Any]]:
+    """Which command trained on which version of the dataset, and how it ended, oldest first; with
+    ``affected``, only those that read rows the current contract rejects, with how many."""
     known_dataset(project, dataset)
+    if affected:
+        from dataguard.checks.replay import affected_training
+
+        return affected_training(project, dataset)
     return catalog.list_training_runs(project.catalog, dataset)
