@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataguard.checks.near import SIGNATURE, minhash_seeds, near_duplicate_pairs
-from dataguard.common.sql import quote_path
+from dataguard.common.sql import engine, quote_path
 from dataguard.errors import ContractError
 from dataguard.spec.near import NearDuplicates
 
@@ -169,6 +169,20 @@ def test_many_identical_texts_on_both_sides(tmp_path: Path) -> None:
     right = relation(tmp_path, "right", text=[LETTERS] + [FOX] * 2_000 + [FOX_CAT])
     expected = [(i, 2_001, 1.0) for i in range(3)] + [(i, 1, 1.0) for i in range(3, 2_003)]
     assert found(tmp_path, left, right, NearDuplicates("text")) == expected
+
+
+def test_runs_on_an_engine_connection(tmp_path: Path) -> None:
+    texts = relation(tmp_path, "texts", text=[FOX, LETTERS, FOX_CAT, FOX])
+    (tmp_path / "out").mkdir()
+    with engine(tmp_path) as con:
+        count = near_duplicate_pairs(
+            con, texts, None, NearDuplicates("text", threshold=0.75), tmp_path / "out" / "p.pq"
+        )
+    assert count == 2
+    assert pq.read_table(tmp_path / "out" / "p.pq").to_pylist() == [
+        {"left_row_id": 2, "right_row_id": 0, "jaccard": 0.75},
+        {"left_row_id": 3, "right_row_id": 0, "jaccard": 1.0},
+    ]
 
 
 def test_the_output_file_has_its_types_even_when_empty(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ at least the threshold, one pair at most per left row: its best match, the highe
 going to the smallest right_row_id. Between two relations every left row may match any right row;
 within one relation a row is matched only with earlier rows (right_row_id < left_row_id), so a pair
 is reported once and a row never with itself. Every pair is confirmed with its exact Jaccard: no
-pair is false; LSH may miss one with the probability ``NearDuplicates.miss_probability`` gives.
+pair is false; LSH may miss one with the probability ``NearDuplicates.miss_probability`` gives
+(then a row's written match may be a lesser, still true, one; a row with an identical earlier set is
+never missed: those are grouped exactly, not by LSH).
 
 Why it stays within DuckDB's memory ceiling at any size: rows with the same shingle set are grouped
 first (a 64-bit hash of the sorted set, then the sets themselves where a hash repeats), and LSH runs
@@ -20,6 +22,10 @@ over one representative per distinct set, the group's smallest _row_id. A text r
 times is one representative: its copies point at it (jaccard 1.0) instead of making 10^10 candidate
 pairs. Each stage writes a Parquet file into a scratch folder next to ``out``; the groupings, joins
 and sorts spill to DuckDB's temp directory (``dataguard.common.sql.engine``).
+
+What it does not bound: many distinct texts that are all similar to one another (one template with
+a different word in each of 100,000 rows) share band buckets, and the candidate pairs of a bucket
+grow as the square of its size; each is confirmed, so the time does too.
 """
 
 from __future__ import annotations
@@ -142,59 +148,62 @@ def _band_keys(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicate
 
 
 def _best_within(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicates, work: Path) -> Path:
-    """left_rep, right_rep, jaccard: each representative's best earlier representative at the threshold."""
+    """left_rep, right_rep, jaccard: each representative's best earlier representative at the threshold.
+
+    Only keys that repeat are joined: most of the (representatives x bands) keys are unique.
+    """
     bands = _band_keys(con, groups, near)
-    candidates = """
+    query = """
         WITH b AS (SELECT * FROM read_parquet($bands)),
              shared AS (SELECT key FROM b GROUP BY key HAVING count(*) > 1),
              hits AS (SELECT * FROM b WHERE key IN (SELECT key FROM shared))
         SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
         FROM hits l JOIN hits r ON l.key = r.key AND l.rep > r.rep"""
-    return _confirmed_best(con, candidates, {"bands": str(bands)}, groups, groups, near, work / "best.parquet")
+    candidates = _copy_to(con, query, {"bands": str(bands)}, work / "candidates.parquet")
+    return _confirmed_best(con, candidates, groups, groups, near, work)
 
 
 def _best_across(con: duckdb.DuckDBPyConnection, left: Path, right: Path, near: NearDuplicates, work: Path) -> Path:
-    """left_rep, right_rep, jaccard: the same set on the right (1.0), else the best LSH candidate."""
-    same = """SELECT l.rep AS left_rep, r.rep AS right_rep, 1.0::DOUBLE AS jaccard
-              FROM read_parquet($left) l JOIN read_parquet($right) r ON l.h = r.h AND l.shingles = r.shingles
-              WHERE l.row_id = l.rep AND r.row_id = r.rep"""
-    exact = _copy_to(con, same, {"left": str(left), "right": str(right)}, work / "exact.parquet")
+    """left_rep, right_rep, jaccard: each left representative's best right representative at the threshold.
+
+    Identical sets have identical signatures, so they share every band: LSH always proposes them.
+    """
     left_bands, right_bands = _band_keys(con, left, near), _band_keys(con, right, near)
-    candidates = """
-        SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
-        FROM read_parquet($left_bands) l JOIN read_parquet($right_bands) r ON l.key = r.key
-        WHERE l.rep NOT IN (SELECT left_rep FROM read_parquet($exact))"""
-    params = {"left_bands": str(left_bands), "right_bands": str(right_bands), "exact": str(exact)}
-    near_best = _confirmed_best(con, candidates, params, left, right, near, work / "near.parquet")
-    union = "SELECT * FROM read_parquet($exact) UNION ALL SELECT * FROM read_parquet($near)"
-    return _copy_to(con, union, {"exact": str(exact), "near": str(near_best)}, work / "best.parquet")
+    query = """SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
+               FROM read_parquet($left_bands) l JOIN read_parquet($right_bands) r ON l.key = r.key"""
+    params = {"left_bands": str(left_bands), "right_bands": str(right_bands)}
+    candidates = _copy_to(con, query, params, work / "candidates.parquet")
+    return _confirmed_best(con, candidates, left, right, near, work)
 
 
 def _confirmed_best(
-    con: duckdb.DuckDBPyConnection,
-    candidates: str,
-    params: dict[str, Any],
-    left: Path,
-    right: Path,
-    near: NearDuplicates,
-    out: Path,
+    con: duckdb.DuckDBPyConnection, candidates: Path, left: Path, right: Path, near: NearDuplicates, work: Path
 ) -> Path:
     """The candidates' exact Jaccard; those at the threshold; per left_rep the best (ties: smallest right_rep).
 
-    The sets are distinct and sorted lists, so |A & B| is the length of their list intersection.
+    The sets are distinct and sorted lists, so |A & B| is the length of their list intersection. The
+    sets of the candidates are copied out first, so the joins that pair them hold those sets only.
     """
-    query = f"""
-        WITH c AS ({candidates}),
-             scored AS (
+    left_sets = _candidate_sets(con, candidates, "left_rep", left, work / "left-candidate-sets.parquet")
+    right_sets = _candidate_sets(con, candidates, "right_rep", right, work / "right-candidate-sets.parquet")
+    query = """
+        WITH scored AS (
                  SELECT c.left_rep, c.right_rep, len(list_intersect(a.shingles, b.shingles)) AS common,
                         len(a.shingles) + len(b.shingles) - common AS total
-                 FROM c JOIN read_parquet($left_groups) a ON a.row_id = c.left_rep
-                        JOIN read_parquet($right_groups) b ON b.row_id = c.right_rep),
+                 FROM read_parquet($candidates) c JOIN read_parquet($left_sets) a ON a.row_id = c.left_rep
+                                                  JOIN read_parquet($right_sets) b ON b.row_id = c.right_rep),
              kept AS (SELECT left_rep, right_rep, CAST(common AS DOUBLE) / total AS jaccard FROM scored
                       WHERE CAST(common AS DOUBLE) / total >= $threshold)
         SELECT * FROM kept QUALIFY row_number() OVER (PARTITION BY left_rep ORDER BY jaccard DESC, right_rep) = 1"""
-    params = params | {"left_groups": str(left), "right_groups": str(right), "threshold": float(near.threshold)}
-    return _copy_to(con, query, params, out)
+    params = {"candidates": str(candidates), "left_sets": str(left_sets), "right_sets": str(right_sets)}
+    return _copy_to(con, query, params | {"threshold": float(near.threshold)}, work / "best.parquet")
+
+
+def _candidate_sets(con: duckdb.DuckDBPyConnection, candidates: Path, side: str, groups: Path, out: Path) -> Path:
+    """row_id, shingles of the representatives named in the candidates' column ``side``."""
+    query = f"""SELECT row_id, shingles FROM read_parquet($groups)
+                WHERE row_id = rep AND row_id IN (SELECT {quote_ident(side)} FROM read_parquet($candidates))"""
+    return _copy_to(con, query, {"groups": str(groups), "candidates": str(candidates)}, out)
 
 
 # -- back from representatives to rows ------------------------------------------------------------------------
