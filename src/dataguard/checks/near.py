@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import random
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +58,14 @@ def near_duplicate_pairs(
     """
     with tempfile.TemporaryDirectory(prefix=".near-", dir=out.parent) as scratch:
         work = Path(scratch)
-        left_groups = _grouped_sets(con, left, near, work / "left")
+        left_side = _grouped_sets(con, left, near, work / "left")
         if right is None:
-            best = _best_within(con, left_groups, near, work)
-            pairs, params = _expanded_within(left_groups, best)
+            best = _best_within(con, left_side, near, work)
+            pairs, params = _expanded_within(left_side, best)
         else:
-            right_groups = _grouped_sets(con, right, near, work / "right")
-            best = _best_across(con, left_groups, right_groups, near, work)
-            pairs, params = _expanded_across(left_groups, best)
+            right_side = _grouped_sets(con, right, near, work / "right")
+            best = _best_across(con, left_side, right_side, near, work)
+            pairs, params = _expanded_across(left_side, best)
         return _copy(con, f"{pairs} ORDER BY left_row_id, right_row_id", out, params)
 
 
@@ -84,28 +85,48 @@ def shingle_sets_sql(relation: str, near: NearDuplicates) -> str:
                    WHERE len(words) > 0)"""
 
 
-def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDuplicates, stem: Path) -> Path:
-    """A Parquet file of row_id, rep, h, shingles: rep is the smallest row_id with the same shingle set.
+@dataclass(frozen=True)
+class Side:
+    """One relation's rows grouped by shingle set, as two Parquet files.
 
-    shingles is kept on the representatives only (row_id = rep), the only rows LSH and the Jaccard read.
+    members: row_id, rep of every row with shingles; rep is the smallest row_id with the same set.
+    reps: rep, shingles of each distinct set, the only rows LSH and the Jaccard read.
+    """
+
+    members: Path
+    reps: Path
+
+
+def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDuplicates, stem: Path) -> Side:
+    """The relation's rows grouped by identical shingle set.
+
     Grouping by the sets themselves would hold every distinct set in memory at once; their hashes group
     within the ceiling, and only the rows whose hash repeats are grouped by set (which also keeps two
-    sets whose hashes collide apart).
+    sets whose hashes collide apart). Each step is a query of its own, so none holds the lists of
+    all rows in a join or a grouping.
     """
-    sets = stem.with_name(stem.name + "-sets.parquet")
-    _copy(con, shingle_sets_sql(relation, near), sets, {"not_a_word": NOT_A_WORD, "k": near.shingle_words})
-    groups = stem.with_name(stem.name + "-groups.parquet")
-    query = """
-        WITH s AS (SELECT * FROM read_parquet($sets)),
-             repeated AS (SELECT h FROM s GROUP BY h HAVING count(*) > 1),
-             same AS (SELECT h, shingles, min(row_id) AS rep FROM s WHERE h IN (SELECT h FROM repeated)
-                      GROUP BY h, shingles)
-        SELECT s.row_id, coalesce(same.rep, s.row_id) AS rep, s.h,
-               CASE WHEN same.rep IS NULL OR same.rep = s.row_id THEN s.shingles END AS shingles
-        FROM s LEFT JOIN same ON same.h = s.h AND same.shingles = s.shingles"""
-    _copy(con, query, groups, {"sets": str(sets)})
-    sets.unlink()
-    return groups
+    files = {name: str(stem.with_name(f"{stem.name}-{name}.parquet")) for name in ("sets", "repeated", "same")}
+    _copy(
+        con, shingle_sets_sql(relation, near), Path(files["sets"]), {"not_a_word": NOT_A_WORD, "k": near.shingle_words}
+    )
+    repeated = "SELECT h FROM read_parquet($sets) GROUP BY h HAVING count(*) > 1"
+    _copy(con, repeated, Path(files["repeated"]), {"sets": files["sets"]})
+    same = """SELECT h, shingles, min(row_id) AS rep FROM read_parquet($sets)
+              WHERE h IN (SELECT h FROM read_parquet($repeated)) GROUP BY h, shingles"""
+    _copy(con, same, Path(files["same"]), {"sets": files["sets"], "repeated": files["repeated"]})
+    side = Side(stem.with_name(stem.name + "-members.parquet"), stem.with_name(stem.name + "-reps.parquet"))
+    members = """SELECT row_id, row_id AS rep FROM read_parquet($sets) s ANTI JOIN read_parquet($repeated) r USING (h)
+                 UNION ALL
+                 SELECT s.row_id, same.rep FROM read_parquet($sets) s
+                 JOIN read_parquet($same) same ON same.h = s.h AND same.shingles = s.shingles"""
+    _copy(con, members, side.members, files)
+    reps = """SELECT row_id AS rep, shingles FROM read_parquet($sets) s ANTI JOIN read_parquet($repeated) r USING (h)
+              UNION ALL
+              SELECT rep, shingles FROM read_parquet($same)"""
+    _copy(con, reps, side.reps, files)
+    for name in files.values():
+        Path(name).unlink()
+    return side
 
 
 SIGNATURE = """list_transform(CAST($seeds AS UBIGINT[]),
@@ -128,7 +149,7 @@ def band_keys_sql() -> str:
     return f"""SELECT rep, unnest({keys}) AS key FROM (
                    SELECT rep, {SIGNATURE} AS signature FROM (
                        SELECT rep, list_transform(shingles, lambda s: hash(s)) AS hashes
-                       FROM read_parquet($groups) WHERE row_id = rep))"""
+                       FROM read_parquet($reps)))"""
 
 
 def minhash_seeds(near: NearDuplicates) -> list[int]:
@@ -137,9 +158,9 @@ def minhash_seeds(near: NearDuplicates) -> list[int]:
     return [draw.getrandbits(64) for _ in range(near.hash_count)]
 
 
-def _band_keys(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicates) -> Path:
-    out = groups.with_name(groups.name.replace("-groups", "-bands"))
-    params = {"groups": str(groups), "seeds": minhash_seeds(near), "bands": near.bands, "r": near.rows_per_band}
+def _band_keys(con: duckdb.DuckDBPyConnection, side: Side, near: NearDuplicates) -> Path:
+    out = side.reps.with_name(side.reps.name.replace("-reps", "-bands"))
+    params = {"reps": str(side.reps), "seeds": minhash_seeds(near), "bands": near.bands, "r": near.rows_per_band}
     _copy(con, band_keys_sql(), out, params)
     return out
 
@@ -147,12 +168,12 @@ def _band_keys(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicate
 # -- candidates, their exact Jaccard, the best per left representative ----------------------------------------
 
 
-def _best_within(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicates, work: Path) -> Path:
+def _best_within(con: duckdb.DuckDBPyConnection, side: Side, near: NearDuplicates, work: Path) -> Path:
     """left_rep, right_rep, jaccard: each representative's best earlier representative at the threshold.
 
     Only keys that repeat are joined: most of the (representatives x bands) keys are unique.
     """
-    bands = _band_keys(con, groups, near)
+    bands = _band_keys(con, side, near)
     query = """
         WITH b AS (SELECT * FROM read_parquet($bands)),
              shared AS (SELECT key FROM b GROUP BY key HAVING count(*) > 1),
@@ -160,10 +181,10 @@ def _best_within(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplica
         SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
         FROM hits l JOIN hits r ON l.key = r.key AND l.rep > r.rep"""
     candidates = _copy_to(con, query, {"bands": str(bands)}, work / "candidates.parquet")
-    return _confirmed_best(con, candidates, groups, groups, near, work)
+    return _confirmed_best(con, candidates, side, side, near, work)
 
 
-def _best_across(con: duckdb.DuckDBPyConnection, left: Path, right: Path, near: NearDuplicates, work: Path) -> Path:
+def _best_across(con: duckdb.DuckDBPyConnection, left: Side, right: Side, near: NearDuplicates, work: Path) -> Path:
     """left_rep, right_rep, jaccard: each left representative's best right representative at the threshold.
 
     Identical sets have identical signatures, so they share every band: LSH always proposes them.
@@ -177,7 +198,7 @@ def _best_across(con: duckdb.DuckDBPyConnection, left: Path, right: Path, near: 
 
 
 def _confirmed_best(
-    con: duckdb.DuckDBPyConnection, candidates: Path, left: Path, right: Path, near: NearDuplicates, work: Path
+    con: duckdb.DuckDBPyConnection, candidates: Path, left: Side, right: Side, near: NearDuplicates, work: Path
 ) -> Path:
     """The candidates' exact Jaccard; those at the threshold; per left_rep the best (ties: smallest right_rep).
 
@@ -190,8 +211,8 @@ def _confirmed_best(
         WITH scored AS (
                  SELECT c.left_rep, c.right_rep, len(list_intersect(a.shingles, b.shingles)) AS common,
                         len(a.shingles) + len(b.shingles) - common AS total
-                 FROM read_parquet($candidates) c JOIN read_parquet($left_sets) a ON a.row_id = c.left_rep
-                                                  JOIN read_parquet($right_sets) b ON b.row_id = c.right_rep),
+                 FROM read_parquet($candidates) c JOIN read_parquet($left_sets) a ON a.rep = c.left_rep
+                                                  JOIN read_parquet($right_sets) b ON b.rep = c.right_rep),
              kept AS (SELECT left_rep, right_rep, CAST(common AS DOUBLE) / total AS jaccard FROM scored
                       WHERE CAST(common AS DOUBLE) / total >= $threshold)
         SELECT * FROM kept QUALIFY row_number() OVER (PARTITION BY left_rep ORDER BY jaccard DESC, right_rep) = 1"""
@@ -199,30 +220,30 @@ def _confirmed_best(
     return _copy_to(con, query, params | {"threshold": float(near.threshold)}, work / "best.parquet")
 
 
-def _candidate_sets(con: duckdb.DuckDBPyConnection, candidates: Path, side: str, groups: Path, out: Path) -> Path:
-    """row_id, shingles of the representatives named in the candidates' column ``side``."""
-    query = f"""SELECT row_id, shingles FROM read_parquet($groups)
-                WHERE row_id = rep AND row_id IN (SELECT {quote_ident(side)} FROM read_parquet($candidates))"""
-    return _copy_to(con, query, {"groups": str(groups), "candidates": str(candidates)}, out)
+def _candidate_sets(con: duckdb.DuckDBPyConnection, candidates: Path, column: str, side: Side, out: Path) -> Path:
+    """rep, shingles of the representatives named in the candidates' ``column``."""
+    query = f"""SELECT rep, shingles FROM read_parquet($reps)
+                WHERE rep IN (SELECT {quote_ident(column)} FROM read_parquet($candidates))"""
+    return _copy_to(con, query, {"reps": str(side.reps), "candidates": str(candidates)}, out)
 
 
 # -- back from representatives to rows ------------------------------------------------------------------------
 
 
-def _expanded_within(groups: Path, best: Path) -> tuple[str, dict[str, Any]]:
+def _expanded_within(side: Side, best: Path) -> tuple[str, dict[str, Any]]:
     """Each copy of a set points at its representative (1.0); each representative at its best earlier one."""
     query = """SELECT row_id AS left_row_id, rep AS right_row_id, 1.0::DOUBLE AS jaccard
-               FROM read_parquet($groups) WHERE row_id <> rep
+               FROM read_parquet($members) WHERE row_id <> rep
                UNION ALL
                SELECT left_rep, right_rep, jaccard FROM read_parquet($best)"""
-    return query, {"groups": str(groups), "best": str(best)}
+    return query, {"members": str(side.members), "best": str(best)}
 
 
-def _expanded_across(groups: Path, best: Path) -> tuple[str, dict[str, Any]]:
+def _expanded_across(side: Side, best: Path) -> tuple[str, dict[str, Any]]:
     """Every left row takes its representative's best right row."""
-    query = """SELECT g.row_id AS left_row_id, b.right_rep AS right_row_id, b.jaccard
-               FROM read_parquet($groups) g JOIN read_parquet($best) b ON b.left_rep = g.rep"""
-    return query, {"groups": str(groups), "best": str(best)}
+    query = """SELECT m.row_id AS left_row_id, b.right_rep AS right_row_id, b.jaccard
+               FROM read_parquet($members) m JOIN read_parquet($best) b ON b.left_rep = m.rep"""
+    return query, {"members": str(side.members), "best": str(best)}
 
 
 # -- writing ----------------------------------------------------------------------------------------------------
