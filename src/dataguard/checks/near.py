@@ -97,36 +97,45 @@ class Side:
     reps: Path
 
 
-def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDuplicates, stem: Path) -> Side:
-    """The relation's rows grouped by identical shingle set.
+GROUPING = (
+    ("repeated", "SELECT h FROM read_parquet($sets) GROUP BY h HAVING count(*) > 1"),
+    (
+        "same",
+        """SELECT h, shingles, min(row_id) AS rep FROM read_parquet($sets)
+           WHERE h IN (SELECT h FROM read_parquet($repeated)) GROUP BY h, shingles""",
+    ),
+    (
+        "members",
+        """SELECT row_id, row_id AS rep FROM read_parquet($sets) s ANTI JOIN read_parquet($repeated) r USING (h)
+           UNION ALL
+           SELECT s.row_id, same.rep FROM read_parquet($sets) s
+           JOIN read_parquet($same) same ON same.h = s.h AND same.shingles = s.shingles""",
+    ),
+    (
+        "reps",
+        """SELECT row_id AS rep, shingles FROM read_parquet($sets) s ANTI JOIN read_parquet($repeated) r USING (h)
+           UNION ALL
+           SELECT rep, shingles FROM read_parquet($same)""",
+    ),
+)
+"""Grouping a side's sets, one query a step, each reading the files of the steps before it ($name).
 
-    Grouping by the sets themselves would hold every distinct set in memory at once; their hashes group
-    within the ceiling, and only the rows whose hash repeats are grouped by set (which also keeps two
-    sets whose hashes collide apart). Each step is a query of its own, so none holds the lists of
-    all rows in a join or a grouping.
-    """
-    files = {name: str(stem.with_name(f"{stem.name}-{name}.parquet")) for name in ("sets", "repeated", "same")}
-    _copy(
-        con, shingle_sets_sql(relation, near), Path(files["sets"]), {"not_a_word": NOT_A_WORD, "k": near.shingle_words}
-    )
-    repeated = "SELECT h FROM read_parquet($sets) GROUP BY h HAVING count(*) > 1"
-    _copy(con, repeated, Path(files["repeated"]), {"sets": files["sets"]})
-    same = """SELECT h, shingles, min(row_id) AS rep FROM read_parquet($sets)
-              WHERE h IN (SELECT h FROM read_parquet($repeated)) GROUP BY h, shingles"""
-    _copy(con, same, Path(files["same"]), {"sets": files["sets"], "repeated": files["repeated"]})
-    side = Side(stem.with_name(stem.name + "-members.parquet"), stem.with_name(stem.name + "-reps.parquet"))
-    members = """SELECT row_id, row_id AS rep FROM read_parquet($sets) s ANTI JOIN read_parquet($repeated) r USING (h)
-                 UNION ALL
-                 SELECT s.row_id, same.rep FROM read_parquet($sets) s
-                 JOIN read_parquet($same) same ON same.h = s.h AND same.shingles = s.shingles"""
-    _copy(con, members, side.members, files)
-    reps = """SELECT row_id AS rep, shingles FROM read_parquet($sets) s ANTI JOIN read_parquet($repeated) r USING (h)
-              UNION ALL
-              SELECT rep, shingles FROM read_parquet($same)"""
-    _copy(con, reps, side.reps, files)
-    for name in files.values():
-        Path(name).unlink()
-    return side
+Grouping by the sets themselves would hold every distinct set in memory at once: their hashes are
+grouped (spilling), and only the rows whose hash repeats are grouped by set, which also keeps apart
+two sets whose hashes collide. No step holds every row's set in a join or a grouping.
+"""
+
+
+def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDuplicates, stem: Path) -> Side:
+    """The relation's rows with at least one shingle, grouped by identical shingle set."""
+    files = {name: str(stem.with_name(f"{stem.name}-{name}.parquet")) for name in ("sets", *dict(GROUPING))}
+    params = {"not_a_word": NOT_A_WORD, "k": near.shingle_words}
+    _copy(con, shingle_sets_sql(relation, near), Path(files["sets"]), params)
+    for name, query in GROUPING:
+        _copy(con, query, Path(files[name]), {read: path for read, path in files.items() if f"${read}" in query})
+    for name in ("sets", "repeated", "same"):
+        Path(files[name]).unlink()
+    return Side(Path(files["members"]), Path(files["reps"]))
 
 
 SIGNATURE = """list_transform(CAST($seeds AS UBIGINT[]),
