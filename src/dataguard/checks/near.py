@@ -17,8 +17,8 @@ pair is false; LSH may miss one with the probability ``NearDuplicates.miss_proba
 never missed: those are grouped exactly, not by LSH).
 
 Why it stays within DuckDB's memory ceiling at any size: rows with the same shingle set are grouped
-first (a 64-bit hash of the sorted set, then the sets themselves where a hash repeats), and LSH runs
-over one representative per distinct set, the group's smallest _row_id. A text repeated 100,000
+first (by a 64-bit hash of the sorted set, checked against the group's first set: ``GROUPING``), and
+LSH runs over one representative per distinct set, the group's smallest _row_id. A text repeated 100,000
 times is one representative: its copies point at it (jaccard 1.0) instead of making 10^10 candidate
 pairs. Each stage writes a Parquet file into a scratch folder next to ``out``; the groupings, joins
 and sorts spill to DuckDB's temp directory (``dataguard.common.sql.engine``).
@@ -100,29 +100,29 @@ class Side:
 GROUPING = (
     ("repeated", "SELECT h FROM read_parquet($sets) GROUP BY h HAVING count(*) > 1"),
     (
-        "same",
-        """SELECT h, shingles, min(row_id) AS rep FROM read_parquet($sets)
-           WHERE h IN (SELECT h FROM read_parquet($repeated)) GROUP BY h, shingles""",
+        "firsts",
+        """SELECT s.h, s.row_id AS first, s.shingles FROM read_parquet($sets) s
+           SEMI JOIN (SELECT min(row_id) AS row_id FROM read_parquet($sets)
+                      WHERE h IN (SELECT h FROM read_parquet($repeated)) GROUP BY h) f USING (row_id)""",
     ),
     (
         "members",
-        """SELECT row_id, row_id AS rep FROM read_parquet($sets) s ANTI JOIN read_parquet($repeated) r USING (h)
-           UNION ALL
-           SELECT s.row_id, same.rep FROM read_parquet($sets) s
-           JOIN read_parquet($same) same ON same.h = s.h AND same.shingles = s.shingles""",
+        """SELECT s.row_id, CASE WHEN f.shingles = s.shingles THEN f.first ELSE s.row_id END AS rep
+           FROM read_parquet($sets) s LEFT JOIN read_parquet($firsts) f ON f.h = s.h""",
     ),
     (
         "reps",
-        """SELECT row_id AS rep, shingles FROM read_parquet($sets) s ANTI JOIN read_parquet($repeated) r USING (h)
-           UNION ALL
-           SELECT rep, shingles FROM read_parquet($same)""",
+        """SELECT row_id AS rep, shingles FROM read_parquet($sets) s
+           ANTI JOIN (SELECT row_id FROM read_parquet($members) WHERE row_id <> rep) copies USING (row_id)""",
     ),
 )
 """Grouping a side's sets, one query a step, each reading the files of the steps before it ($name).
 
-Grouping by the sets themselves would hold every distinct set in memory at once: their hashes are
-grouped (spilling), and only the rows whose hash repeats are grouped by set, which also keeps apart
-two sets whose hashes collide. No step holds every row's set in a join or a grouping.
+Rows are grouped by the hash of their set, and a row whose hash repeats joins the group's first row
+when its set is that row's set. Nothing groups or sorts by the sets themselves (DuckDB holds such
+keys in memory); only the first row's set of each repeated hash is held, in the join. A row whose
+hash collides with a different set's stays a representative of its own: LSH still pairs it with an
+identical set (identical sets have identical signatures), so the result is exact either way.
 """
 
 
@@ -133,7 +133,7 @@ def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDupli
     _copy(con, shingle_sets_sql(relation, near), Path(files["sets"]), params)
     for name, query in GROUPING:
         _copy(con, query, Path(files[name]), {read: path for read, path in files.items() if f"${read}" in query})
-    for name in ("sets", "repeated", "same"):
+    for name in ("sets", "repeated", "firsts"):
         Path(files[name]).unlink()
     return Side(Path(files["members"]), Path(files["reps"]))
 
