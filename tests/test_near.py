@@ -240,14 +240,14 @@ def _best(pairs: list[Pair], threshold: float) -> list[Pair]:
 SURE = {"bands": 64, "rows_per_band": 1}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=texts_strategy, k=st.integers(1, 3), threshold=st.sampled_from([0.5, 0.6, 0.75, 1.0]))
 def test_within_equals_brute_force(tmp_path: Path, texts: list[str | None], k: int, threshold: float) -> None:
     near = NearDuplicates("text", threshold=threshold, shingle_words=k, **SURE)
     assert found(tmp_path, relation(tmp_path, "t", text=texts), None, near) == brute_within(texts, k, threshold)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(left=texts_strategy, right=texts_strategy, k=st.integers(1, 3), threshold=st.sampled_from([0.5, 0.8]))
 def test_across_equals_brute_force(
     tmp_path: Path, left: list[str | None], right: list[str | None], k: int, threshold: float
@@ -257,7 +257,7 @@ def test_across_equals_brute_force(
     assert got == brute_across(left, right, k, threshold)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=texts_strategy, k=st.integers(1, 3))
 def test_default_lsh_never_reports_a_false_pair_and_never_misses_an_identical_set(
     tmp_path: Path, texts: list[str | None], k: int
