@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataguard.checks.near import SIGNATURE, minhash_seeds, near_duplicate_pairs
-from dataguard.common.sql import quote_path
+from dataguard.common.sql import engine, quote_path
 from dataguard.errors import ContractError
 from dataguard.spec.near import NearDuplicates
 
@@ -171,6 +171,20 @@ def test_many_identical_texts_on_both_sides(tmp_path: Path) -> None:
     assert found(tmp_path, left, right, NearDuplicates("text")) == expected
 
 
+def test_runs_on_an_engine_connection(tmp_path: Path) -> None:
+    texts = relation(tmp_path, "texts", text=[FOX, LETTERS, FOX_CAT, FOX])
+    (tmp_path / "out").mkdir()
+    with engine(tmp_path) as con:
+        count = near_duplicate_pairs(
+            con, texts, None, NearDuplicates("text", threshold=0.75), tmp_path / "out" / "p.pq"
+        )
+    assert count == 2
+    assert pq.read_table(tmp_path / "out" / "p.pq").to_pylist() == [
+        {"left_row_id": 2, "right_row_id": 0, "jaccard": 0.75},
+        {"left_row_id": 3, "right_row_id": 0, "jaccard": 1.0},
+    ]
+
+
 def test_the_output_file_has_its_types_even_when_empty(tmp_path: Path) -> None:
     within(tmp_path, [None, FOX])
     schema = pq.read_schema(tmp_path / "pairs.parquet")
@@ -226,14 +240,14 @@ def _best(pairs: list[Pair], threshold: float) -> list[Pair]:
 SURE = {"bands": 64, "rows_per_band": 1}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=texts_strategy, k=st.integers(1, 3), threshold=st.sampled_from([0.5, 0.6, 0.75, 1.0]))
 def test_within_equals_brute_force(tmp_path: Path, texts: list[str | None], k: int, threshold: float) -> None:
     near = NearDuplicates("text", threshold=threshold, shingle_words=k, **SURE)
     assert found(tmp_path, relation(tmp_path, "t", text=texts), None, near) == brute_within(texts, k, threshold)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(left=texts_strategy, right=texts_strategy, k=st.integers(1, 3), threshold=st.sampled_from([0.5, 0.8]))
 def test_across_equals_brute_force(
     tmp_path: Path, left: list[str | None], right: list[str | None], k: int, threshold: float
@@ -243,7 +257,7 @@ def test_across_equals_brute_force(
     assert got == brute_across(left, right, k, threshold)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=texts_strategy, k=st.integers(1, 3))
 def test_default_lsh_never_reports_a_false_pair_and_never_misses_an_identical_set(
     tmp_path: Path, texts: list[str | None], k: int

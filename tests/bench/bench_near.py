@@ -4,8 +4,8 @@ Generates a seeded Parquet file of short texts (5 to 15 words drawn from a
 vocabulary of 3,000 made-up words with Zipf-like frequencies) with planted
 duplicates, scattered by a shuffle:
 
-- near copies: 2% of the rows copy an earlier text with its first or last word
-  changed (Jaccard of 3-word shingles 0.8 to 0.86 for 12 to 15 words: bases have 12 or more);
+- near copies: 2% of the rows copy another text with its first or last word
+  changed (Jaccard of 3-word shingles (n-3)/(n-1), 0.82 to 0.86: those bases have 12 to 15 words);
 - exact copies: 2% copy a text word for word (with different case and punctuation);
 - one hot text repeated by 5% of the rows (a band bucket that would make 10^9 pairs);
 

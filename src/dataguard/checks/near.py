@@ -12,20 +12,27 @@ at least the threshold, one pair at most per left row: its best match, the highe
 going to the smallest right_row_id. Between two relations every left row may match any right row;
 within one relation a row is matched only with earlier rows (right_row_id < left_row_id), so a pair
 is reported once and a row never with itself. Every pair is confirmed with its exact Jaccard: no
-pair is false; LSH may miss one with the probability ``NearDuplicates.miss_probability`` gives.
+pair is false; LSH may miss one with the probability ``NearDuplicates.miss_probability`` gives
+(then a row's written match may be a lesser, still true, one; a row with an identical earlier set is
+never missed: those are grouped exactly, not by LSH).
 
 Why it stays within DuckDB's memory ceiling at any size: rows with the same shingle set are grouped
-first (a 64-bit hash of the sorted set, then the sets themselves where a hash repeats), and LSH runs
-over one representative per distinct set, the group's smallest _row_id. A text repeated 100,000
+first (by a 64-bit hash of the sorted set, checked against the group's first set: ``GROUPING``), and
+LSH runs over one representative per distinct set, the group's smallest _row_id. A text repeated 100,000
 times is one representative: its copies point at it (jaccard 1.0) instead of making 10^10 candidate
 pairs. Each stage writes a Parquet file into a scratch folder next to ``out``; the groupings, joins
 and sorts spill to DuckDB's temp directory (``dataguard.common.sql.engine``).
+
+What it does not bound: many distinct texts that are all similar to one another (one template with
+a different word in each of 100,000 rows) share band buckets, and the candidate pairs of a bucket
+grow as the square of its size; each is confirmed, so the time does too.
 """
 
 from __future__ import annotations
 
 import random
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +58,14 @@ def near_duplicate_pairs(
     """
     with tempfile.TemporaryDirectory(prefix=".near-", dir=out.parent) as scratch:
         work = Path(scratch)
-        left_groups = _grouped_sets(con, left, near, work / "left")
+        left_side = _grouped_sets(con, left, near, work / "left")
         if right is None:
-            best = _best_within(con, left_groups, near, work)
-            pairs, params = _expanded_within(left_groups, best)
+            best = _best_within(con, left_side, near, work)
+            pairs, params = _expanded_within(left_side, best)
         else:
-            right_groups = _grouped_sets(con, right, near, work / "right")
-            best = _best_across(con, left_groups, right_groups, near, work)
-            pairs, params = _expanded_across(left_groups, best)
+            right_side = _grouped_sets(con, right, near, work / "right")
+            best = _best_across(con, left_side, right_side, near, work)
+            pairs, params = _expanded_across(left_side, best)
         return _copy(con, f"{pairs} ORDER BY left_row_id, right_row_id", out, params)
 
 
@@ -78,28 +85,57 @@ def shingle_sets_sql(relation: str, near: NearDuplicates) -> str:
                    WHERE len(words) > 0)"""
 
 
-def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDuplicates, stem: Path) -> Path:
-    """A Parquet file of row_id, rep, h, shingles: rep is the smallest row_id with the same shingle set.
+@dataclass(frozen=True)
+class Side:
+    """One relation's rows grouped by shingle set, as two Parquet files.
 
-    shingles is kept on the representatives only (row_id = rep), the only rows LSH and the Jaccard read.
-    Grouping by the sets themselves would hold every distinct set in memory at once; their hashes group
-    within the ceiling, and only the rows whose hash repeats are grouped by set (which also keeps two
-    sets whose hashes collide apart).
+    members: row_id, rep of every row with shingles; rep is the smallest row_id with the same set.
+    reps: rep, shingles of each distinct set, the only rows LSH and the Jaccard read.
     """
-    sets = stem.with_name(stem.name + "-sets.parquet")
-    _copy(con, shingle_sets_sql(relation, near), sets, {"not_a_word": NOT_A_WORD, "k": near.shingle_words})
-    groups = stem.with_name(stem.name + "-groups.parquet")
-    query = """
-        WITH s AS (SELECT * FROM read_parquet($sets)),
-             repeated AS (SELECT h FROM s GROUP BY h HAVING count(*) > 1),
-             same AS (SELECT h, shingles, min(row_id) AS rep FROM s WHERE h IN (SELECT h FROM repeated)
-                      GROUP BY h, shingles)
-        SELECT s.row_id, coalesce(same.rep, s.row_id) AS rep, s.h,
-               CASE WHEN same.rep IS NULL OR same.rep = s.row_id THEN s.shingles END AS shingles
-        FROM s LEFT JOIN same ON same.h = s.h AND same.shingles = s.shingles"""
-    _copy(con, query, groups, {"sets": str(sets)})
-    sets.unlink()
-    return groups
+
+    members: Path
+    reps: Path
+
+
+GROUPING = (
+    ("repeated", "SELECT h FROM read_parquet($sets) GROUP BY h HAVING count(*) > 1"),
+    (
+        "firsts",
+        """SELECT s.h, s.row_id AS first, s.shingles FROM read_parquet($sets) s
+           SEMI JOIN (SELECT min(row_id) AS row_id FROM read_parquet($sets)
+                      WHERE h IN (SELECT h FROM read_parquet($repeated)) GROUP BY h) f USING (row_id)""",
+    ),
+    (
+        "members",
+        """SELECT s.row_id, CASE WHEN f.shingles = s.shingles THEN f.first ELSE s.row_id END AS rep
+           FROM read_parquet($sets) s LEFT JOIN read_parquet($firsts) f ON f.h = s.h""",
+    ),
+    (
+        "reps",
+        """SELECT row_id AS rep, shingles FROM read_parquet($sets) s
+           ANTI JOIN (SELECT row_id FROM read_parquet($members) WHERE row_id <> rep) copies USING (row_id)""",
+    ),
+)
+"""Grouping a side's sets, one query a step, each reading the files of the steps before it ($name).
+
+Rows are grouped by the hash of their set, and a row whose hash repeats joins the group's first row
+when its set is that row's set. Nothing groups or sorts by the sets themselves (DuckDB holds such
+keys in memory); only the first row's set of each repeated hash is held, in the join. A row whose
+hash collides with a different set's stays a representative of its own: LSH still pairs it with an
+identical set (identical sets have identical signatures), so the result is exact either way.
+"""
+
+
+def _grouped_sets(con: duckdb.DuckDBPyConnection, relation: str, near: NearDuplicates, stem: Path) -> Side:
+    """The relation's rows with at least one shingle, grouped by identical shingle set."""
+    files = {name: str(stem.with_name(f"{stem.name}-{name}.parquet")) for name in ("sets", *dict(GROUPING))}
+    params = {"not_a_word": NOT_A_WORD, "k": near.shingle_words}
+    _copy(con, shingle_sets_sql(relation, near), Path(files["sets"]), params)
+    for name, query in GROUPING:
+        _copy(con, query, Path(files[name]), {read: path for read, path in files.items() if f"${read}" in query})
+    for name in ("sets", "repeated", "firsts"):
+        Path(files[name]).unlink()
+    return Side(Path(files["members"]), Path(files["reps"]))
 
 
 SIGNATURE = """list_transform(CAST($seeds AS UBIGINT[]),
@@ -122,7 +158,7 @@ def band_keys_sql() -> str:
     return f"""SELECT rep, unnest({keys}) AS key FROM (
                    SELECT rep, {SIGNATURE} AS signature FROM (
                        SELECT rep, list_transform(shingles, lambda s: hash(s)) AS hashes
-                       FROM read_parquet($groups) WHERE row_id = rep))"""
+                       FROM read_parquet($reps)))"""
 
 
 def minhash_seeds(near: NearDuplicates) -> list[int]:
@@ -131,9 +167,9 @@ def minhash_seeds(near: NearDuplicates) -> list[int]:
     return [draw.getrandbits(64) for _ in range(near.hash_count)]
 
 
-def _band_keys(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicates) -> Path:
-    out = groups.with_name(groups.name.replace("-groups", "-bands"))
-    params = {"groups": str(groups), "seeds": minhash_seeds(near), "bands": near.bands, "r": near.rows_per_band}
+def _band_keys(con: duckdb.DuckDBPyConnection, side: Side, near: NearDuplicates) -> Path:
+    out = side.reps.with_name(side.reps.name.replace("-reps", "-bands"))
+    params = {"reps": str(side.reps), "seeds": minhash_seeds(near), "bands": near.bands, "r": near.rows_per_band}
     _copy(con, band_keys_sql(), out, params)
     return out
 
@@ -141,79 +177,82 @@ def _band_keys(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicate
 # -- candidates, their exact Jaccard, the best per left representative ----------------------------------------
 
 
-def _best_within(con: duckdb.DuckDBPyConnection, groups: Path, near: NearDuplicates, work: Path) -> Path:
-    """left_rep, right_rep, jaccard: each representative's best earlier representative at the threshold."""
-    bands = _band_keys(con, groups, near)
-    candidates = """
+def _best_within(con: duckdb.DuckDBPyConnection, side: Side, near: NearDuplicates, work: Path) -> Path:
+    """left_rep, right_rep, jaccard: each representative's best earlier representative at the threshold.
+
+    Only keys that repeat are joined: most of the (representatives x bands) keys are unique.
+    """
+    bands = _band_keys(con, side, near)
+    query = """
         WITH b AS (SELECT * FROM read_parquet($bands)),
              shared AS (SELECT key FROM b GROUP BY key HAVING count(*) > 1),
              hits AS (SELECT * FROM b WHERE key IN (SELECT key FROM shared))
         SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
         FROM hits l JOIN hits r ON l.key = r.key AND l.rep > r.rep"""
-    return _confirmed_best(con, candidates, {"bands": str(bands)}, groups, groups, near, work / "best.parquet")
+    candidates = _copy_to(con, query, {"bands": str(bands)}, work / "candidates.parquet")
+    return _confirmed_best(con, candidates, side, side, near, work)
 
 
-def _best_across(con: duckdb.DuckDBPyConnection, left: Path, right: Path, near: NearDuplicates, work: Path) -> Path:
-    """left_rep, right_rep, jaccard: the same set on the right (1.0), else the best LSH candidate."""
-    same = """SELECT l.rep AS left_rep, r.rep AS right_rep, 1.0::DOUBLE AS jaccard
-              FROM read_parquet($left) l JOIN read_parquet($right) r ON l.h = r.h AND l.shingles = r.shingles
-              WHERE l.row_id = l.rep AND r.row_id = r.rep"""
-    exact = _copy_to(con, same, {"left": str(left), "right": str(right)}, work / "exact.parquet")
+def _best_across(con: duckdb.DuckDBPyConnection, left: Side, right: Side, near: NearDuplicates, work: Path) -> Path:
+    """left_rep, right_rep, jaccard: each left representative's best right representative at the threshold.
+
+    Identical sets have identical signatures, so they share every band: LSH always proposes them.
+    """
     left_bands, right_bands = _band_keys(con, left, near), _band_keys(con, right, near)
-    candidates = """
-        SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
-        FROM read_parquet($left_bands) l JOIN read_parquet($right_bands) r ON l.key = r.key
-        WHERE l.rep NOT IN (SELECT left_rep FROM read_parquet($exact))"""
-    params = {"left_bands": str(left_bands), "right_bands": str(right_bands), "exact": str(exact)}
-    near_best = _confirmed_best(con, candidates, params, left, right, near, work / "near.parquet")
-    union = "SELECT * FROM read_parquet($exact) UNION ALL SELECT * FROM read_parquet($near)"
-    return _copy_to(con, union, {"exact": str(exact), "near": str(near_best)}, work / "best.parquet")
+    query = """SELECT DISTINCT l.rep AS left_rep, r.rep AS right_rep
+               FROM read_parquet($left_bands) l JOIN read_parquet($right_bands) r ON l.key = r.key"""
+    params = {"left_bands": str(left_bands), "right_bands": str(right_bands)}
+    candidates = _copy_to(con, query, params, work / "candidates.parquet")
+    return _confirmed_best(con, candidates, left, right, near, work)
 
 
 def _confirmed_best(
-    con: duckdb.DuckDBPyConnection,
-    candidates: str,
-    params: dict[str, Any],
-    left: Path,
-    right: Path,
-    near: NearDuplicates,
-    out: Path,
+    con: duckdb.DuckDBPyConnection, candidates: Path, left: Side, right: Side, near: NearDuplicates, work: Path
 ) -> Path:
     """The candidates' exact Jaccard; those at the threshold; per left_rep the best (ties: smallest right_rep).
 
-    The sets are distinct and sorted lists, so |A & B| is the length of their list intersection.
+    The sets are distinct and sorted lists, so |A & B| is the length of their list intersection. The
+    sets of the candidates are copied out first, so the joins that pair them hold those sets only.
     """
-    query = f"""
-        WITH c AS ({candidates}),
-             scored AS (
+    left_sets = _candidate_sets(con, candidates, "left_rep", left, work / "left-candidate-sets.parquet")
+    right_sets = _candidate_sets(con, candidates, "right_rep", right, work / "right-candidate-sets.parquet")
+    query = """
+        WITH scored AS (
                  SELECT c.left_rep, c.right_rep, len(list_intersect(a.shingles, b.shingles)) AS common,
                         len(a.shingles) + len(b.shingles) - common AS total
-                 FROM c JOIN read_parquet($left_groups) a ON a.row_id = c.left_rep
-                        JOIN read_parquet($right_groups) b ON b.row_id = c.right_rep),
+                 FROM read_parquet($candidates) c JOIN read_parquet($left_sets) a ON a.rep = c.left_rep
+                                                  JOIN read_parquet($right_sets) b ON b.rep = c.right_rep),
              kept AS (SELECT left_rep, right_rep, CAST(common AS DOUBLE) / total AS jaccard FROM scored
                       WHERE CAST(common AS DOUBLE) / total >= $threshold)
         SELECT * FROM kept QUALIFY row_number() OVER (PARTITION BY left_rep ORDER BY jaccard DESC, right_rep) = 1"""
-    params = params | {"left_groups": str(left), "right_groups": str(right), "threshold": float(near.threshold)}
-    return _copy_to(con, query, params, out)
+    params = {"candidates": str(candidates), "left_sets": str(left_sets), "right_sets": str(right_sets)}
+    return _copy_to(con, query, params | {"threshold": float(near.threshold)}, work / "best.parquet")
+
+
+def _candidate_sets(con: duckdb.DuckDBPyConnection, candidates: Path, column: str, side: Side, out: Path) -> Path:
+    """rep, shingles of the representatives named in the candidates' ``column``."""
+    query = f"""SELECT rep, shingles FROM read_parquet($reps)
+                WHERE rep IN (SELECT {quote_ident(column)} FROM read_parquet($candidates))"""
+    return _copy_to(con, query, {"reps": str(side.reps), "candidates": str(candidates)}, out)
 
 
 # -- back from representatives to rows ------------------------------------------------------------------------
 
 
-def _expanded_within(groups: Path, best: Path) -> tuple[str, dict[str, Any]]:
+def _expanded_within(side: Side, best: Path) -> tuple[str, dict[str, Any]]:
     """Each copy of a set points at its representative (1.0); each representative at its best earlier one."""
     query = """SELECT row_id AS left_row_id, rep AS right_row_id, 1.0::DOUBLE AS jaccard
-               FROM read_parquet($groups) WHERE row_id <> rep
+               FROM read_parquet($members) WHERE row_id <> rep
                UNION ALL
                SELECT left_rep, right_rep, jaccard FROM read_parquet($best)"""
-    return query, {"groups": str(groups), "best": str(best)}
+    return query, {"members": str(side.members), "best": str(best)}
 
 
-def _expanded_across(groups: Path, best: Path) -> tuple[str, dict[str, Any]]:
+def _expanded_across(side: Side, best: Path) -> tuple[str, dict[str, Any]]:
     """Every left row takes its representative's best right row."""
-    query = """SELECT g.row_id AS left_row_id, b.right_rep AS right_row_id, b.jaccard
-               FROM read_parquet($groups) g JOIN read_parquet($best) b ON b.left_rep = g.rep"""
-    return query, {"groups": str(groups), "best": str(best)}
+    query = """SELECT m.row_id AS left_row_id, b.right_rep AS right_row_id, b.jaccard
+               FROM read_parquet($members) m JOIN read_parquet($best) b ON b.left_rep = m.rep"""
+    return query, {"members": str(side.members), "best": str(best)}
 
 
 # -- writing ----------------------------------------------------------------------------------------------------
