@@ -124,7 +124,7 @@ def test_a_newer_catalog_says_to_upgrade_dataguard(any_catalog: Project) -> None
     with engine(db, read_only=False).begin() as con:
         con.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     forget_checks()
-    with pytest.raises(CatalogUnavailable, match=r"revision 9999, newer than this dataguard's 0005"):
+    with pytest.raises(CatalogUnavailable, match=r"revision 9999, newer than this dataguard's 0006"):
         catalog.list_versions(db, "flights")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +13,20 @@ from dataguard import catalog, pipeline
 from dataguard.errors import CatalogBusy, SourceError
 from dataguard.pipeline import InProcess, Request, validate_version
 from dataguard.project import Project
-from tests.conftest import FEB, JAN, flights_contract_text
+from tests.conftest import FEB, JAN, RELATED, REPO, SAMPLES
 from tests.test_golden import normalise, rounded
 
 
 def other_project(tmp_path: Path, name: str) -> Project:
+    """The example project with the tables flights refers to validated (in process), flights not yet."""
     root = tmp_path / name
     (root / "schemas").mkdir(parents=True)
-    (root / "schemas" / "flights.py").write_text(flights_contract_text())
-    return Project(root=root, warehouse=root / "data" / "warehouse")
+    project = Project(root=root, warehouse=root / "data" / "warehouse")
+    for dataset, sample in (*RELATED.items(), ("flights", None)):
+        shutil.copy(REPO / "schemas" / f"{dataset}.py", root / "schemas" / f"{dataset}.py")
+        if sample is not None:
+            validate_version(project, Request(dataset, str(SAMPLES / sample)))
+    return project
 
 
 def published(project: Project, report: dict[str, Any]) -> tuple[Any, str]:
@@ -39,8 +45,12 @@ def test_both_engines_publish_the_same_reports(tmp_path: Path, prefect_harness: 
 
     assert [published(here, r) for r in in_process] == [published(there, r) for r in as_flow]
     assert [(r["version"], r["verdict"], r["rows"]["quarantined"]) for r in in_process] == [
-        (1, "WARN", 87),
-        (2, "WARN", 80),
+        (1, "WARN", 4_933),
+        (2, "WARN", 4_435),
+    ]
+    assert [[(r["dataset"], r["version"], r["failed_rows"]) for r in report["relations"]] for report in as_flow] == [
+        [("airlines", 1, 0), ("planes", 1, 4_324), ("airports", 1, 680)],
+        [("airlines", 1, 0), ("planes", 1, 3_888), ("airports", 1, 608)],
     ]
     flow_runs = [catalog.latest_finished_run(there.catalog, "flights", v).run_id for v in (1, 2)]  # type: ignore[union-attr]
     assert [r["run_id"] for r in as_flow] == flow_runs
@@ -58,6 +68,7 @@ def test_the_in_process_engine_runs_the_stages_in_the_pipelines_order(flights_pr
     assert seen == [
         "load contract",
         "ingest",
+        "relations",
         "row checks",
         "split",
         "reference",

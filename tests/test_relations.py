@@ -314,3 +314,111 @@ def test_a_later_repeat_of_a_row_is_quarantined_naming_the_first(
         row: [("duplicate", column, check, f"_row_id {first}")] for row, first in expected.items()
     }
     assert report["relations"][0]["dataset"] is None
+
+
+TEXTS = """
+import pandera.pandas as pa
+
+import dataguard
+
+
+class schema(pa.DataFrameModel):
+    id: int
+    text: str = pa.Field(nullable=True)
+
+
+contract = dataguard.Contract(gate=dataguard.GatePolicy(max_quarantined_fraction=1.0), RELATIONS)
+"""
+
+WORDS = [f"word{n}" for n in range(20)]
+BASE = " ".join(WORDS)  # 20 words: 18 shingles of 3
+LAST_CHANGED = " ".join([*WORDS[:-1], "zebra"])  # 17 of 19 shingles shared: jaccard 17/19 = 0.895
+MIDDLE_CHANGED = " ".join([*WORDS[:10], "zebra", *WORDS[11:]])  # 15 of 21 shared: 0.714
+
+
+def test_near_duplicate_text_leaks_above_the_threshold_only(project: Project, tmp_path: Path) -> None:
+    write_contract(project, "train", TEXTS.replace("RELATIONS", "keys=['id']"))
+    train = pd.DataFrame({"id": [1, 2], "text": ["Something else entirely, of five words", BASE]})
+    validate("train", csv(tmp_path, "train", train))
+    near = "near=dataguard.NearDuplicates('text', threshold=0.8)"
+    write_contract(
+        project, "eval", TEXTS.replace("RELATIONS", f"disjoint_from=[dataguard.Disjoint('train', on='id', {near})]")
+    )
+    evaluation = pd.DataFrame(
+        {"id": [10, 11, 12, 13, 2], "text": [BASE.upper() + "!", LAST_CHANGED, MIDDLE_CHANGED, None, "no words alike"]}
+    )
+
+    report = validate("eval", csv(tmp_path, "eval", evaluation))
+
+    near_check = "leak(train v1: near text >= 0.8)"
+    assert quarantined(report) == {
+        0: [("leak", "text", near_check, "train v1 _row_id 1 (jaccard 1.000)")],
+        1: [("leak", "text", near_check, "train v1 _row_id 1 (jaccard 0.895)")],
+        4: [("leak", "id", "leak(train v1: id)", "train v1 _row_id 1")],
+    }
+    assert [r["check"] for r in report["relations"]] == ["leak(train v1: id)", near_check]
+
+
+def test_near_duplicates_within_a_version_point_at_the_earlier_row(project: Project, tmp_path: Path) -> None:
+    dup = "duplicates=dataguard.Duplicates(on='id', near=dataguard.NearDuplicates(['text'], threshold=0.85))"
+    write_contract(project, "texts", TEXTS.replace("RELATIONS", dup))
+    rows = pd.DataFrame({"id": [1, 2, 3, 4, 1], "text": [BASE, MIDDLE_CHANGED, LAST_CHANGED, BASE, "other"]})
+
+    report = validate("texts", csv(tmp_path, "texts", rows))
+
+    near_check = "duplicate(near text >= 0.85)"
+    assert quarantined(report) == {
+        2: [("duplicate", "text", near_check, "_row_id 0 (jaccard 0.895)")],
+        3: [("duplicate", "text", near_check, "_row_id 0 (jaccard 1.000)")],
+        4: [("duplicate", "id", "duplicate(id)", "_row_id 0")],
+    }
+
+
+@pytest.mark.parametrize(
+    ("relations", "message"),
+    [
+        (
+            'dataguard.References(columns=["carier"], dataset="carriers")',
+            "line 13: References to carriers names column 'carier', not in the schema",
+        ),
+        (
+            'dataguard.References(columns=["carrier", "region"], dataset="carriers", to=["carrier"])',
+            "line 15: References: columns ['carrier', 'region'] and to ['carrier'] must have the same length",
+        ),
+        (
+            'dataguard.References(columns="carrier", dataset="flights")',
+            "line 13: References names the contract's own dataset 'flights'",
+        ),
+        (
+            'dataguard.References(columns="carrier", dataset="../x")',
+            "line 15: References: dataset must be a dataset name",
+        ),
+        (
+            'dataguard.References(columns="carrier", dataset="carriers", version=0)',
+            "line 15: References: version must be a version number (1 or more) or None, got 0",
+        ),
+    ],
+)
+def test_a_relation_that_cannot_be_checked_is_a_contract_error(
+    project: Project, tmp_path: Path, relations: str, message: str
+) -> None:
+    flights_contract(project, relations)
+
+    result = run("validate", "flights", csv(tmp_path, "flights", FLIGHT_ROWS))
+
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_referenced_column_the_other_dataset_lacks_is_a_contract_error(
+    project: Project, tmp_path: Path, carriers: dict[str, Any]
+) -> None:
+    flights_contract(project, 'dataguard.References(columns=["carrier"], dataset="carriers", to="code")')
+
+    result = run("validate", "flights", csv(tmp_path, "flights", FLIGHT_ROWS))
+
+    assert result.exit_code == 2
+    assert "References to carriers v1: it has no column 'code'" in result.output
+    assert "its columns: carrier, region, name" in result.output
+    assert run_json("versions", "flights") == (0, [])

@@ -146,3 +146,32 @@ def test_runs_affected_counts_the_rows_each_training_run_read_that_the_contract_
     text = run("runs", "prices", "--affected").output.splitlines()
     assert text[0] == "prices: 1 training run(s) read rows the current contract rejects"
     assert text[2] == "    2 rows rejected now: in_range (price) 2"
+
+
+KNOWN_SHOP = """
+    @pa.check("shop", name="known_shop")
+    def known_shop(cls, shop):
+        return shop.isin(SHOPS)
+"""
+WITH_CUSTOM = CONTRACT.replace("    shop: str\n", "    shop: str\n" + KNOWN_SHOP).replace(
+    "import dataguard\n", "import dataguard\n\nSHOPS = ['a', 'b', 'c']\n"
+)
+
+
+def test_a_changed_custom_check_body_changes_its_fingerprint(project: Project, tmp_path: Path) -> None:
+    write_contract(project, "prices", WITH_CUSTOM.replace("CHECK", "ge=0"))
+    source = tmp_path / "prices.csv"
+    ROWS.to_csv(source, index=False)
+    assert run("validate", "prices", source).exit_code == 0
+    write_contract(
+        project, "prices", WITH_CUSTOM.replace("CHECK", "ge=0").replace("return shop.isin", "return ~shop.isin")
+    )
+
+    code, found = run_json("replay", "prices")
+
+    assert code == 0
+    assert found["checks_changed"] == [
+        {"name": "known_shop", "column": "shop", "change": "added"},
+        {"name": "known_shop", "column": "shop", "change": "removed"},
+    ]
+    assert (found["to_quarantine"], found["to_clean"]) == (5, 0)  # every row but the one already quarantined

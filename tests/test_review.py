@@ -150,7 +150,7 @@ def test_reject_logs_without_a_new_revision_and_rows_are_conserved(
 
 def test_releasing_rows_reruns_the_gate(flights_project: Project) -> None:
     contract = flights_project.contract_path("flights")
-    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.05", "max_quarantined_fraction=0.001"))
+    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.25", "max_quarantined_fraction=0.001"))
     code, report = run_json("validate", "flights", FEB)
     assert (code, report["verdict"]) == (1, "FAIL")
     assert run("gate", "flights").exit_code == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +82,10 @@ def test_every_declared_check_is_reported_with_its_count(project: Project, tmp_p
     outcome = check_rows(canonical(tmp_path, FRAME), loaded, tmp_path / "failures.parquet")
 
     q = "quarantine"
-    assert outcome.checks == (
+    fingerprints = [c.fingerprint or "" for c in outcome.checks]
+    assert [re.fullmatch(r"sha256:[0-9a-f]{64}", f) is not None for f in fingerprints] == [True] * 7
+    assert len(set(fingerprints)) == 7  # each check its own definition
+    assert tuple(dataclasses.replace(c, fingerprint=None) for c in outcome.checks) == (
         CheckResult("not_nullable", "id", "not_nullable", 0, q),
         CheckResult("greater_than_or_equal_to(0)", "id", "greater_than_or_equal_to", 1, q),
         CheckResult("in_range(0, 1)", "score", "in_range", 1, q),

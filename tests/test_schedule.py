@@ -73,7 +73,7 @@ def runs_per_version(project: Project) -> dict[tuple[str, int], int]:
 
 def strict(project: Project) -> None:
     contract = project.contract_path("flights")
-    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.05", "max_quarantined_fraction=0.001"))
+    contract.write_text(contract.read_text().replace("max_quarantined_fraction=0.25", "max_quarantined_fraction=0.001"))
 
 
 def in_threads(*calls: Any) -> list[Any]:

@@ -93,8 +93,7 @@ def _related(relation: RelationCheck) -> DeclaredCheck:
 def check_fingerprint(check: pa.Check, column: str | None) -> str:
     """A check's definition: its name, arguments and options, and the source of a check the contract wrote
     (pandera's own checks are named by their arguments: their code changes only with pandera)."""
-    function = getattr(check, "_check_fn", None)
-    own = function is not None and not getattr(function, "__module__", "").startswith("pandera")
+    function = _own_function(getattr(check, "_check_fn", None))
     parts = {
         "name": check.name,
         "error": check.error,
@@ -102,9 +101,32 @@ def check_fingerprint(check: pa.Check, column: str | None) -> str:
         "statistics": check.statistics,
         "element_wise": check.element_wise,
         "ignore_na": check.ignore_na,
-        "code": _source(function) if own else None,
+        "code": _source(function) if function is not None else None,
     }
     return fingerprint_of(parts)
+
+
+def _own_function(function: Any, depth: int = 0) -> Any:
+    """The contract's own function behind a check. pandera wraps a model's ``@pa.check`` method in an
+    adapter whose closure holds a check info (``check_fn``): the search goes through those, closures,
+    ``__wrapped__`` and ``__func__``. None for pandera's built-in checks (their code changes only with
+    pandera, and their arguments are in ``statistics``)."""
+    if function is None or depth > 4:
+        return None
+    inner = getattr(function, "__func__", None) or getattr(function, "__wrapped__", None)
+    if inner is None and not isinstance(function, type) and hasattr(function, "check_fn"):
+        inner = function.check_fn
+    if inner is not None:
+        return _own_function(inner, depth + 1)
+    if not inspect.isfunction(function):
+        return None
+    if not function.__module__.startswith("pandera"):
+        return function
+    for cell in function.__closure__ or ():
+        found = _own_function(cell.cell_contents, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _source(function: Any) -> str:

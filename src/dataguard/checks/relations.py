@@ -61,6 +61,7 @@ class RelationCheck:
 
     spec: Relation
     other: OtherRows | None
+    near: bool = False  # the check of nearly the same text (``spec.near``), not of equal keys or rows
 
     @property
     def kind(self) -> str:
@@ -73,7 +74,9 @@ class RelationCheck:
     @property
     def columns(self) -> tuple[str, ...]:
         """This version's columns the check compares (empty: the whole row)."""
-        return tuple(self.spec.columns) if isinstance(self.spec, References) else tuple(self.spec.on or ())
+        if isinstance(self.spec, References):
+            return tuple(self.spec.columns)
+        return tuple(self.spec.near.columns) if self.near else tuple(self.spec.on or ())
 
     @property
     def column(self) -> str | None:
@@ -83,6 +86,8 @@ class RelationCheck:
     def check(self) -> str:
         """The check's name, naming the other version it used."""
         what = self.column or "row"
+        if self.near and not isinstance(self.spec, References):
+            what = f"near {what} >= {self.spec.near.threshold:g}"
         if isinstance(self.spec, References):
             assert self.other is not None
             return f"references({self.other.label}: {what} -> {', '.join(self.spec.to or ())})"
@@ -92,12 +97,12 @@ class RelationCheck:
 
     @property
     def fingerprint(self) -> str:
-        return spec_fingerprint(self.spec)
+        return spec_fingerprint(self.spec, self.near)
 
 
-def spec_fingerprint(spec: object) -> str:
-    """The sha256 of a relation's definition (not of the version it resolved to)."""
-    text = json.dumps({"kind": type(spec).__name__, **_plain(spec)}, sort_keys=True, default=str)
+def spec_fingerprint(spec: object, near: bool = False) -> str:
+    """The sha256 of a relation's definition (not of the version it resolved to); ``near``: its text check."""
+    text = json.dumps({"kind": type(spec).__name__, "near_check": near, **_plain(spec)}, sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -115,8 +120,15 @@ def relations_of(loaded: LoadedContract) -> tuple[Relation, ...]:
 
 
 def resolve_relations(project: Project, loaded: LoadedContract) -> tuple[RelationCheck, ...]:
-    """Each relation of the contract with the other dataset's clean rows it is checked against."""
-    return tuple(RelationCheck(spec, _other_rows(project, loaded, spec)) for spec in relations_of(loaded))
+    """Each relation of the contract with the other dataset's clean rows it is checked against; a relation
+    with ``near`` is two checks, equal keys (or rows) and nearly the same text."""
+    checks: list[RelationCheck] = []
+    for spec in relations_of(loaded):
+        other = _other_rows(project, loaded, spec)
+        checks.append(RelationCheck(spec, other))
+        if not isinstance(spec, References) and spec.near is not None:
+            checks.append(RelationCheck(spec, other, near=True))
+    return tuple(checks)
 
 
 def _other_rows(project: Project, loaded: LoadedContract, spec: Relation) -> OtherRows | None:
@@ -145,10 +157,13 @@ def _other_rows(project: Project, loaded: LoadedContract, spec: Relation) -> Oth
 # -- failures ---------------------------------------------------------------------------------------
 
 
-def write_relation_failures(data_path: Path, check: RelationCheck, writer: pq.ParquetWriter) -> None:
+def write_relation_failures(data_path: Path, check: RelationCheck, writer: pq.ParquetWriter, scratch: Path) -> None:
     """The failure rows of one relation over the whole version, streamed into ``writer``."""
-    with engine(data_path.parent) as con:  # a memory ceiling: joins and groupings spill
-        query, params = _failure_query(con, data_path, check)
+    with engine(scratch) as con:  # a memory ceiling: joins and groupings spill
+        if check.near:
+            query, params = _near_query(con, data_path, check, scratch)
+        else:
+            query, params = _failure_query(con, data_path, check)
         reader = con.sql(query, params=params).to_arrow_reader(100_000)
         for batch in reader:
             writer.write_batch(batch.cast(FAILURE_SCHEMA))
@@ -168,6 +183,26 @@ def _failure_query(con: duckdb.DuckDBPyConnection, data_path: Path, check: Relat
         return _shared_rows(data, check.other, compared, here, there, bool(check.columns)), params
     params["prefix"] = f"{ROW_ID} "
     return _repeated_rows(data, compared, here, bool(check.columns)), params
+
+
+def _near_query(
+    con: duckdb.DuckDBPyConnection, data_path: Path, check: RelationCheck, scratch: Path
+) -> tuple[str, dict[str, Any]]:
+    """Rows whose text is nearly that of a row of the other dataset (or of an earlier row), naming it."""
+    from dataguard.checks.near import near_duplicate_pairs
+
+    assert not isinstance(check.spec, References)
+    assert check.spec.near is not None
+    pairs = scratch / f"near-{check.fingerprint[7:23]}.parquet"
+    other = check.other.relation if check.other is not None else None
+    near_duplicate_pairs(con, version_relation(data_path), other, check.spec.near, pairs)
+    prefix = f"{check.other.label} {ROW_ID} " if check.other is not None else f"{ROW_ID} "
+    params = {"code": check.code, "column": check.column, "check": check.check, "prefix": prefix, "pairs": str(pairs)}
+    query = f"""SELECT left_row_id AS {RID}, $code AS code, $column AS "column", $check AS "check",
+                       $prefix || CAST(right_row_id AS VARCHAR) || ' (jaccard ' || printf('%.3f', jaccard) || ')'
+                           AS value
+                FROM read_parquet($pairs) ORDER BY left_row_id"""
+    return query, params
 
 
 def _types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:

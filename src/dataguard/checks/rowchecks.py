@@ -104,7 +104,7 @@ def finish_checks(
                     writer.write_table(set_check_failures(data_path, set_check))
             for relation in relations:
                 with unreadable(data_path):
-                    write_relation_failures(data_path, relation, writer)
+                    write_relation_failures(data_path, relation, writer, failures_path.parent)
     for part in parts:
         part.unlink(missing_ok=True)
     checks = () if structural else summarise(failures_path, plan, loaded.contract.gate.block_checks)
