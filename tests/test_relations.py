@@ -114,6 +114,11 @@ def test_a_key_missing_from_the_referenced_dataset_is_quarantined(
         }
     ]
     assert [c["failed_rows"] for c in report["checks"] if c["code"] == "foreign_key"] == [2]
+    html = Path(report["paths"]["report_html"]).read_text(encoding="utf-8")
+    row = '<td>references</td><td class="text">references(carriers v1: carrier -&gt; carrier)</td>'
+    assert row + '<td class="text">carriers v1</td><td class="n">2</td>' in html
+    markdown = Path(report["paths"]["report_md"]).read_text(encoding="utf-8")
+    assert "| references | references(carriers v1: carrier -\\> carrier) | 2 |" in markdown
 
 
 def test_a_composite_key_with_a_null_is_not_checked(project: Project, tmp_path: Path, carriers: dict[str, Any]) -> None:

@@ -111,14 +111,13 @@ def engine(
 
 def _spills_to(kept: tuple[duckdb.DuckDBPyConnection, str | None], temp: str | None) -> bool:
     """Whether a kept database now spills to ``temp``: DuckDB moves its spill folder until it first spills
-    (each run spills into its own folder); a database that spilled already is left to its run."""
+    (each run spills into its own folder); a database that spilled already is left to its run. A caller
+    without a folder of its own (small work) spills where the kept database does."""
     import duckdb
 
     database, current = kept
-    if temp == current:
+    if temp is None or temp == current:
         return True
-    if temp is None:
-        return False
     try:
         database.execute("SET temp_directory = $dir", {"dir": temp})
     except duckdb.Error:

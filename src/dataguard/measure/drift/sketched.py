@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from dataguard.common.sql import engine
 from dataguard.measure.drift.columns import categorical_results, null_rate_result, numeric_results
 from dataguard.measure.drift.compare import _drop_high_cardinality, _row_count_result, _summary
 from dataguard.measure.drift.grid import NumericFigures
@@ -60,7 +61,7 @@ def compare_sketches(
         return None
     results = [_row_count_result(reference.rows, current.rows, settings)]
     summaries = []
-    with duckdb.connect() as con:
+    with engine() as con:  # a cursor of the thread's kept database: its temp tables end with it
         for plan in plans:
             column_results, notes = _column(
                 con, plan, reference.columns[plan.column], current.columns[plan.column], settings
