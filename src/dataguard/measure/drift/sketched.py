@@ -24,16 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
-
-from dataguard.common.sql import engine
 from dataguard.measure.drift.columns import categorical_results, null_rate_result, numeric_results
 from dataguard.measure.drift.compare import _drop_high_cardinality, _row_count_result, _summary
 from dataguard.measure.drift.grid import NumericFigures
 from dataguard.measure.drift.policy import ColumnPlan, plan_columns
 from dataguard.measure.drift.results import DriftOutcome, DriftResult, DriftUnavailable
 from dataguard.measure.drift.scan import Sampled
-from dataguard.measure.drift.shares import share_figures
+from dataguard.measure.drift.shares import figures_of
 from dataguard.measure.sketch.ecdf import bin_counts, distances
 from dataguard.measure.sketch.model import ColumnSketch, Sketch
 from dataguard.spec.drift import NUMERIC, DriftSettings
@@ -61,13 +58,10 @@ def compare_sketches(
         return None
     results = [_row_count_result(reference.rows, current.rows, settings)]
     summaries = []
-    with engine() as con:  # a cursor of the thread's kept database: its temp tables end with it
-        for plan in plans:
-            column_results, notes = _column(
-                con, plan, reference.columns[plan.column], current.columns[plan.column], settings
-            )
-            results += column_results
-            summaries.append(_summary(plan, column_results, notes))
+    for plan in plans:
+        column_results, notes = _column(plan, reference.columns[plan.column], current.columns[plan.column], settings)
+        results += column_results
+        summaries.append(_summary(plan, column_results, notes))
     return DriftOutcome(reference.rows, current.rows, tuple(results), tuple(summaries), (*skipped, *too_many))
 
 
@@ -95,7 +89,7 @@ def _sampled(plan: ColumnPlan, column: ColumnSketch, step: int) -> Sampled:
 
 
 def _column(
-    con: duckdb.DuckDBPyConnection, plan: ColumnPlan, ref: ColumnSketch, cur: ColumnSketch, settings: DriftSettings
+    plan: ColumnPlan, ref: ColumnSketch, cur: ColumnSketch, settings: DriftSettings
 ) -> tuple[list[DriftResult], tuple[str, ...]]:
     assert ref.stats is not None  # _serves
     assert cur.stats is not None
@@ -104,17 +98,17 @@ def _column(
     if empty:
         return results, (f"no values to compare in the {' and the '.join(empty)}: null rate only",)
     if plan.kind == NUMERIC:
-        figures = _numeric(con, ref, cur, settings.psi_bins)
-        bins = share_figures(con, ref.stats.values, cur.stats.values)
+        figures, (k_ref, k_cur) = _numeric(ref, cur, settings.psi_bins)
+        bins = figures_of([str(i) for i in range(len(k_ref))], k_ref, k_cur, ref.stats.values, cur.stats.values)
         return results + numeric_results(plan, ref.stats, cur.stats, (figures, bins), settings.alpha), ()
     ref_counts, cur_counts = _categories(ref) or {}, _categories(cur) or {}
     labels = sorted(set(ref_counts) | set(cur_counts))
-    _counts_table(con, labels, [ref_counts.get(k, 0) for k in labels], [cur_counts.get(k, 0) for k in labels])
-    shares = share_figures(con, ref.stats.values, cur.stats.values)
+    k_ref, k_cur = [ref_counts.get(k, 0) for k in labels], [cur_counts.get(k, 0) for k in labels]
+    shares = figures_of(labels, k_ref, k_cur, ref.stats.values, cur.stats.values)
     return results + categorical_results(plan, ref.stats, cur.stats, shares, settings.alpha), ()
 
 
-def _numeric(con: duckdb.DuckDBPyConnection, ref: ColumnSketch, cur: ColumnSketch, psi_bins: int) -> NumericFigures:
+def _numeric(ref: ColumnSketch, cur: ColumnSketch, psi_bins: int) -> tuple[NumericFigures, tuple[list[int], list[int]]]:
     import numpy as np
 
     assert ref.cells is not None
@@ -124,8 +118,7 @@ def _numeric(con: duckdb.DuckDBPyConnection, ref: ColumnSketch, cur: ColumnSketc
     edges = sorted(set(quantile_disc(ref.sample, probs))) if len(ref.sample) else []
     found = distances(ref.cells, cur.cells)
     (k_ref, _), (k_cur, _) = bin_counts(ref.cells, np.asarray(edges)), bin_counts(cur.cells, np.asarray(edges))
-    _counts_table(con, [str(i) for i in range(len(k_ref))], k_ref.tolist(), k_cur.tolist())
-    return NumericFigures(
+    figures = NumericFigures(
         ks=found.ks,
         ks_at_ref=found.at_ref,
         ks_at_cur=found.at_cur,
@@ -139,6 +132,7 @@ def _numeric(con: duckdb.DuckDBPyConnection, ref: ColumnSketch, cur: ColumnSketc
         refined_values=0,
         psi_edges=tuple(edges),
     )
+    return figures, (k_ref.tolist(), k_cur.tolist())
 
 
 def quantile_disc(values: object, probs: Sequence[float]) -> list[float]:
@@ -146,14 +140,3 @@ def quantile_disc(values: object, probs: Sequence[float]) -> list[float]:
     import numpy as np
 
     return [float(q) for q in np.quantile(np.asarray(values), probs, method="inverted_cdf")]
-
-
-def _counts_table(con: duckdb.DuckDBPyConnection, labels: list[str], ref: list[int], cur: list[int]) -> None:
-    """``dg_counts`` (label, k_ref, k_cur), what ``share_figures`` reads."""
-    import pyarrow as pa
-
-    table = pa.table({"label": pa.array(labels, pa.string()), "k_ref": pa.array(ref, pa.int64())})
-    table = table.append_column("k_cur", pa.array(cur, pa.int64()))
-    con.register("dg_counts_in", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE dg_counts AS SELECT * FROM dg_counts_in")
-    con.unregister("dg_counts_in")
