@@ -71,6 +71,8 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_cli $(BENCH_CLI_ARGS)
 	$(BIN)/python -m tests.bench.bench_validate $(BENCH_ARGS)
 	$(BIN)/python -m tests.bench.bench_catalog $(BENCH_CATALOG_ARGS)
+	$(BIN)/python -m tests.bench.bench_relations $(BENCH_RELATIONS_ARGS)
+	$(BIN)/python -m tests.bench.bench_near $(BENCH_NEAR_ARGS)
 
 samples: $(STAMP)
 	$(BIN)/python data/make_samples.py

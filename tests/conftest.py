@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import shutil
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from dataguard.project import Project
 from tests.pg_server import PostgresServer
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
@@ -33,15 +36,52 @@ def prefect_harness() -> Iterator[None]:
         logging.getLogger("prefect").setLevel(logging.WARNING)
 
 
+def isolated(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Work in ``root``, found from the working directory, with no dataguard setting from outside."""
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("DATAGUARD_PROJECT", raising=False)
+    monkeypatch.delenv("DATAGUARD_WAREHOUSE", raising=False)
+    monkeypatch.delenv("DATAGUARD_CATALOG_URL", raising=False)
+
+
+def project_template(factory: pytest.TempPathFactory, name: str, build: Callable[[Project], T]) -> tuple[Project, T]:
+    """A flights project built once for a module (``build`` runs in it), and a pristine copy beside it.
+
+    Validating the samples takes seconds; a module whose tests start from the same validated
+    project builds it once and ``restored`` puts it back before each test.
+    """
+    from dataguard.catalog.db import dispose
+
+    root = factory.mktemp(name) / "proj"
+    (root / "schemas").mkdir(parents=True)
+    project = Project(root=root, warehouse=root / "data" / "warehouse")
+    copy_flights_contract(project)
+    with pytest.MonkeyPatch.context() as env:
+        isolated(env, root)
+        made = build(project)
+    dispose(project.catalog)
+    shutil.copytree(root, root.parent / "pristine", symlinks=True)
+    return project, made
+
+
+def restored(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """``project_template``'s project as it was built, at the same path (the catalog records absolute
+    paths), so what one test opens or changes no other test sees."""
+    from dataguard.catalog.db import dispose
+
+    dispose(project.catalog)  # no pooled connection to a file about to be replaced
+    shutil.rmtree(project.root)
+    shutil.copytree(project.root.parent / "pristine", project.root, symlinks=True)
+    isolated(monkeypatch, project.root)
+    return project
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """An empty project in a temporary folder, found from the working directory."""
     root = tmp_path / "proj"
     (root / "schemas").mkdir(parents=True)
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("DATAGUARD_PROJECT", raising=False)
-    monkeypatch.delenv("DATAGUARD_WAREHOUSE", raising=False)
-    monkeypatch.delenv("DATAGUARD_CATALOG_URL", raising=False)
+    isolated(monkeypatch, root)
     return Project(root=root, warehouse=root / "data" / "warehouse")
 
 

@@ -17,7 +17,7 @@ from dataguard.app.cli import app
 from dataguard.project import Project
 from tests import catalog_sql
 from tests.cleanrows import clean_of
-from tests.conftest import FEB, JAN
+from tests.conftest import FEB, JAN, project_template, restored
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
@@ -41,11 +41,26 @@ def run_json(*args: str | Path) -> tuple[int, Any]:
     return result.exit_code, json.loads(result.stdout)
 
 
-@pytest.fixture
-def validated(flights_project: Project) -> list[dict[str, Any]]:
+def _both_months(project: Project) -> list[dict[str, Any]]:
     code, reports = run_json("validate", "flights", JAN, FEB)
     assert code == 0
     return reports  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def validated_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, list[dict[str, Any]]]:
+    """Both sample months validated once for this module (see ``project_template``)."""
+    return project_template(tmp_path_factory, "validated", _both_months)
+
+
+@pytest.fixture
+def validated_project(validated_once: tuple[Project, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch) -> Project:
+    return restored(validated_once[0], monkeypatch)
+
+
+@pytest.fixture
+def validated(validated_project: Project, validated_once: tuple[Project, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return validated_once[1]
 
 
 def test_validate_two_months_reports_exact_counts_and_reasons(validated: list[dict[str, Any]]) -> None:
@@ -139,8 +154,8 @@ def test_reports_are_written_and_match_stdout(validated: list[dict[str, Any]]) -
         assert "| arr\\_delay\\_unless\\_cancelled | (row) |" in markdown
 
 
-def test_catalog_records_versions_and_finished_runs(flights_project: Project, validated: list[dict[str, Any]]) -> None:
-    with catalog_sql.reading(flights_project) as con:
+def test_catalog_records_versions_and_finished_runs(validated_project: Project) -> None:
+    with catalog_sql.reading(validated_project) as con:
         versions = con.execute(
             "SELECT version, row_count, status, source_format, size_bytes FROM versions ORDER BY version"
         ).fetchall()
@@ -186,11 +201,13 @@ def test_gate_opens_on_a_validated_version(validated: list[dict[str, Any]]) -> N
     assert (code, doc) == (0, expected | {"clean_fingerprint": made})
 
 
-def test_open_validated_gives_the_newest_clean_data(flights_project: Project, validated: list[dict[str, Any]]) -> None:
-    opened = dataguard.open_validated("flights", project=flights_project.root)
+def test_open_validated_gives_the_newest_clean_data(
+    validated_project: Project, validated: list[dict[str, Any]]
+) -> None:
+    opened = dataguard.open_validated("flights", project=validated_project.root)
     assert (opened.version, opened.verdict, str(opened.clean_path)) == (2, "WARN", validated[1]["paths"]["clean"])
     assert opened.fingerprint == validated[1]["fingerprint"]
-    assert dataguard.open_validated("flights", version=1, project=flights_project.root).version == 1
+    assert dataguard.open_validated("flights", version=1, project=validated_project.root).version == 1
 
 
 def test_versions_lists_oldest_first(validated: list[dict[str, Any]]) -> None:

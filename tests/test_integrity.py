@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -20,7 +21,7 @@ from dataguard.project import Project
 from tests import catalog_sql
 from tests.catalog_sql import catalog_state
 from tests.cleanrows import clean_of
-from tests.conftest import FEB
+from tests.conftest import FEB, project_template, restored
 from tests.test_cli import run, run_json
 
 
@@ -44,12 +45,27 @@ def test_file_fingerprint_is_the_sha256_of_every_byte(tmp_path: Path, size: int)
     assert fingerprint.size_bytes == size
 
 
-@pytest.fixture
-def validated(flights_project: Project, prefect_harness: None) -> dict[str, Any]:
-    """February validated: its clean rows are the version minus the deletion vector, no clean file yet."""
+def _february(project: Project) -> dict[str, Any]:
     code, report = run_json("validate", "flights", FEB)
     assert code == 0
     return dict(report)
+
+
+@pytest.fixture(scope="module")
+def validated_once(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> tuple[Project, dict[str, Any]]:
+    return project_template(tmp_path_factory, "february", _february)
+
+
+@pytest.fixture
+def flights_project(validated_once: tuple[Project, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> Project:
+    """This module's flights project: February already validated (see ``project_template``)."""
+    return restored(validated_once[0], monkeypatch)
+
+
+@pytest.fixture
+def validated(flights_project: Project, validated_once: tuple[Project, dict[str, Any]]) -> dict[str, Any]:
+    """February validated: its clean rows are the version minus the deletion vector, no clean file yet."""
+    return copy.deepcopy(validated_once[1])
 
 
 @pytest.fixture

@@ -159,14 +159,23 @@ def _other_rows(project: Project, loaded: LoadedContract, spec: Relation) -> Oth
 
 def write_relation_failures(data_path: Path, check: RelationCheck, writer: pq.ParquetWriter, scratch: Path) -> None:
     """The failure rows of one relation over the whole version, streamed into ``writer``."""
-    with engine(scratch) as con:  # a memory ceiling: joins and groupings spill
-        if check.near:
-            query, params = _near_query(con, data_path, check, scratch)
-        else:
-            query, params = _failure_query(con, data_path, check)
-        reader = con.sql(query, params=params).to_arrow_reader(100_000)
-        for batch in reader:
-            writer.write_batch(batch.cast(FAILURE_SCHEMA))
+    pairs = scratch / f"near-{check.fingerprint[7:23]}.parquet"  # the near-duplicate pairs, while they are read
+    try:
+        with engine(scratch) as con:  # a memory ceiling: joins and groupings spill
+            if check.near:
+                query, params = _near_query(con, data_path, check, pairs)
+            else:
+                query, params = _failure_query(con, data_path, check)
+            reader = con.sql(query, params=params).to_arrow_reader(100_000)
+            for batch in reader:
+                writer.write_batch(batch.cast(FAILURE_SCHEMA))
+    finally:
+        pairs.unlink(missing_ok=True)
+
+
+def _prefix(check: RelationCheck) -> str:
+    """How a failing row's value names the row it repeats: the other version's, or this version's."""
+    return f"{check.other.label} {ROW_ID} " if check.other is not None else f"{ROW_ID} "
 
 
 def _failure_query(con: duckdb.DuckDBPyConnection, data_path: Path, check: RelationCheck) -> tuple[str, dict[str, Any]]:
@@ -178,26 +187,24 @@ def _failure_query(con: duckdb.DuckDBPyConnection, data_path: Path, check: Relat
     here = _types(con, data)
     there = _types(con, check.other.relation) if check.other else here
     compared = _compared_columns(check, here, there)
+    params["prefix"] = _prefix(check)
     if check.other is not None:
-        params["prefix"] = f"{check.other.label} {ROW_ID} "
         return _shared_rows(data, check.other, compared, here, there, bool(check.columns)), params
-    params["prefix"] = f"{ROW_ID} "
     return _repeated_rows(data, compared, here, bool(check.columns)), params
 
 
 def _near_query(
-    con: duckdb.DuckDBPyConnection, data_path: Path, check: RelationCheck, scratch: Path
+    con: duckdb.DuckDBPyConnection, data_path: Path, check: RelationCheck, pairs: Path
 ) -> tuple[str, dict[str, Any]]:
     """Rows whose text is nearly that of a row of the other dataset (or of an earlier row), naming it."""
     from dataguard.checks.near import near_duplicate_pairs
 
     assert not isinstance(check.spec, References)
     assert check.spec.near is not None
-    pairs = scratch / f"near-{check.fingerprint[7:23]}.parquet"
     other = check.other.relation if check.other is not None else None
     near_duplicate_pairs(con, version_relation(data_path), other, check.spec.near, pairs)
-    prefix = f"{check.other.label} {ROW_ID} " if check.other is not None else f"{ROW_ID} "
-    params = {"code": check.code, "column": check.column, "check": check.check, "prefix": prefix, "pairs": str(pairs)}
+    params = {"code": check.code, "column": check.column, "check": check.check, "prefix": _prefix(check)}
+    params["pairs"] = str(pairs)
     query = f"""SELECT left_row_id AS {RID}, $code AS code, $column AS "column", $check AS "check",
                        $prefix || CAST(right_row_id AS VARCHAR) || ' (jaccard ' || printf('%.3f', jaccard) || ')'
                            AS value
