@@ -132,6 +132,10 @@ contract = dataguard.Contract(
         warn_blocks=False,  # True: a WARN closes the gate too
         block_checks=[],  # check codes that FAIL the version on any failing row
     ),
+    # Relations to other datasets (their newest version with an open gate), none by default:
+    # references=[dataguard.References(columns=["owner_id"], dataset="owners", to=["id"])],  # foreign_key
+    # disjoint_from=[dataguard.Disjoint(dataset="example_eval", on=["id"])],  # leak: no row in both
+    # duplicates=dataguard.Duplicates(on=["label", "score"]),  # duplicate: later repeats of a row
 )
 '''
 
