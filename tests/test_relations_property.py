@@ -40,7 +40,7 @@ def table(path: Path, values: list[tuple[Any, Any, Any]]) -> Path:
 
 
 def found(folder: Path, spec: Relation, data: Path, other: Path | None) -> dict[int, str]:
-    rows_of = None if other is None else OtherRows("other", 1, 0, "run", version_relation(other))
+    rows_of = None if other is None else OtherRows("other", 1, 0, version_relation(other))
     out = folder / "failures.parquet"
     with pq.ParquetWriter(out, FAILURE_SCHEMA) as writer:
         write_relation_failures(data, RelationCheck(spec, rows_of), writer, folder)

@@ -35,12 +35,10 @@ from dataguard.errors import (
     BadInput,
     DataguardError,
     Interrupted,
-    NotFound,
     Retryable,
     SourceError,
     StorageFull,
     StructuralFailure,
-    UnknownDataset,
     is_storage_full,
 )
 from dataguard.ingest.version import Ingested, ingest, remove_dead_staging
@@ -197,15 +195,7 @@ def _version_to_check(project: Project, loaded: LoadedContract, request: Request
         options: SourceOptions = loaded.source_options
         result: Ingested = engine.stage("ingest", ingest, project, loaded.dataset, Path(request.source), options)
         return result
-    record = catalog.find_version(project.catalog, loaded.dataset, version=request.version)
-    if record is None:
-        known = [v.version for v in catalog.list_versions(project.catalog, loaded.dataset)]
-        if not known:
-            raise UnknownDataset(
-                f"{loaded.dataset} has no ingested versions", hint=f"dataguard validate {loaded.dataset} FILE"
-            )
-        raise NotFound(f"{loaded.dataset} has no version {request.version}; versions: {', '.join(map(str, known))}")
-    return Ingested(record, new=False)
+    return Ingested(catalog.ingested_version(project.catalog, loaded.dataset, request.version), new=False)
 
 
 def _run_stages(

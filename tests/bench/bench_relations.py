@@ -73,7 +73,7 @@ def run_dataguard(kind: str, version: Path, other: Path, scratch: Path) -> dict[
     from dataguard.spec.relations import Disjoint, References
 
     spec = References(columns="ref", dataset="other", to="key") if kind == "references" else Disjoint("other", on="id")
-    check = RelationCheck(spec, OtherRows("other", 1, 0, "bench", version_relation(other)))
+    check = RelationCheck(spec, OtherRows("other", 1, 0, version_relation(other)))
     out = scratch / f"failures-{kind}.parquet"
     started = time.perf_counter()
     with pq.ParquetWriter(out, FAILURE_SCHEMA) as writer:

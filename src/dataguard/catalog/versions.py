@@ -14,6 +14,7 @@ from dataguard.catalog.address import CatalogDB
 from dataguard.catalog.columns import row_of
 from dataguard.catalog.db import reading, utcnow, writing
 from dataguard.catalog.schema import datasets, versions
+from dataguard.errors import NotFound, UnknownDataset
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,17 @@ def find_version(
     with reading(db) as con:
         row = None if con is None else con.execute(query.order_by(versions.c.version.desc()).limit(1)).first()
     return _record(row) if row is not None else None
+
+
+def ingested_version(db: CatalogDB, dataset: str, version: int | None) -> VersionRecord:
+    """The dataset's version (the newest when None); bad input naming the versions there are, if it has none."""
+    record = find_version(db, dataset, version=version)
+    if record is not None:
+        return record
+    known = [v.version for v in list_versions(db, dataset)]
+    if not known:
+        raise UnknownDataset(f"{dataset} has no ingested versions", hint=f"dataguard validate {dataset} FILE")
+    raise NotFound(f"{dataset} has no version {version}; versions: {', '.join(map(str, known))}")
 
 
 def list_versions(db: CatalogDB, dataset: str) -> list[VersionRecord]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import inspect
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -15,6 +13,7 @@ import pandera.pandas as pa
 from dataguard.checks.failures import check_code
 from dataguard.checks.load import LoadedContract
 from dataguard.checks.relations import RelationCheck
+from dataguard.common.integrity import value_fingerprint
 
 
 @dataclass(frozen=True)
@@ -67,10 +66,10 @@ def _declared(schema: pa.DataFrameSchema, set_checks: list[SetCheck]) -> Iterato
     for name, column in schema.columns.items():
         if schema.coerce or column.coerce:
             label = f"coerce_dtype('{column.dtype}')"
-            yield DeclaredCheck(label, name, "coerce_dtype", fingerprint_of({"check": label, "column": name}))
+            yield DeclaredCheck(label, name, "coerce_dtype", value_fingerprint({"check": label, "column": name}))
         if not column.nullable:
             yield DeclaredCheck(
-                "not_nullable", name, "not_nullable", fingerprint_of({"check": "not_nullable", "column": name})
+                "not_nullable", name, "not_nullable", value_fingerprint({"check": "not_nullable", "column": name})
             )
         for check in column.checks:
             yield _pandera_check(check, name)
@@ -78,7 +77,7 @@ def _declared(schema: pa.DataFrameSchema, set_checks: list[SetCheck]) -> Iterato
         yield _pandera_check(check, None)
     for set_check in set_checks:
         column = ", ".join(set_check.columns)
-        yield DeclaredCheck(set_check.check, column, set_check.code, fingerprint_of(asdict(set_check)))
+        yield DeclaredCheck(set_check.check, column, set_check.code, value_fingerprint(asdict(set_check)))
 
 
 def _pandera_check(check: pa.Check, column: str | None) -> DeclaredCheck:
@@ -103,7 +102,7 @@ def check_fingerprint(check: pa.Check, column: str | None) -> str:
         "ignore_na": check.ignore_na,
         "code": _source(function) if function is not None else None,
     }
-    return fingerprint_of(parts)
+    return value_fingerprint(parts)
 
 
 def _own_function(function: Any, depth: int = 0) -> Any:
@@ -138,26 +137,11 @@ def _source(function: Any) -> str:
         return code.co_code.hex() if code is not None else getattr(function, "__qualname__", repr(type(function)))
 
 
-def fingerprint_of(parts: Any) -> str:
-    """sha256 of a JSON rendering; values JSON cannot say are named by their type (never by address)."""
-    text = json.dumps(parts, sort_keys=True, default=_stable)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def _stable(value: Any) -> Any:
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(map(str, value)) if isinstance(value, set | frozenset) else list(value)
-    if hasattr(value, "pattern"):  # a compiled regular expression
-        return value.pattern
-    return getattr(value, "__qualname__", type(value).__qualname__)
-
-
 def contract_fingerprint(loaded: LoadedContract, plan: CheckPlan) -> str:
     """The contract a run ran: its module's source, its resolved settings, and every check's fingerprint."""
-    settings = json.loads(json.dumps(asdict(loaded.contract), default=_stable))
     parts = {
         "source": loaded.source_sha256,
-        "settings": settings,
+        "settings": asdict(loaded.contract),
         "checks": [c.fingerprint for c in plan.declared],
     }
-    return fingerprint_of(parts)
+    return value_fingerprint(parts)

@@ -15,8 +15,6 @@ other set checks and write their failures to the run's failure table:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow.parquet as pq
 
 from dataguard.checks.failures import FAILURE_SCHEMA
+from dataguard.common.integrity import value_fingerprint
 from dataguard.common.rows import version_relation
 from dataguard.common.sql import engine, quote_ident, quote_path
 from dataguard.errors import BadInput, ContractError, GateClosed, StructuralFailure
@@ -47,7 +46,6 @@ class OtherRows:
     dataset: str
     version: int
     revision: int
-    run_id: str
     relation: str  # a DuckDB table expression: ``_row_id`` then the data columns
 
     @property
@@ -102,8 +100,7 @@ class RelationCheck:
 
 def spec_fingerprint(spec: object, near: bool = False) -> str:
     """The sha256 of a relation's definition (not of the version it resolved to); ``near``: its text check."""
-    text = json.dumps({"kind": type(spec).__name__, "near_check": near, **_plain(spec)}, sort_keys=True, default=str)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return value_fingerprint({"kind": type(spec).__name__, "near_check": near, **_plain(spec)})
 
 
 def _plain(spec: Any) -> dict[str, Any]:
@@ -151,7 +148,7 @@ def _other_rows(project: Project, loaded: LoadedContract, spec: Relation) -> Oth
             hint=f"validate {spec.dataset} first (dataguard validate {spec.dataset} FILE), then run again",
         ) from closed
     relation = opened.rows.relation() if opened.rows is not None else f"read_parquet({quote_path(opened.clean_path)})"
-    return OtherRows(opened.dataset, opened.version, opened.revision, opened.run_id, relation)
+    return OtherRows(opened.dataset, opened.version, opened.revision, relation)
 
 
 # -- failures ---------------------------------------------------------------------------------------

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from dataguard import catalog
 from dataguard.checks.load import LoadedContract, load_contract, require_full_validation
 from dataguard.checks.relations import RelationCheck, resolve_relations
 from dataguard.checks.rowchecks import RowCheckOutcome, check_rows
 from dataguard.common.sql import engine, quote_ident, quote_path
-from dataguard.errors import NotFound, UnknownDataset
+from dataguard.errors import NotFound
 from dataguard.project import Project
 from dataguard.spec.source import ROW_ID
 
@@ -66,12 +68,7 @@ def replay(project: Project, dataset: str, version: int | None = None, limit: in
 
 
 def _published(project: Project, dataset: str, version: int | None) -> tuple[catalog.VersionRecord, catalog.RunRecord]:
-    record = catalog.find_version(project.catalog, dataset, version=version)
-    if record is None:
-        known = [v.version for v in catalog.list_versions(project.catalog, dataset)]
-        if not known:
-            raise UnknownDataset(f"{dataset} has no ingested versions", hint=f"dataguard validate {dataset} FILE")
-        raise NotFound(f"{dataset} has no version {version}; versions: {', '.join(map(str, known))}")
+    record = catalog.ingested_version(project.catalog, dataset, version)
     run = catalog.latest_finished_run(project.catalog, dataset, record.version)
     if run is None or not run.quarantine_path:
         raise NotFound(
@@ -109,9 +106,7 @@ def _compared(
         "checks_changed": _checks_changed(ran[1], outcome.checks),
     }
     assert run.quarantine_path is not None
-    with engine() as con:
-        counted = con.execute("SELECT count(*) FROM read_parquet($then)", {"then": run.quarantine_path}).fetchone()
-    then = int(counted[0]) if counted else 0
+    then = pq.ParquetFile(run.quarantine_path).metadata.num_rows  # one row per quarantined row
     if outcome.structural:
         return Replay(**base, quarantined_then=then, quarantined_now=0, to_quarantine=0, to_clean=0,
                       structural=list(outcome.structural))  # fmt: skip
@@ -195,18 +190,14 @@ def _rejected_rows(project: Project, training: dict[str, Any], outcome: RowCheck
     if outcome.structural:
         return [training | {"rows_rejected": None, "rejected_by": [], "structural": list(outcome.structural)}]
     left_out = _left_out(project, training)
-    with engine() as con:
+    read = f"""FROM read_parquet($now) WHERE {RID} NOT IN (SELECT {RID} FROM read_parquet($left_out))"""
+    files = {"now": str(outcome.failures_path), "left_out": left_out}
+    with engine() as con:  # a row may fail several checks: the total is not the sum of the counts per check
         counted = con.execute(
-            f"""SELECT code, "column", count(DISTINCT {RID}) FROM read_parquet($now)
-                WHERE {RID} NOT IN (SELECT {RID} FROM read_parquet($left_out))
-                GROUP BY ALL ORDER BY code, "column" NULLS FIRST""",
-            {"now": str(outcome.failures_path), "left_out": left_out},
+            f"""SELECT code, "column", count(DISTINCT {RID}) {read} GROUP BY ALL ORDER BY code, "column" NULLS FIRST""",
+            files,
         ).fetchall()
-        total = con.execute(
-            f"""SELECT count(DISTINCT {RID}) FROM read_parquet($now)
-                WHERE {RID} NOT IN (SELECT {RID} FROM read_parquet($left_out))""",
-            {"now": str(outcome.failures_path), "left_out": left_out},
-        ).fetchone()
+        total = con.execute(f"SELECT count(DISTINCT {RID}) {read}", files).fetchone()
     rows = int(total[0]) if total else 0
     if not rows:
         return []

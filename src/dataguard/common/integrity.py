@@ -16,8 +16,10 @@ data page, which is the failure this check exists for.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ALGORITHM = "sha256"
 BLOCK_BYTES = 1 << 20  # 1 MiB: as fast as larger blocks here, and a small, fixed buffer
@@ -45,3 +47,20 @@ def file_fingerprint(path: Path) -> FileFingerprint:
 def fingerprint(path: Path) -> str:
     """The file's ``sha256:<hex>``: the one hash of a file in dataguard (versions, clean files, contracts)."""
     return file_fingerprint(path).digest
+
+
+def value_fingerprint(parts: Any) -> str:
+    """The sha256 of a definition (a check, a relation, a contract) rendered as JSON with sorted keys;
+    values JSON cannot say are named by their type, never by their address in memory."""
+    text = json.dumps(parts, sort_keys=True, default=_stable)
+    return f"{ALGORITHM}:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, set | frozenset):
+        return sorted(map(str, value))
+    if isinstance(value, tuple):
+        return list(value)
+    if hasattr(value, "pattern"):  # a compiled regular expression
+        return value.pattern
+    return getattr(value, "__qualname__", type(value).__qualname__)

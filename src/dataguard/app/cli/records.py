@@ -73,13 +73,12 @@ def _print_affected(dataset: str, rows: list[dict[str, Any]]) -> None:
         if r["structural"]:
             out.print("    the current contract refuses the whole version: " + escape("; ".join(r["structural"])))
             continue
-        by = ", ".join(
-            f"{b['code']}" + (f" ({b['column']})" if b["column"] else "") + f" {b['rows']:,}" for b in r["rejected_by"]
-        )
+        by = ", ".join(_reason_count(b) for b in r["rejected_by"])
         out.print(f"    {r['rows_rejected']:,} rows rejected now: {escape(by)}")
 
 
 def _reason_count(b: dict[str, Any]) -> str:
+    """``in_range (price) 2``: a check code, its column, and the rows it rejects."""
     return f"{b['code']}" + (f" ({b['column']})" if b["column"] else "") + f" {b['rows']:,}"
 
 
