@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +35,20 @@ def prefect_harness() -> Iterator[None]:
         yield
         # the harness logs its shutdown after pytest has closed the captured stream it was given
         logging.getLogger("prefect").setLevel(logging.WARNING)
+
+
+@pytest.fixture(autouse=True)
+def quiet_prefect_events(request: pytest.FixtureRequest) -> None:
+    """Before a hypothesis test, stop the Prefect events client an earlier flow run in this worker left open.
+
+    Its websocket pings from a background thread with the global ``random`` module, and hypothesis fails a
+    test whose ``random`` state changed while it drew an example, whoever changed it.
+    """
+    if not getattr(request.function, "is_hypothesis_test", False) or "prefect.events.worker" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all()
 
 
 def isolated(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:

@@ -39,6 +39,13 @@ def server(project: Project) -> Iterator[str]:
         yield base
 
 
+def follow(page: Page, selector: str) -> None:
+    """Click a link or a submit button and wait until the page it leads to has loaded: a bare click returns
+    as soon as the click is sent, before the next document exists."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def sign_in(browser: Browser, base: str, token: str) -> Page:
     page = browser.new_context().new_page()
     page.goto(f"{base}/login")
@@ -60,17 +67,17 @@ def test_a_reviewer_filters_releases_and_sees_the_revision(
 ) -> None:
     page = sign_in(browser, server, february["reviewer"])
     assert page.inner_text("#datasets tbody").split("\t")[:4] == ["flights", "1", "WARN", "open"]
-    page.click("#datasets a:text-is('flights')")
-    page.click("#versions a:text-is('quarantine')")
+    follow(page, "#datasets a:text-is('flights')")
+    follow(page, "#versions a:text-is('quarantine')")
     page.fill("input[name=code]", "str_matches")
-    page.click("button:text-is('filter')")
+    follow(page, "button:text-is('filter')")
     assert page.inner_text("#count") == "1 rows match; rows 1 to 1."
     (row_id,) = [int(cell) for cell in page.locator("#rows tbody td.n").all_inner_texts()]
     page.check(f"input[name=rows][value='{row_id}']")
     page.fill("input[name=note]", "a real tail number")
-    page.click("button[value=release]")
+    follow(page, "button[value=release]")
     assert page.inner_text("#decision").split("\n") == ["revision\t1", "verdict\tWARN", "gate\topen", "rows changed\t1"]
-    page.click("a:text-is('audit log')")
+    follow(page, "a:text-is('audit log')")
     cells = page.locator("#log tbody tr").first.locator("td").all_inner_texts()
     assert cells[1:] == ["1", "release", "1", "rene", f"--rows {row_id}", "a real tail number"]
 
@@ -118,11 +125,11 @@ def test_a_hostile_value_shows_as_text(browser: Browser, server: str, project: P
 def test_a_version_links_to_its_report_and_its_peek(browser: Browser, server: str, february: dict[str, Any]) -> None:
     page = sign_in(browser, server, february["reviewer"])
     page.goto(f"{server}/datasets/flights")
-    page.click("#versions a:text-is('report')")
+    follow(page, "#versions a:text-is('report')")
     assert page.title() == "flights v1: WARN · dataguard"
-    page.click("nav a:text-is('quarantine')")
+    follow(page, "nav a:text-is('quarantine')")
     assert page.inner_text("#count") == "80 rows match; rows 1 to 50."
     page.go_back()
     page.go_back()
-    page.click("#versions a:text-is('peek')")
+    follow(page, "#versions a:text-is('peek')")
     assert page.title() == "flights v1: what training receives · dataguard peek"
