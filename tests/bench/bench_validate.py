@@ -328,7 +328,9 @@ def child_dataguard(file: Path, project: Path, reference: Path | None = None) ->
 
     imported = time.perf_counter()
     tiny = _first_rows(file, 1_000, project.parent / "tiny.parquet")
-    validate_version(Project(project, project.parent / "tiny-warehouse"), Request(DATASET, str(tiny)))
+    tiny_warehouse = project.parent / "tiny-warehouse"
+    shutil.rmtree(tiny_warehouse, ignore_errors=True)  # a first run every time, whatever an earlier bench left
+    validate_version(Project(project, tiny_warehouse), Request(DATASET, str(tiny)))
     fixed = time.perf_counter() - imported
     proj = Project(project, Path(os.environ["DATAGUARD_WAREHOUSE"]))
     warmed = time.perf_counter()
@@ -516,7 +518,7 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
         _stage(
             stages,
             "publish",
-            lambda: publish(found.catalog, version, run_id, run_dir, split, outcome.checks, verdict, sections),
+            lambda: publish(found.catalog, version, run_id, run_dir, split, outcome, verdict, sections),
         )
     return {"tool": "stages", "stages": stages, "peak_rss_mib": peak_rss_mib(), "reference_version": ref.version}
 
