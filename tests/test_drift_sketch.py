@@ -87,12 +87,15 @@ def test_above_the_limit_ks_and_wasserstein_are_within_their_bound(
     for column in ("x", "spiky", "with_nan"):
         ref, cur = finite(reference, column), finite(current, column)
         ks, w = result(got, column, "ks"), result(got, column, "wasserstein")
+        if cells == 65_536:  # at most that many distinct values: every value is counted, at any size
+            assert max(len(np.unique(ref)), len(np.unique(cur))) < cells
+            assert (ks.detail["method"], ks.detail["error_bound"], w.detail["error_bound"]) == ("exact", 0.0, 0.0)
+            assert ks.statistic == pytest.approx(ks_2samp(ref, cur).statistic, abs=1e-12)
+            assert w.statistic == pytest.approx(wasserstein_distance(ref, cur), abs=1e-9)
+            continue
         assert ks.detail["method"] == "binned"
         assert abs(ks.statistic - ks_2samp(ref, cur).statistic) <= ks.detail["error_bound"] + 1e-12
         assert abs(w.statistic - wasserstein_distance(ref, cur)) <= w.detail["error_bound"] + 1e-9
-        if cells == 65_536:  # every cell holds a value or two: the bound is a few values' share
-            assert ks.detail["error_bound"] <= 5 / min(len(ref), len(cur))
-            assert w.detail["error_bound"] <= 0.01 * np.std(ref)
     # integers keep exact cells (one value each): their categories and KS stay exact
     assert result(got, "ties", "ks").detail["error_bound"] == 0.0
     scanned = compare(current, reference, SETTINGS)
@@ -149,3 +152,19 @@ def test_a_text_column_with_too_many_categories_is_skipped_not_a_reason_to_resca
     assert got is not None
     assert [s.column for s in got.skipped] == ["name"]
     assert result(got, "x", "ks").statistic == 0.0
+
+
+def test_a_temporal_column_has_its_counts_and_moments_from_the_profile_scan(tmp_path: Path) -> None:
+    rng = np.random.default_rng(31)
+    n = 5_000
+    seconds = rng.integers(1_600_000_000, 1_700_000_000, n)
+    missing = rng.random(n) < 0.1
+    path = tmp_path / "times.parquet"
+    pq.write_table(pa.table({"at": pa.array(seconds * 1_000_000, pa.timestamp("us", tz="UTC"), mask=missing)}), path)
+    stats = sketched(path).columns["at"].stats
+    assert stats is not None
+    kept = seconds[~missing].astype(np.float64)
+    assert (stats.rows, stats.nulls, stats.values, stats.non_finite) == (n, int(missing.sum()), len(kept), 0)
+    assert (stats.min, stats.max) == (kept.min(), kept.max())
+    assert stats.mean == pytest.approx(kept.mean(), rel=1e-12)
+    assert stats.std == pytest.approx(kept.std(ddof=1), rel=1e-9)

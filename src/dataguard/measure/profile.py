@@ -12,7 +12,7 @@ engine's memory ceiling). The distinct count is DuckDB's HyperLogLog estimate
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,22 @@ class EvenSample:
     step: int
     values: dict[str, Any]  # column -> numpy array of float64
     distinct: dict[str, int]
+    moments: dict[str, Moments] = field(default_factory=dict)  # temporal columns (as epoch seconds)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """A column's counts and the moments of its finite values as numbers, from the profile's scan: what
+    ``dataguard.measure.drift.scan.side_stats`` measures, for a column whose profile has no moments."""
+
+    rows: int
+    nulls: int
+    values: int
+    non_finite: int
+    mean: float | None
+    std: float | None
+    min: float | None
+    max: float | None
 
 
 def numeric_value(column: str, sql_type: str) -> str:
@@ -145,6 +161,9 @@ def profile(
         total = int(fetch_row(con, f"SELECT count(*) AS rows FROM {relation}", {})["rows"])
         row = _profile_row(con, relation, plan, types, total, sketching=sketch_to is not None)
         counts: dict[str, dict[str, int]] = {}
+        counted: dict[str, Any] = {}
+        if sketch_to is not None:
+            counts, counted = _counted(con, relation, types, row, names)
         found = tuple(
             _column_profile(con, relation, (name, plan[name], types[name]), row, f"c{i}", counts if sketch_to else None)
             for i, name in enumerate(names)
@@ -154,9 +173,31 @@ def profile(
             from dataguard.measure.sketch.model import write_sketch
 
             sample = _even_sample(row, plan, types)
-            write_sketch(build_sketch(con, relation, types, found, counts, sample=sample), sketch_to)
+            write_sketch(build_sketch(con, relation, types, found, counts, sample=sample, counted=counted), sketch_to)
     wanted = None if columns is None else set(columns)
     return tuple(p for p in found if wanted is None or p.column in wanted)
+
+
+def _counted(
+    con: duckdb.DuckDBPyConnection, relation: str, types: Mapping[str, str], row: Mapping[str, Any], names: list[str]
+) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    """What the sketch counts value by value, in one scan: every category of a text column of at most
+    CATEGORY_MAX values, and every value of a numeric or temporal column of at most SKETCH_CELLS values
+    (its cells are then its values: exact at any size, and cheaper than cutting it into cells)."""
+    from dataguard.measure.sketch.build import counted_cells, value_counts
+    from dataguard.measure.sketch.model import SKETCH_CELLS
+
+    texts, numbers = {}, {}
+    for i, name in enumerate(names):
+        family, distinct = type_family(types[name]), int(row[f"c{i}_distinct"])
+        if family == CATEGORICAL and distinct <= CATEGORY_MAX:
+            texts[name] = f"CAST({quote_ident(name)} AS VARCHAR)"
+        elif family in (NUMERIC, TEMPORAL) and distinct <= SKETCH_CELLS:
+            v = numeric_value(name, types[name])
+            numbers[name] = f"CASE WHEN isfinite({v}) THEN {v} END"
+    found = value_counts(con, relation, texts | numbers)
+    counts = {name: {str(value): n for value, n in found[name].items()} for name in texts}
+    return counts, {name: counted_cells(found[name]) for name in numbers}
 
 
 def _profile_row(
@@ -189,8 +230,9 @@ def _profile_row(
             parts += [p for key, name, kind in chunk for p in _sample_figures(key, kind, types[name])]
         query = f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM {relation})"
         if sketching:
-            quantiled = any(kind == NUMERIC for _, _, kind in chunk)
-            row |= fetch_row(con, query, params if quantiled else {"step": params["step"]})
+            row |= _sampled_row(
+                con, query, {"step": params["step"]}, [key for key, _, kind in chunk if kind == NUMERIC]
+            )
             continue
         row |= fetch_row(con, query, {})
         quantiles = [
@@ -205,11 +247,15 @@ def _profile_row(
 
 
 def _sample_inputs(key: str, name: str, kind: str, sql_type: str) -> list[str]:
-    """A numeric or temporal column's finite value in a sampled row (else NULL)."""
+    """A numeric or temporal column's finite value in a sampled row (else NULL); a temporal column (or a number
+    profiled as categories) also its finite value in every row, for the sketch's moments."""
     if type_family(sql_type) not in (NUMERIC, TEMPORAL):
         return []
     v = numeric_value(name, sql_type)
-    return [f"CASE WHEN {ROW_ID_SAMPLED} AND isfinite({v}) THEN {v} END AS {key}_sv"]
+    inputs = [f"CASE WHEN {ROW_ID_SAMPLED} AND isfinite({v}) THEN {v} END AS {key}_sv"]
+    if kind != NUMERIC:  # a numeric profile has these moments already
+        inputs.append(f"CASE WHEN isfinite({v}) THEN {v} END AS {key}_ev")
+    return inputs
 
 
 ROW_ID_SAMPLED = f"({quote_ident(ROW_ID)} % $step = 0)"
@@ -220,22 +266,54 @@ def _sample_figures(key: str, kind: str, sql_type: str) -> list[str]:
     family = type_family(sql_type)
     if family in (NUMERIC, TEMPORAL):
         parts = [f"list({key}_sv) FILTER (WHERE {key}_sv IS NOT NULL) AS {key}_sample"]
-        return parts + ([f"quantile_disc({key}_sv, $probs) AS {key}_q"] if kind == NUMERIC else [])
+        if kind != NUMERIC:
+            parts += [f"{agg}({key}_ev) AS {key}_e{name}" for name, agg in (("finite", "count"), *_MOMENTS)]
+        return parts
     if family == CATEGORICAL and sql_type.upper().startswith("VARCHAR"):
         return [f"approx_count_distinct({key}) FILTER (WHERE _sampled) AS {key}_sdistinct"]
     return []
 
 
-def _even_sample(row: Mapping[str, Any], plan: Mapping[str, str], types: Mapping[str, str]) -> EvenSample:
+def _sampled_row(
+    con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, Any], quantiled: list[str]
+) -> dict[str, Any]:
+    """The one row of the sketching scan, its samples as sorted float64 arrays (fetched as Arrow: no Python float
+    per value), and the quantiles of each key in ``quantiled`` taken from its sample: numpy's ``inverted_cdf`` is
+    DuckDB's ``quantile_disc``, without a second sort in the query."""
     import numpy as np
 
-    values, distinct = {}, {}
+    with con.cursor() as own:  # a result of its own: an unfinished one on ``con`` would block con.sql
+        table = own.sql(query, params=dict(params)).to_arrow_table()
+    row: dict[str, Any] = {}
+    for name in table.column_names:
+        cell = table.column(name)[0]
+        if name.endswith("_sample"):
+            values = cell.values.to_numpy(zero_copy_only=False) if cell.is_valid else np.empty(0)
+            row[name] = np.sort(np.asarray(values, dtype=np.float64))
+        else:
+            row[name] = cell.as_py()
+    for key in quantiled:
+        sample = row[f"{key}_sample"]
+        found = np.quantile(sample, PROFILE_QUANTILES, method="inverted_cdf") if len(sample) else []
+        row[f"{key}_q"] = [float(q) for q in found]
+    return row
+
+
+def _even_sample(row: Mapping[str, Any], plan: Mapping[str, str], types: Mapping[str, str]) -> EvenSample:
+
+    values, distinct, moments = {}, {}, {}
+    rows = int(row["rows"])
     for i, name in enumerate(plan):
-        if f"c{i}_sample" in row:
-            values[name] = np.sort(np.asarray(row[f"c{i}_sample"] or [], dtype=np.float64))
-        if f"c{i}_sdistinct" in row:
-            distinct[name] = int(row[f"c{i}_sdistinct"])
-    return EvenSample(sample_step(int(row["rows"])), values, distinct)
+        key = f"c{i}"
+        if f"{key}_sample" in row:
+            values[name] = row[f"{key}_sample"]  # sorted
+        if f"{key}_sdistinct" in row:
+            distinct[name] = int(row[f"{key}_sdistinct"])
+        if f"{key}_efinite" in row:
+            present, finite = int(row[f"{key}_n"]), int(row[f"{key}_efinite"])
+            figures = {figure: _float(row[f"{key}_e{figure}"]) for figure, _ in _MOMENTS}
+            moments[name] = Moments(rows, rows - present, finite, present - finite, **figures)
+    return EvenSample(sample_step(rows), values, distinct, moments)
 
 
 def _inputs(key: str, name: str, kind: str, sql_type: str) -> list[str]:
@@ -282,7 +360,7 @@ def _column_profile(
     key: str,
     counts: dict[str, dict[str, int]] | None = None,
 ) -> ColumnProfile:
-    """One column's profile; ``counts``: where to keep a text column's category counts (for the sketch)."""
+    """One column's profile; ``counts``: the category counts of text columns, gathered for the sketch."""
     name, kind, sql_type = column
     rows, values = int(row["rows"]), int(row[f"{key}_n"])
     base = ColumnProfile(
@@ -307,13 +385,9 @@ def _column_profile(
         )
     if kind == TEMPORAL:
         return replace(base, min=row[f"{key}_min"], max=row[f"{key}_max"])
-    if counts is not None and type_family(sql_type) == CATEGORICAL and base.distinct <= CATEGORY_MAX:
-        from dataguard.measure.sketch.build import category_counts
-
-        counts[name] = category_counts(con, relation, name)
-        if kind == CATEGORICAL:
-            ranked = sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))[:TOP_CATEGORIES]
-            return replace(base, top_categories=tuple(CategoryShare(v, n, n / values) for v, n in ranked))
+    if counts is not None and name in counts and kind == CATEGORICAL:
+        ranked = sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))[:TOP_CATEGORIES]
+        return replace(base, top_categories=tuple(CategoryShare(v, n, n / values) for v, n in ranked))
     if kind == CATEGORICAL:
         return replace(base, top_categories=top_categories(con, relation, name, values, distinct=base.distinct))
     return base

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from dataguard.common.sql import quote_ident
+from dataguard.common.sql import column_chunks, quote_ident
 from dataguard.measure.drift.scan import SideStats, StatsRequest, side_of, side_stats
 from dataguard.measure.profile import (
     ColumnProfile,
@@ -45,11 +46,13 @@ def build_sketch(
     cells: int | None = None,
     step: int | None = None,
     sample: EvenSample | None = None,
+    counted: Mapping[str, Cells] | None = None,
 ) -> Sketch:
     """The sketch of ``relation``'s rows: ``profiles`` of every column, ``categories`` their category counts.
 
     ``step``: the even sample's (default: as the profile's quantiles, from the rows); ``exact_max`` and
-    ``cells`` default to ``model.EXACT_MAX_VALUES`` and ``model.SKETCH_CELLS`` as they are when called."""
+    ``cells`` default to ``model.EXACT_MAX_VALUES`` and ``model.SKETCH_CELLS`` as they are when called.
+    ``counted``: numeric columns whose every value was counted already (``value_counts``)."""
     exact_max = model.EXACT_MAX_VALUES if exact_max is None else exact_max
     cells = model.SKETCH_CELLS if cells is None else cells
     by_column = {p.column: p for p in profiles}
@@ -57,8 +60,9 @@ def build_sketch(
     names = [n for n in types if n != ROW_ID]
     families = {n: type_family(types[n]) for n in names}
     numeric = [n for n in names if families[n] in (NUMERIC, TEMPORAL)]
-    missing = [StatsRequest(n, types[n], True) for n in numeric if by_column[n].kind != NUMERIC]
-    scanned = side_stats(con, relation, missing)[1] if missing else {}
+    measured = {n: SideStats(**asdict(m)) for n, m in sample.moments.items()} if sample is not None else {}
+    missing = [StatsRequest(n, types[n], True) for n in numeric if by_column[n].kind != NUMERIC and n not in measured]
+    scanned = measured | (side_stats(con, relation, missing)[1] if missing else {})
     texts = [n for n in names if families[n] == CATEGORICAL and types[n].upper().startswith("VARCHAR")]
     if sample is not None and (step is None or step == sample.step):  # gathered by the profile's scan
         step, samples, distinct = sample.step, sample.values, sample.distinct
@@ -74,7 +78,9 @@ def build_sketch(
             stats = scanned.get(name) or side_of(found, True)
             value = numeric_value(name, types[name])
             even = samples[name]
-            if step == 1 and len(even) == stats.values <= exact_max:  # the sample is every finite value
+            if counted is not None and name in counted:
+                kept = counted[name]
+            elif step == 1 and len(even) == stats.values <= exact_max:  # the sample is every finite value
                 kept = exact_cells(even)
             else:
                 kept = column_cells(con, relation, value, stats, even, exact_max, cells)
@@ -176,6 +182,37 @@ def disjoint(lo: np.ndarray, hi: np.ndarray, counts: np.ndarray) -> Cells:
     group = np.cumsum(starts) - 1
     merged = np.bincount(group, weights=counts).astype(np.int64)
     return Cells(lo[starts], np.maximum.reduceat(hi, np.flatnonzero(starts)), merged)
+
+
+def value_counts(con: duckdb.DuckDBPyConnection, relation: str, values: Mapping[str, str]) -> dict[str, dict[Any, int]]:
+    """Each expression's non-null values with their rows (``values``: name -> SQL expression), in one scan per
+    chunk of expressions (GROUPING SETS): a GROUP BY of each on its own read the relation, and applied its
+    deletion vector, once per expression."""
+    found: dict[str, dict[Any, int]] = {name: {} for name in values}
+    for chunk in column_chunks(list(values)):
+        if not chunk:
+            break
+        width = len(chunk)
+        keys = [f"k{i}" for i in range(width)]
+        inner = ", ".join(f"{values[name]} AS {key}" for name, key in zip(chunk, keys, strict=True))
+        flags = ", ".join(f"grouping({key})" for key in keys)
+        sets = ", ".join(f"({key})" for key in keys)
+        grouped = f"FROM (SELECT {inner} FROM {relation}) GROUP BY GROUPING SETS ({sets})"
+        for row in con.execute(f"SELECT {', '.join(keys)}, {flags}, count(*) {grouped}").fetchall():
+            which = row[width : 2 * width].index(0)  # the set this group belongs to
+            if row[which] is not None:  # the expression's nulls are a group of their own
+                found[chunk[which]][row[which]] = int(row[-1])
+    return found
+
+
+def counted_cells(counts: Mapping[float, int]) -> Cells:
+    """Every value of ``counts`` (finite numbers) as its own cell, with its rows."""
+    import numpy as np
+
+    values = np.fromiter(counts, dtype=np.float64, count=len(counts))
+    rows = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+    order = np.argsort(values, kind="stable")
+    return Cells(values[order], values[order].copy(), rows[order])
 
 
 def category_counts(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> dict[str, int]:
