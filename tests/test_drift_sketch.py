@@ -168,3 +168,40 @@ def test_a_temporal_column_has_its_counts_and_moments_from_the_profile_scan(tmp_
     assert (stats.min, stats.max) == (kept.min(), kept.max())
     assert stats.mean == pytest.approx(kept.mean(), rel=1e-12)
     assert stats.std == pytest.approx(kept.std(ddof=1), rel=1e-9)
+
+
+def test_a_sketch_reads_back_as_it_was_written(tmp_path: Path) -> None:
+    from dataguard.measure.drift.scan import SideStats
+    from dataguard.measure.sketch.model import Cells, ColumnSketch, write_sketch
+
+    exact = Cells(np.array([1.0, 2.0, 5.0]), np.array([1.0, 2.0, 5.0]), np.array([3, 1, 2]))
+    binned = Cells(np.array([0.0, 0.5]), np.array([0.25, 0.75]), np.array([4, 2]))
+    stats = SideStats(rows=6, nulls=0, values=6, mean=2.5, std=1.5, min=1.0, max=5.0)
+    written = Sketch(
+        6,
+        2,
+        {
+            "k": ColumnSketch("k", "BIGINT", stats, exact, np.array([1.0, 2.0, 5.0])),
+            "x": ColumnSketch("x", "DOUBLE", stats, binned, np.array([0.0, 0.75])),
+            "c": ColumnSketch("c", "VARCHAR", SideStats(rows=6, nulls=1, values=5), categories={"a": 4, "b": 1},
+                              sampled_distinct=2),
+        },
+    )  # fmt: skip
+    found = read_sketch(write_sketch(written, tmp_path / "sketch.parquet"))
+    assert found is not None
+    assert (found.rows, found.step, list(found.columns)) == (6, 2, ["k", "x", "c"])
+    for name, column in written.columns.items():
+        back = found.columns[name]
+        assert (back.sql_type, back.stats, back.categories, back.sampled_distinct) == (
+            column.sql_type, column.stats, column.categories, column.sampled_distinct
+        )  # fmt: skip
+        if column.cells is None:
+            assert (back.cells, back.sample) == (None, None)
+            continue
+        assert back.cells is not None
+        assert back.sample is not None
+        assert back.cells.lo.tolist() == column.cells.lo.tolist()
+        assert back.cells.hi.tolist() == column.cells.hi.tolist()
+        assert back.cells.counts.tolist() == column.cells.counts.tolist()
+        assert back.sample.tolist() == (column.sample.tolist() if column.sample is not None else None)
+    assert (found.columns["k"].cells.exact, found.columns["x"].cells.exact) == (True, False)  # type: ignore[union-attr]

@@ -173,8 +173,9 @@ def disjoint(lo: np.ndarray, hi: np.ndarray, counts: np.ndarray) -> Cells:
     """Cells sorted by their lowest value, any that overlap (a rounding at a cell's end) made one."""
     import numpy as np
 
-    order = np.argsort(lo, kind="stable")
-    lo, hi, counts = lo[order], hi[order], counts[order]
+    if len(lo) > 1 and not (lo[1:] >= lo[:-1]).all():  # a query's ORDER BY gives them sorted already
+        order = np.argsort(lo, kind="stable")
+        lo, hi, counts = lo[order], hi[order], counts[order]
     if len(lo) < 2 or (lo[1:] > hi[:-1]).all():
         return Cells(lo, hi, counts)
     reach = np.maximum.accumulate(hi)
