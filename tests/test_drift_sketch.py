@@ -205,3 +205,32 @@ def test_a_sketch_reads_back_as_it_was_written(tmp_path: Path) -> None:
         assert back.cells.counts.tolist() == column.cells.counts.tolist()
         assert back.sample.tolist() == (column.sample.tolist() if column.sample is not None else None)
     assert (found.columns["k"].cells.exact, found.columns["x"].cells.exact) == (True, False)  # type: ignore[union-attr]
+
+
+def test_a_column_drift_never_compares_is_sketched_without_cells(tmp_path: Path) -> None:
+    from dataguard.measure.drift.policy import never_compared
+
+    assert never_compared(DriftSettings(exclude=["z"]), keys=("id",)) == {"id", "z"}
+    assert never_compared(DriftSettings(columns=[ColumnDrift("id")]), keys=("id",)) == set()
+    assert never_compared(DriftSettings(), keys=("id", "x")) == set()  # each part of a composite key is a feature
+    rng = np.random.default_rng(3)
+    paths = []
+    for name, shift in (("reference", 0.0), ("current", 0.5)):
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"id": pa.array(np.arange(3_000)), "x": pa.array(rng.normal(shift, 1.0, 3_000))}), path)
+        out = path.with_suffix(".sketch.parquet")
+        profile(path, sketch_to=out, uncelled=never_compared(DriftSettings(), keys=("id",)))
+        found = read_sketch(out)
+        assert found is not None
+        assert (found.columns["id"].cells, found.columns["x"].cells is not None) == (None, True)
+        assert found.columns["id"].sample is not None
+        paths.append((path, found))
+    (reference, ref_sketch), (current, cur_sketch) = paths
+    got = compare_sketches(cur_sketch, ref_sketch, DriftSettings(), keys=("id",))
+    assert got is not None
+    scanned = compare(current, reference, DriftSettings(), keys=("id",))
+    assert [(r.column, r.metric, r.statistic) for r in got.results] == [
+        (r.column, r.metric, pytest.approx(r.statistic, abs=1e-12)) for r in scanned.results
+    ]
+    # a contract that now compares the key: the sketch cannot serve it, drift reads the rows instead
+    assert compare_sketches(cur_sketch, ref_sketch, DriftSettings(columns=[ColumnDrift("id")]), keys=("id",)) is None

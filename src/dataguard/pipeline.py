@@ -42,6 +42,7 @@ from dataguard.errors import (
     is_storage_full,
 )
 from dataguard.ingest.version import Ingested, ingest, remove_dead_staging
+from dataguard.measure.drift.policy import never_compared
 from dataguard.measure.evaluate import Sections, gather, run_drift, run_history, run_slices
 from dataguard.measure.profile import ColumnProfile, profile
 from dataguard.measure.reference import Reference, choose_reference
@@ -237,7 +238,8 @@ def _run_stages(
     reference: Reference = engine.stage("reference", choose_reference, project.catalog, loaded.dataset, version.version)
     clean = VersionRows(Path(version.data_path), split.deleted_path, split.rows_clean)
     sketch = run_dir / SKETCH_FILE  # the profile's pass also sketches the clean rows: what drift reads
-    profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, clean, None, None, run_dir, sketch)
+    uncelled = never_compared(loaded.contract.drift, loaded.contract.keys)
+    profiles: tuple[ColumnProfile, ...] = engine.stage("profile", profile, clean, None, None, run_dir, sketch, uncelled)
     drift = engine.stage("drift", run_drift, loaded.contract, clean, reference, run_dir, profiles)
     prediction_file = Path(predictions) if predictions else None
     slices = engine.stage("slice tests", run_slices, loaded.contract, clean, prediction_file, reference)

@@ -483,6 +483,7 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
     from dataguard.checks.rowchecks import check_rows
     from dataguard.common.rows import VersionRows
     from dataguard.ingest.version import ingest
+    from dataguard.measure.drift.policy import never_compared
     from dataguard.measure.evaluate import gather, run_drift, run_history, run_slices
     from dataguard.measure.profile import profile
     from dataguard.measure.reference import choose_reference
@@ -517,7 +518,8 @@ def child_stages(file: Path, project: Path, reference: Path | None = None) -> di
         contract = loaded.contract
         clean = VersionRows(data_path, split.deleted_path, split.rows_clean)
         sketch = run_dir / SKETCH_FILE
-        profiles = _stage(stages, "profile", lambda: profile(clean, scratch=run_dir, sketch_to=sketch))
+        left = never_compared(contract.drift, contract.keys)
+        profiles = _stage(stages, "profile", lambda: profile(clean, scratch=run_dir, sketch_to=sketch, uncelled=left))
         drift = _stage(stages, "drift", lambda: run_drift(contract, clean, ref, run_dir, profiles))
         slices = _stage(stages, "slices", lambda: run_slices(contract, clean, None, ref))
         history = _stage(

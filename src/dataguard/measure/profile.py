@@ -11,7 +11,7 @@ engine's memory ceiling). The distinct count is DuckDB's HyperLogLog estimate
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -146,12 +146,14 @@ def profile(
     kinds: Mapping[str, str] | None = None,
     scratch: Path | None = None,
     sketch_to: Path | None = None,
+    uncelled: Collection[str] = (),
 ) -> tuple[ColumnProfile, ...]:
     """Profile the clean rows' columns (default: all but ``_row_id``).
 
     ``kinds`` overrides a column's kind (``numeric`` or ``categorical``), e.g.
     a low-cardinality integer profiled as categories. ``sketch_to``: also write the
-    rows' sketch there (``dataguard.measure.sketch``; every column), from the same pass.
+    rows' sketch there (``dataguard.measure.sketch``; every column), from the same pass;
+    ``uncelled``: columns drift never compares, sketched without cells (a GROUP BY each, saved).
     """
     relation = relation_of(rows)
     with engine(scratch) as con:
@@ -163,7 +165,7 @@ def profile(
         counts: dict[str, dict[str, int]] = {}
         counted: dict[str, Any] = {}
         if sketch_to is not None:
-            counts, counted = _counted(con, relation, types, row, names)
+            counts, counted = _counted(con, relation, types, row, names, uncelled)
         found = tuple(
             _column_profile(con, relation, (name, plan[name], types[name]), row, f"c{i}", counts if sketch_to else None)
             for i, name in enumerate(names)
@@ -173,17 +175,24 @@ def profile(
             from dataguard.measure.sketch.model import write_sketch
 
             sample = _even_sample(row, plan, types)
-            write_sketch(build_sketch(con, relation, types, found, counts, sample=sample, counted=counted), sketch_to)
+            built = build_sketch(con, relation, types, found, counts, sample=sample, counted=counted, uncelled=uncelled)
+            write_sketch(built, sketch_to)
     wanted = None if columns is None else set(columns)
     return tuple(p for p in found if wanted is None or p.column in wanted)
 
 
 def _counted(
-    con: duckdb.DuckDBPyConnection, relation: str, types: Mapping[str, str], row: Mapping[str, Any], names: list[str]
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    types: Mapping[str, str],
+    row: Mapping[str, Any],
+    names: list[str],
+    uncelled: Collection[str],
 ) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
     """What the sketch counts value by value, in one scan: every category of a text column of at most
     CATEGORY_MAX values, and every value of a numeric or temporal column of at most SKETCH_CELLS values
-    (its cells are then its values: exact at any size, and cheaper than cutting it into cells)."""
+    (its cells are then its values: exact at any size, and cheaper than cutting it into cells), but for
+    the ``uncelled`` ones. ``names``: every column, in the order of ``row``'s keys."""
     from dataguard.measure.sketch.build import counted_cells, value_counts
     from dataguard.measure.sketch.model import SKETCH_CELLS
 
@@ -192,7 +201,7 @@ def _counted(
         family, distinct = type_family(types[name]), int(row[f"c{i}_distinct"])
         if family == CATEGORICAL and distinct <= CATEGORY_MAX:
             texts[name] = f"CAST({quote_ident(name)} AS VARCHAR)"
-        elif family in (NUMERIC, TEMPORAL) and distinct <= SKETCH_CELLS:
+        elif family in (NUMERIC, TEMPORAL) and distinct <= SKETCH_CELLS and name not in uncelled:
             v = numeric_value(name, types[name])
             numbers[name] = f"CASE WHEN isfinite({v}) THEN {v} END"
     found = value_counts(con, relation, texts | numbers)

@@ -49,6 +49,18 @@ class SkippedColumn:
     reason: str
 
 
+def _identifier(settings: DriftSettings, keys: Sequence[str]) -> str | None:
+    """The contract's key when it is one column that ``settings`` does not declare."""
+    return keys[0] if len(keys) == 1 and keys[0] not in {c.column for c in settings.columns} else None
+
+
+def never_compared(settings: DriftSettings, keys: Sequence[str] = ()) -> frozenset[str]:
+    """Columns drift leaves out whatever their type or data: the identifier and the excluded columns (their
+    sketch needs no cells; were a later contract to compare one, drift would read its rows instead)."""
+    identifier = _identifier(settings, keys)
+    return frozenset(settings.exclude) | ({identifier} if identifier is not None else set())
+
+
 def plan_columns(
     current: Mapping[str, str], reference: Mapping[str, str], settings: DriftSettings, keys: Sequence[str] = ()
 ) -> tuple[tuple[ColumnPlan, ...], tuple[SkippedColumn, ...]]:
@@ -61,7 +73,7 @@ def plan_columns(
     """
     declared = {c.column: c for c in settings.columns}
     wanted = list(declared) if settings.declared_only else [*current, *(c for c in declared if c not in current)]
-    identifier = keys[0] if len(keys) == 1 and keys[0] not in declared else None
+    identifier = _identifier(settings, keys)
     plans, skipped = [], []
     for name in dict.fromkeys(wanted):
         if name == ROW_ID or name in settings.exclude:

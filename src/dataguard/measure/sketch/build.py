@@ -10,7 +10,7 @@ memory ceiling: a GROUP BY has at most ``EXACT_MAX_VALUES`` or ``SKETCH_CELLS`` 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -47,12 +47,14 @@ def build_sketch(
     step: int | None = None,
     sample: EvenSample | None = None,
     counted: Mapping[str, Cells] | None = None,
+    uncelled: Collection[str] = (),
 ) -> Sketch:
     """The sketch of ``relation``'s rows: ``profiles`` of every column, ``categories`` their category counts.
 
     ``step``: the even sample's (default: as the profile's quantiles, from the rows); ``exact_max`` and
     ``cells`` default to ``model.EXACT_MAX_VALUES`` and ``model.SKETCH_CELLS`` as they are when called.
-    ``counted``: numeric columns whose every value was counted already (``value_counts``)."""
+    ``counted``: numeric columns whose every value was counted already (``value_counts``); ``uncelled``: numeric
+    columns sketched without cells (drift never compares them)."""
     exact_max = model.EXACT_MAX_VALUES if exact_max is None else exact_max
     cells = model.SKETCH_CELLS if cells is None else cells
     by_column = {p.column: p for p in profiles}
@@ -78,7 +80,10 @@ def build_sketch(
             stats = scanned.get(name) or side_of(found, True)
             value = numeric_value(name, types[name])
             even = samples[name]
-            if counted is not None and name in counted:
+            kept: Cells | None
+            if name in uncelled:
+                kept = None
+            elif counted is not None and name in counted:
                 kept = counted[name]
             elif step == 1 and len(even) == stats.values <= exact_max:  # the sample is every finite value
                 kept = exact_cells(even)
