@@ -12,7 +12,7 @@ engine's memory ceiling). The distinct count is DuckDB's HyperLogLog estimate
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,32 +107,6 @@ def sampled_rows(relation: str) -> str:
     return f"(SELECT * FROM {relation} WHERE {quote_ident(ROW_ID)} % $step = 0)"
 
 
-@dataclass(frozen=True)
-class EvenSample:
-    """Every ``step``-th row of the clean rows (by ``_row_id``), gathered in the profile's own scan: each
-    numeric or temporal column's finite values (sorted) and each text column's approximate distinct count."""
-
-    step: int
-    values: dict[str, Any]  # column -> numpy array of float64
-    distinct: dict[str, int]
-    moments: dict[str, Moments] = field(default_factory=dict)  # temporal columns (as epoch seconds)
-
-
-@dataclass(frozen=True)
-class Moments:
-    """A column's counts and the moments of its finite values as numbers, from the profile's scan: what
-    ``dataguard.measure.drift.scan.side_stats`` measures, for a column whose profile has no moments."""
-
-    rows: int
-    nulls: int
-    values: int
-    non_finite: int
-    mean: float | None
-    std: float | None
-    min: float | None
-    max: float | None
-
-
 def numeric_value(column: str, sql_type: str) -> str:
     """The SQL expression that reads a column as DOUBLE (temporal columns as epoch seconds)."""
     if type_family(sql_type) == TEMPORAL:
@@ -165,7 +139,9 @@ def profile(
         counts: dict[str, dict[str, int]] = {}
         counted: dict[str, Any] = {}
         if sketch_to is not None:
-            counts, counted = _counted(con, relation, types, row, names, uncelled)
+            from dataguard.measure.sketch import sample
+
+            counts, counted = sample.counted(con, relation, types, row, names, uncelled)
         found = tuple(
             _column_profile(con, relation, (name, plan[name], types[name]), row, f"c{i}", counts if sketch_to else None)
             for i, name in enumerate(names)
@@ -174,39 +150,11 @@ def profile(
             from dataguard.measure.sketch.build import build_sketch
             from dataguard.measure.sketch.model import write_sketch
 
-            sample = _even_sample(row, plan, types)
-            built = build_sketch(con, relation, types, found, counts, sample=sample, counted=counted, uncelled=uncelled)
+            even = sample.even_sample(row, plan)
+            built = build_sketch(con, relation, types, found, counts, sample=even, counted=counted, uncelled=uncelled)
             write_sketch(built, sketch_to)
     wanted = None if columns is None else set(columns)
     return tuple(p for p in found if wanted is None or p.column in wanted)
-
-
-def _counted(
-    con: duckdb.DuckDBPyConnection,
-    relation: str,
-    types: Mapping[str, str],
-    row: Mapping[str, Any],
-    names: list[str],
-    uncelled: Collection[str],
-) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
-    """What the sketch counts value by value, in one scan: every category of a text column of at most
-    CATEGORY_MAX values, and every value of a numeric or temporal column of at most SKETCH_CELLS values
-    (its cells are then its values: exact at any size, and cheaper than cutting it into cells), but for
-    the ``uncelled`` ones. ``names``: every column, in the order of ``row``'s keys."""
-    from dataguard.measure.sketch.build import counted_cells, value_counts
-    from dataguard.measure.sketch.model import SKETCH_CELLS
-
-    texts, numbers = {}, {}
-    for i, name in enumerate(names):
-        family, distinct = type_family(types[name]), int(row[f"c{i}_distinct"])
-        if family == CATEGORICAL and distinct <= CATEGORY_MAX:
-            texts[name] = f"CAST({quote_ident(name)} AS VARCHAR)"
-        elif family in (NUMERIC, TEMPORAL) and distinct <= SKETCH_CELLS and name not in uncelled:
-            v = numeric_value(name, types[name])
-            numbers[name] = f"CASE WHEN isfinite({v}) THEN {v} END"
-    found = value_counts(con, relation, texts | numbers)
-    counts = {name: {str(value): n for value, n in found[name].items()} for name in texts}
-    return counts, {name: counted_cells(found[name]) for name in numbers}
 
 
 def _profile_row(
@@ -223,8 +171,10 @@ def _profile_row(
     One scan per COLUMNS_PER_QUERY columns: Parquet is read by column, so the
     scans together read each column once, and a wide file (thousands of
     columns) is not planned as one enormous query. ``sketching``: the same scan
-    also gathers the even sample (``EvenSample``) and takes the quantiles from it.
+    also gathers the even sample (``dataguard.measure.sketch.sample``) and takes the quantiles from it.
     """
+    if sketching:
+        from dataguard.measure.sketch import sample
     keyed = [(f"c{i}", name, kind) for i, (name, kind) in enumerate(plan.items())]
     row: dict[str, Any] = {"rows": rows}
     params = {"step": sample_step(rows), "probs": list(PROFILE_QUANTILES)}
@@ -235,11 +185,11 @@ def _profile_row(
         parts = [part for key, name, kind in chunk for part in _figures(key, kind)]
         if sketching:
             inner += [f"{quote_ident(ROW_ID)} % $step = 0 AS _sampled"]
-            inner += [e for key, name, kind in chunk for e in _sample_inputs(key, name, kind, types[name])]
-            parts += [p for key, name, kind in chunk for p in _sample_figures(key, kind, types[name])]
+            inner += [e for key, name, kind in chunk for e in sample.sample_inputs(key, name, kind, types[name])]
+            parts += [p for key, name, kind in chunk for p in sample.sample_figures(key, kind, types[name])]
         query = f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM {relation})"
         if sketching:
-            row |= _sampled_row(
+            row |= sample.sampled_row(
                 con, query, {"step": params["step"]}, [key for key, _, kind in chunk if kind == NUMERIC]
             )
             continue
@@ -253,76 +203,6 @@ def _profile_row(
         if quantiles:
             row |= fetch_row(con, f"SELECT {', '.join(quantiles)} FROM {sampled_rows(relation)}", params)
     return row
-
-
-def _sample_inputs(key: str, name: str, kind: str, sql_type: str) -> list[str]:
-    """A numeric or temporal column's finite value in a sampled row (else NULL); a temporal column (or a number
-    profiled as categories) also its finite value in every row, for the sketch's moments."""
-    if type_family(sql_type) not in (NUMERIC, TEMPORAL):
-        return []
-    v = numeric_value(name, sql_type)
-    inputs = [f"CASE WHEN {ROW_ID_SAMPLED} AND isfinite({v}) THEN {v} END AS {key}_sv"]
-    if kind != NUMERIC:  # a numeric profile has these moments already
-        inputs.append(f"CASE WHEN isfinite({v}) THEN {v} END AS {key}_ev")
-    return inputs
-
-
-ROW_ID_SAMPLED = f"({quote_ident(ROW_ID)} % $step = 0)"
-
-
-def _sample_figures(key: str, kind: str, sql_type: str) -> list[str]:
-    """The even sample's figures of one column: its values and quantiles, or its distinct count."""
-    family = type_family(sql_type)
-    if family in (NUMERIC, TEMPORAL):
-        parts = [f"list({key}_sv) FILTER (WHERE {key}_sv IS NOT NULL) AS {key}_sample"]
-        if kind != NUMERIC:
-            parts += [f"{agg}({key}_ev) AS {key}_e{name}" for name, agg in (("finite", "count"), *_MOMENTS)]
-        return parts
-    if family == CATEGORICAL and sql_type.upper().startswith("VARCHAR"):
-        return [f"approx_count_distinct({key}) FILTER (WHERE _sampled) AS {key}_sdistinct"]
-    return []
-
-
-def _sampled_row(
-    con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, Any], quantiled: list[str]
-) -> dict[str, Any]:
-    """The one row of the sketching scan, its samples as sorted float64 arrays (fetched as Arrow: no Python float
-    per value), and the quantiles of each key in ``quantiled`` taken from its sample: numpy's ``inverted_cdf`` is
-    DuckDB's ``quantile_disc``, without a second sort in the query."""
-    import numpy as np
-
-    with con.cursor() as own:  # a result of its own: an unfinished one on ``con`` would block con.sql
-        table = own.sql(query, params=dict(params)).to_arrow_table()
-    row: dict[str, Any] = {}
-    for name in table.column_names:
-        cell = table.column(name)[0]
-        if name.endswith("_sample"):
-            values = cell.values.to_numpy(zero_copy_only=False) if cell.is_valid else np.empty(0)
-            row[name] = np.sort(np.asarray(values, dtype=np.float64))
-        else:
-            row[name] = cell.as_py()
-    for key in quantiled:
-        sample = row[f"{key}_sample"]
-        found = np.quantile(sample, PROFILE_QUANTILES, method="inverted_cdf") if len(sample) else []
-        row[f"{key}_q"] = [float(q) for q in found]
-    return row
-
-
-def _even_sample(row: Mapping[str, Any], plan: Mapping[str, str], types: Mapping[str, str]) -> EvenSample:
-
-    values, distinct, moments = {}, {}, {}
-    rows = int(row["rows"])
-    for i, name in enumerate(plan):
-        key = f"c{i}"
-        if f"{key}_sample" in row:
-            values[name] = row[f"{key}_sample"]  # sorted
-        if f"{key}_sdistinct" in row:
-            distinct[name] = int(row[f"{key}_sdistinct"])
-        if f"{key}_efinite" in row:
-            present, finite = int(row[f"{key}_n"]), int(row[f"{key}_efinite"])
-            figures = {figure: _float(row[f"{key}_e{figure}"]) for figure, _ in _MOMENTS}
-            moments[name] = Moments(rows, rows - present, finite, present - finite, **figures)
-    return EvenSample(sample_step(rows), values, distinct, moments)
 
 
 def _inputs(key: str, name: str, kind: str, sql_type: str) -> list[str]:
@@ -342,13 +222,13 @@ def _figures(key: str, kind: str) -> list[str]:
     """The aggregate expressions of one column's profile, over its _inputs."""
     parts = [f"count({key}) AS {key}_n", f"approx_count_distinct({key}) AS {key}_distinct"]
     if kind == NUMERIC:
-        parts += [f"count({key}_v) AS {key}_finite"] + [f"{agg}({key}_v) AS {key}_{name}" for name, agg in _MOMENTS]
+        parts += [f"count({key}_v) AS {key}_finite"] + [f"{agg}({key}_v) AS {key}_{name}" for name, agg in MOMENTS]
     elif kind == TEMPORAL:
         parts += [f"CAST(min({key}) AS VARCHAR) AS {key}_min", f"CAST(max({key}) AS VARCHAR) AS {key}_max"]
     return parts
 
 
-_MOMENTS = (("mean", "avg"), ("std", "stddev_samp"), ("min", "min"), ("max", "max"))
+MOMENTS = (("mean", "avg"), ("std", "stddev_samp"), ("min", "min"), ("max", "max"))
 
 
 def fetch_row(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -385,10 +265,10 @@ def _column_profile(
         quantiles = row[f"{key}_q"] or []
         return replace(
             base,
-            mean=_float(row[f"{key}_mean"]),
-            std=_float(row[f"{key}_std"]),
-            min=_float(row[f"{key}_min"]),
-            max=_float(row[f"{key}_max"]),
+            mean=optional_float(row[f"{key}_mean"]),
+            std=optional_float(row[f"{key}_std"]),
+            min=optional_float(row[f"{key}_min"]),
+            max=optional_float(row[f"{key}_max"]),
             quantiles=tuple(zip(PROFILE_QUANTILES, (float(q) for q in quantiles), strict=False)),
             non_finite=values - int(row[f"{key}_finite"]),
         )
@@ -436,5 +316,5 @@ def top_categories(
     return tuple(CategoryShare(str(value), int(n), int(n) / values) for value, n in rows)
 
 
-def _float(value: object) -> float | None:
+def optional_float(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]

@@ -37,8 +37,8 @@ from typing import Any
 
 import duckdb
 
-from dataguard.measure.drift.scan import bind, optional_float
-from dataguard.measure.profile import fetch_row
+from dataguard.measure.drift.scan import bind
+from dataguard.measure.profile import fetch_row, optional_float
 
 # -- numeric columns ------------------------------------------------------------------------------------
 

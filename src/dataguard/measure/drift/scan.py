@@ -15,7 +15,15 @@ import duckdb
 
 from dataguard.common.rows import VersionRows
 from dataguard.common.sql import column_chunks, quote_ident
-from dataguard.measure.profile import ColumnProfile, fetch_row, numeric_value, relation_of, sample_step, sampled_rows
+from dataguard.measure.profile import (
+    ColumnProfile,
+    fetch_row,
+    numeric_value,
+    optional_float,
+    relation_of,
+    sample_step,
+    sampled_rows,
+)
 
 # -- counts and moments ----------------------------------------------------------------------------
 
@@ -155,7 +163,3 @@ def reference_sample(
 def bind(query: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """The query with just the parameters it names (DuckDB refuses unused ones)."""
     return query, {name: params[name] for name in set(re.findall(r"\$(\w+)", query))}
-
-
-def optional_float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]

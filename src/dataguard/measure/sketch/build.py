@@ -20,7 +20,6 @@ from dataguard.common.sql import column_chunks, quote_ident
 from dataguard.measure.drift.scan import SideStats, StatsRequest, side_of, side_stats
 from dataguard.measure.profile import (
     ColumnProfile,
-    EvenSample,
     numeric_value,
     sample_step,
     sampled_rows,
@@ -33,6 +32,8 @@ from dataguard.spec.source import ROW_ID
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from dataguard.measure.sketch.sample import EvenSample
 
 
 def build_sketch(
