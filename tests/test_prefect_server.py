@@ -232,7 +232,7 @@ def test_deployments_run_through_a_real_prefect_server(
     assert client.returncode == 0, client.stderr[-3000:] + served_output[-3000:]
     seen = json.loads(client.stdout.strip().splitlines()[-1])
 
-    assert (code, served_output.splitlines()[-1]) == (0, "serve returned")
+    assert (code, served_output.splitlines()[-1]) == (0, "serve returned"), served_output[-3000:]
     assert (
         served_output.splitlines()[0]
         == f"serving {two_datasets.root} on the Prefect server at {prefect_server} (Ctrl-C stops)"

@@ -32,7 +32,7 @@ from tests.test_cli import run_json
 
 WORKERS = 8
 SECONDS = 18.0  # at least, and then until every kind of operation has completed once
-MOST_SECONDS = 120.0
+MOST_SECONDS = 40.0  # at most: the load slows every test that runs beside it
 KILL_EVERY = 2.0
 KINDS = ("validate", "ingest", "release", "reject", "baseline", "gate", "versions", "open_validated")
 
