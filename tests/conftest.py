@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -21,6 +22,13 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
 JAN = SAMPLES / "flights-2013-01.csv"
 FEB = SAMPLES / "flights-2013-02.parquet"
+
+
+# A command started in the background by a script (``cmd &``) inherits SIGINT ignored, and so would every
+# process the tests start: a test that presses Ctrl-C on `dataguard serve` acts as a person at a terminal,
+# whose shell starts commands with SIGINT at its default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

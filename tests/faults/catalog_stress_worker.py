@@ -124,9 +124,17 @@ def start(project: Project, sources: Path, seed: int, seconds: float, log: Path)
     return subprocess.Popen([*command, str(seed), str(seconds), str(log)], cwd=REPO, env=env)
 
 
-def operations(logs: Path) -> list[dict[str, Any]]:
+def operations(logs: Path, *, complete: bool = True) -> list[dict[str, Any]]:
+    """Every operation the workers logged; ``complete=False`` while they still write (a last line may be cut)."""
     lines = [line for path in sorted(logs.glob("*.jsonl")) for line in path.read_text().splitlines()]
+    if not complete:
+        lines = [line for line in lines if line.endswith("}")]
     return [op for op in map(json.loads, lines) if "op" in op]
+
+
+def stop_file(log: Path) -> Path:
+    """Created by the test when the load has run long enough: every worker then ends after its operation."""
+    return log.parent / "stop"
 
 
 def main() -> None:
@@ -142,7 +150,8 @@ def main() -> None:
         # or slow run still releases, rejects and pins (a random pick left release out of one 18 s run)
         writers = itertools.cycle(WRITERS[int(seed) % len(WRITERS) :] + WRITERS[: int(seed) % len(WRITERS)])
         waiting: str | None = None  # a writer skipped for want of data keeps its turn
-        while time.monotonic() < deadline:
+        stop = stop_file(Path(log))
+        while time.monotonic() < deadline and not stop.exists():
             writer = rng.random() >= 0.5
             op = (waiting or next(writers)) if writer else rng.choice(READERS)
             done = operate(op, rng, Path(root), sources, runner)
