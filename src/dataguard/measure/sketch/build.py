@@ -1,10 +1,11 @@
 """Building a version's sketch in DuckDB, beside its profile (``dataguard.measure.profile.profile``).
 
-Counts and moments come from the profile's own pass; the cells take one GROUP BY
-per numeric column (by value up to ``EXACT_MAX_VALUES`` values, else by cell), the
-category counts are the profile's own GROUP BY of each text column, and the even
-sample is one query over every k-th row. Every query runs within the engine's
-memory ceiling: a GROUP BY has at most ``EXACT_MAX_VALUES`` or ``SKETCH_CELLS`` groups.
+Counts, moments and the even sample come from the profile's own pass; the category
+counts and the values of the numeric columns with few distinct values from one more
+scan (``value_counts``, GROUPING SETS); the other numeric columns take one GROUP BY
+each (by value up to ``EXACT_MAX_VALUES`` values, else by cell). Every query runs
+within the engine's memory ceiling: a GROUP BY has at most ``EXACT_MAX_VALUES`` or
+``SKETCH_CELLS`` groups.
 """
 
 from __future__ import annotations
@@ -219,13 +220,5 @@ def counted_cells(counts: Mapping[float, int]) -> Cells:
     values = np.fromiter(counts, dtype=np.float64, count=len(counts))
     rows = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
     order = np.argsort(values, kind="stable")
-    return Cells(values[order], values[order].copy(), rows[order])
-
-
-def category_counts(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> dict[str, int]:
-    """Every non-null value of a column (as text) with its rows."""
-    col = quote_ident(column)
-    found = con.execute(
-        f"SELECT CAST({col} AS VARCHAR), count(*) FROM {relation} WHERE {col} IS NOT NULL GROUP BY {col}"
-    ).fetchall()
-    return {str(value): int(n) for value, n in found}
+    ordered = values[order]
+    return Cells(ordered, ordered, rows[order])  # each cell one value: its lowest is its highest

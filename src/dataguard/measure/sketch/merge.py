@@ -22,7 +22,7 @@ from dataguard.common.rows import VersionRows
 from dataguard.common.sql import engine, quote_ident, quote_path
 from dataguard.measure.drift.scan import SideStats
 from dataguard.measure.profile import CATEGORY_MAX, column_types, profile, type_family
-from dataguard.measure.sketch.build import build_sketch, category_counts, disjoint
+from dataguard.measure.sketch.build import build_sketch, disjoint, value_counts
 from dataguard.measure.sketch.model import SKETCH_FILE, Cells, ColumnSketch, Sketch, read_sketch
 from dataguard.spec.drift import CATEGORICAL
 from dataguard.spec.source import ROW_ID
@@ -59,11 +59,13 @@ def sketch_of(relation: str, step: int) -> Sketch:
     profiles = profile(relation)  # type: ignore[arg-type]
     with engine() as con:
         types = column_types(con, relation)
-        counts = {
-            p.column: category_counts(con, relation, p.column)
+        texts = {
+            p.column: f"CAST({quote_ident(p.column)} AS VARCHAR)"
             for p in profiles
             if type_family(types[p.column]) == CATEGORICAL and p.distinct <= CATEGORY_MAX
         }
+        found = value_counts(con, relation, texts)
+        counts = {name: {str(value): n for value, n in found[name].items()} for name in texts}
         return build_sketch(con, relation, types, profiles, counts, step=step, exact_max=2**62)
 
 
